@@ -1,0 +1,143 @@
+"""The error family raised by plextv.
+
+Every error carries plex.tv's numeric error code (when it sent one), the HTTP status (when
+there was a response) and a short sentence a Plex owner can read. None of them ever holds a
+token: messages are built here from fixed text plus plex.tv's own error message, and anything
+taken from the wire is passed through the token masker first.
+"""
+
+from __future__ import annotations
+
+from plextv.masking import mask_tokens
+
+
+class PlexTVError(Exception):
+    """Base of every error plextv raises."""
+
+    default_message = "plex.tv could not complete the request."
+
+    def __init__(
+        self,
+        human_message: str | None = None,
+        *,
+        code: int | None = None,
+        status: int | None = None,
+        plex_message: str | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        self.human_message = mask_tokens(human_message or self.default_message)
+        self.code = code
+        self.status = status
+        self.plex_message = mask_tokens(plex_message) if plex_message else None
+        self.endpoint = endpoint
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        parts = [self.human_message]
+        details = []
+        if self.status is not None:
+            details.append(f"HTTP {self.status}")
+        if self.code is not None:
+            details.append(f"code {self.code}")
+        if self.endpoint:
+            details.append(self.endpoint)
+        if self.plex_message:
+            details.append(repr(self.plex_message))
+        if details:
+            parts.append("(" + ", ".join(details) + ")")
+        return " ".join(parts)
+
+
+class BadRequest(PlexTVError):
+    default_message = "plex.tv refused the request."
+
+
+class Unauthorized(BadRequest):
+    default_message = "The Plex sign-in is no longer valid; sign in with Plex again."
+
+
+class TwoFactorRequired(Unauthorized):
+    default_message = "This Plex account uses two-step verification: enter the 6-digit code."
+
+
+class InvalidPin(PlexTVError):
+    """A Home user's PIN was missing or wrong (plex.tv code 1041).
+
+    Not an `Unauthorized`: the account's token is still fine, only the PIN was refused.
+    """
+
+    default_message = "That PIN is not right for this Home user."
+
+
+class NotFound(PlexTVError):
+    default_message = "plex.tv does not know that item (it may have been removed already)."
+
+
+class RateLimited(PlexTVError):
+    """plex.tv asked us to slow down for longer than we are willing to wait inline.
+
+    `retry_after` is the number of seconds to wait before trying again, already capped at the
+    client's `max_retry_after` so a task can use it as its countdown directly;
+    `requested_retry_after` is what plex.tv asked for, when it said.
+    """
+
+    default_message = "plex.tv is rate-limiting requests; the action will be retried later."
+
+    def __init__(
+        self,
+        human_message: str | None = None,
+        *,
+        retry_after: float,
+        requested_retry_after: float | None = None,
+        code: int | None = None,
+        status: int | None = 429,
+        plex_message: str | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.requested_retry_after = requested_retry_after
+        super().__init__(
+            human_message,
+            code=code,
+            status=status,
+            plex_message=plex_message,
+            endpoint=endpoint,
+        )
+
+
+class Unavailable(PlexTVError):
+    """plex.tv could not be reached or answered with something that is not an answer."""
+
+    default_message = "plex.tv is not answering properly right now; try again in a few minutes."
+
+
+class OutcomeUnknown(Unavailable):
+    """A change was sent but its result never came back.
+
+    The change may or may not have been applied: read the current state before trying again.
+    """
+
+    default_message = (
+        "The change was sent to plex.tv but no answer came back, so it may or may not have "
+        "been applied."
+    )
+
+
+class ApiChanged(PlexTVError):
+    """An endpoint that should exist answered 404/410, or its answer changed shape."""
+
+    default_message = (
+        "plex.tv changed its API: this feature needs an update of plexadmin before it works again."
+    )
+
+
+class AlreadySharing(BadRequest):
+    default_message = "This server is already shared with that person; edit the existing share."
+
+
+class PlexPassRequired(BadRequest):
+    default_message = "This needs a Plex Pass subscription on the server owner's account."
+
+
+class HomeFull(BadRequest):
+    default_message = "This Plex Home is full (at most 15 members)."
