@@ -1,0 +1,50 @@
+"""plextv: the typed, resilient plex.tv client. The only code that speaks HTTP to plex.tv."""
+
+from plextv import errors, models
+from plextv.base import LibraryRef
+from plextv.client import PlexTV
+from plextv.config import ClientConfig
+from plextv.errors import (
+    AlreadySharing,
+    ApiChanged,
+    BadRequest,
+    HomeFull,
+    InvalidPin,
+    NotFound,
+    OutcomeUnknown,
+    PlexPassRequired,
+    PlexTVError,
+    RateLimited,
+    TwoFactorRequired,
+    Unauthorized,
+    Unavailable,
+)
+from plextv.filters import Filters, ShareSettings
+from plextv.masking import mask_tokens, register_token
+from plextv.models import Household
+
+__all__ = [
+    "AlreadySharing",
+    "ApiChanged",
+    "BadRequest",
+    "ClientConfig",
+    "Filters",
+    "HomeFull",
+    "Household",
+    "InvalidPin",
+    "LibraryRef",
+    "NotFound",
+    "OutcomeUnknown",
+    "PlexPassRequired",
+    "PlexTV",
+    "PlexTVError",
+    "RateLimited",
+    "ShareSettings",
+    "TwoFactorRequired",
+    "Unauthorized",
+    "Unavailable",
+    "errors",
+    "mask_tokens",
+    "models",
+    "register_token",
+]

@@ -19,7 +19,7 @@ _PATTERNS = (
     re.compile(r"(?i)(x-plex-token\s*[=:]\s*[\"']?)([^&\s\"',;}<>]+)"),
     re.compile(
         r"(?i)((?:authToken|authenticationToken|accessToken|auth_token|token)"
-        r"[\"']?\s*[=:]\s*[\"']?)([A-Za-z0-9_\-.~+/]{%d,})" % _MIN_TOKEN_LENGTH
+        r"[\"']?\s*[=:]\s*[\"']?)([A-Za-z0-9_\-.~+/]{8,})"
     ),
 )
 

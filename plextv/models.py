@@ -18,6 +18,7 @@ __all__ = [
     "HomeUser",
     "Household",
     "Invite",
+    "ManagedUser",
     "Pin",
     "Resource",
     "Section",
@@ -335,6 +336,16 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class ManagedUser:
+    """A managed Home user just created, with the share made for it (if any)."""
+
+    id: int
+    title: str
+    restriction_profile: str | None = None
+    share: SharedServer | None = None
+
+
+@dataclass(frozen=True)
 class ServerLibraries:
     machine_identifier: str
     name: str
@@ -343,7 +354,7 @@ class ServerLibraries:
 
 @dataclass(frozen=True)
 class Household:
-    """Everything about who has access to what, read in `3 + 2 × servers` requests."""
+    """Everything about who has access to what, read in `3 + 2 * servers` requests."""
 
     users: tuple[User, ...]
     home_users: tuple[HomeUser, ...]

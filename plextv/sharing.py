@@ -1,0 +1,421 @@
+"""Users, Plex Home, shares and invites."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from plextv.base import ClientBase, LibraryRef, resolve_libraries
+from plextv.errors import AlreadySharing, BadRequest, NotFound, OutcomeUnknown
+from plextv.filters import Filters, ShareSettings
+from plextv.masking import register_token
+from plextv.models import (
+    RESTRICTION_PROFILES,
+    HomeUser,
+    Household,
+    Invite,
+    ManagedUser,
+    Section,
+    ServerLibraries,
+    SharedServer,
+    User,
+)
+from plextv.parsers import (
+    parse_created_user_id,
+    parse_home_users,
+    parse_invites,
+    parse_server_sections,
+    parse_shared_servers,
+    parse_users,
+)
+
+
+class SharingOperations(ClientBase):
+    # --- reading ------------------------------------------------------------------------------
+
+    def users(self) -> list[User]:
+        """GET plex.tv/api/users/ (1 request): friends and Home members with their shares.
+
+        The shares' `libraries` are empty here; `read_household` fills them in.
+        """
+        return parse_users(self._call("GET", "/api/users/"))
+
+    def user(self, identifier: str | int) -> User:
+        """One user by title (any case), then username, e-mail or id (1 request)."""
+        wanted = str(identifier).casefold()
+        users = self.users()
+        for user in users:
+            if user.title.casefold() == wanted:
+                return user
+        for user in users:
+            names = {user.username.casefold(), (user.email or "").casefold(), str(user.id)}
+            if wanted in names - {""}:
+                return user
+        raise NotFound(f"No Plex user {identifier!r} has access to this account's servers.")
+
+    def home_users(self) -> list[HomeUser]:
+        """GET plex.tv/api/home/users (1 request): Home members with restriction profiles."""
+        return parse_home_users(self._call("GET", "/api/home/users"))
+
+    def server_sections(self, machine_identifier: str) -> ServerLibraries:
+        """GET plex.tv/api/servers/{machineId} (1 request): libraries with global id and key."""
+        payload = self._call("GET", f"/api/servers/{machine_identifier}", missing="item")
+        return parse_server_sections(payload, machine_identifier)
+
+    def server_shares(self, machine_identifier: str) -> list[SharedServer]:
+        """GET plex.tv/api/servers/{machineId}/shared_servers (1 request): every share of the
+        server with its settings and libraries (`shared_sections`)."""
+        payload = self._call("GET", f"/api/servers/{machine_identifier}/shared_servers")
+        shares = parse_shared_servers(payload)
+        for share in shares:
+            register_token(share.access_token)
+        return [
+            share
+            if share.machine_identifier
+            else dataclasses.replace(share, machine_identifier=machine_identifier)
+            for share in shares
+        ]
+
+    def pending_invites_sent(self) -> list[Invite]:
+        """GET plex.tv/api/v2/shared_servers/invites/owned/pending (1 request)."""
+        payload = self._call(
+            "GET", "/api/v2/shared_servers/invites/owned/pending", accept_json=True
+        )
+        return parse_invites(payload, "sent")
+
+    def pending_invites_received(self) -> list[Invite]:
+        """GET clients.plex.tv/api/v2/shared_servers/invites/received/pending (1 request),
+        with the invitee's token."""
+        payload = self._call(
+            "GET",
+            "/api/v2/shared_servers/invites/received/pending",
+            host="clients",
+            accept_json=True,
+        )
+        return parse_invites(payload, "received")
+
+    def read_household(self, machine_identifiers: Iterable[str]) -> Household:
+        """Everyone with access, everything they can see, the Home and pending invites.
+
+        Requests: GET /api/users/, GET /api/home/users and GET
+        /api/v2/shared_servers/invites/owned/pending, then per server GET /api/servers/{id}
+        and GET /api/servers/{id}/shared_servers: `3 + 2 * servers`, whatever the number
+        of users. `Household.requests_made` is the number actually sent (retries included).
+        """
+        before = self._transport.requests_sent
+        users = self.users()
+        home = self.home_users()
+        invites = self.pending_invites_sent()
+        servers: list[ServerLibraries] = []
+        libraries_by_share: dict[int, tuple[Section, ...]] = {}
+        libraries_by_user: dict[tuple[str, int], tuple[Section, ...]] = {}
+        for machine in dict.fromkeys(machine_identifiers):
+            servers.append(self.server_sections(machine))
+            for share in self.server_shares(machine):
+                libraries = share.shared_sections
+                libraries_by_share[share.id] = libraries
+                if share.user_id is not None:
+                    libraries_by_user[(machine, share.user_id)] = libraries
+        complete = []
+        for user in users:
+            shares = tuple(
+                dataclasses.replace(
+                    share,
+                    libraries=libraries_by_share.get(
+                        share.id,
+                        libraries_by_user.get((share.machine_identifier, user.id), ()),
+                    ),
+                )
+                for share in user.shares
+            )
+            complete.append(dataclasses.replace(user, shares=shares))
+        return Household(
+            users=tuple(complete),
+            home_users=tuple(home),
+            servers=tuple(servers),
+            pending_invites=tuple(invites),
+            requests_made=self._transport.requests_sent - before,
+        )
+
+    # --- sharing ------------------------------------------------------------------------------
+
+    def invite_friend(
+        self,
+        machine_identifier: str,
+        identifier: str,
+        libraries: Sequence[LibraryRef] | None = None,
+        settings: ShareSettings | None = None,
+    ) -> SharedServer:
+        """Share a server with a Plex account by e-mail or username.
+
+        GET plex.tv/api/servers/{machineId} (library lookup) then POST
+        plex.tv/api/servers/{machineId}/shared_servers: 2 requests, plus POST
+        clients.plex.tv/api/v2/shared_servers/{id} when `settings` use tuners, subtitle admin
+        or photo/all filters, which the v1 call cannot carry. `libraries=None` shares every
+        library. Raises `AlreadySharing` when a share exists, `OutcomeUnknown` when the POST
+        was sent without an answer (read `users()` before trying again).
+        """
+        return self._create_share(
+            machine_identifier, {"invited_email": identifier}, libraries, settings
+        )
+
+    def share_with_user(
+        self,
+        machine_identifier: str,
+        user_id: int,
+        libraries: Sequence[LibraryRef] | None = None,
+        settings: ShareSettings | None = None,
+    ) -> SharedServer:
+        """Share a server with an account by id (used for managed users); requests as
+        `invite_friend`."""
+        return self._create_share(
+            machine_identifier, {"invited_id": str(user_id)}, libraries, settings
+        )
+
+    def _create_share(
+        self,
+        machine_identifier: str,
+        invited: dict[str, str],
+        libraries: Sequence[LibraryRef] | None,
+        settings: ShareSettings | None,
+    ) -> SharedServer:
+        settings = settings or ShareSettings()
+        sections = self.server_sections(machine_identifier).sections
+        ids = (
+            [s.global_id for s in sections]
+            if libraries is None
+            else resolve_libraries(libraries, sections)
+        )
+        body = {
+            "server_id": machine_identifier,
+            "shared_server": {"library_section_ids": ids, **invited},
+            "sharing_settings": settings.to_v1(),
+        }
+        payload = self._call(
+            "POST",
+            f"/api/servers/{machine_identifier}/shared_servers",
+            json_body=body,
+        )
+        found = parse_shared_servers(payload)
+        if not found:
+            raise OutcomeUnknown(
+                "plex.tv accepted the share but did not say which share it created."
+            )
+        share = found[0]
+        if not share.machine_identifier:
+            share = dataclasses.replace(share, machine_identifier=machine_identifier)
+        if settings.beyond_v1:
+            return self._write_share(share.id, settings, ids, fallback=share)
+        return share
+
+    def ensure_shared(
+        self,
+        machine_identifier: str,
+        identifier: str,
+        libraries: Sequence[LibraryRef] | None = None,
+        settings: ShareSettings | None = None,
+    ) -> SharedServer:
+        """Make sure `identifier` has exactly this access, whatever happened before.
+
+        Tries `invite_friend`; when plex.tv says the share exists already, or the invite's
+        outcome is unknown, reads the server's shares and updates the one that belongs to
+        that person instead of inviting again (2 to 5 requests).
+        """
+        try:
+            return self.invite_friend(machine_identifier, identifier, libraries, settings)
+        except (AlreadySharing, OutcomeUnknown):
+            wanted = identifier.casefold()
+            for share in self.server_shares(machine_identifier):
+                names = {(share.username or "").casefold(), (share.email or "").casefold()}
+                if wanted in names:
+                    return self.update_share(
+                        machine_identifier, share.id, libraries=libraries, settings=settings
+                    )
+            raise
+
+    def update_share(
+        self,
+        machine_identifier: str,
+        share_id: int,
+        *,
+        libraries: Sequence[LibraryRef] | None = None,
+        settings: ShareSettings | None = None,
+        allow_sync: bool | None = None,
+        allow_camera_upload: bool | None = None,
+        allow_channels: bool | None = None,
+        allow_subtitle_admin: bool | None = None,
+        allow_tuners: int | None = None,
+        filter_movies: Filters | None = None,
+        filter_television: Filters | None = None,
+        filter_music: Filters | None = None,
+        filter_photos: Filters | None = None,
+        filter_all: Filters | None = None,
+    ) -> SharedServer:
+        """Change a share, keeping everything not given (read-modify-write).
+
+        GET plex.tv/api/servers/{machineId}/shared_servers, then POST
+        clients.plex.tv/api/v2/shared_servers/{id} with the complete settings and library
+        list: 2 requests. `settings` replaces all settings at once; the keyword arguments
+        change one each (pass `Filters()` to clear a filter). Safe to repeat after
+        `OutcomeUnknown`: it writes the whole desired state.
+        """
+        current = next(
+            (s for s in self.server_shares(machine_identifier) if s.id == share_id), None
+        )
+        if current is None:
+            raise NotFound("That share no longer exists on plex.tv.")
+        changes: dict[str, Any] = {
+            "allow_sync": allow_sync,
+            "allow_camera_upload": allow_camera_upload,
+            "allow_channels": allow_channels,
+            "allow_subtitle_admin": allow_subtitle_admin,
+            "allow_tuners": allow_tuners,
+            "filter_movies": filter_movies,
+            "filter_television": filter_television,
+            "filter_music": filter_music,
+            "filter_photos": filter_photos,
+            "filter_all": filter_all,
+        }
+        merged = dataclasses.replace(
+            settings or current.settings, **{k: v for k, v in changes.items() if v is not None}
+        )
+        if libraries is None:
+            ids = [s.global_id for s in current.shared_sections]
+        else:
+            sections: Sequence[Section] = current.sections
+            if not sections:
+                sections = self.server_sections(machine_identifier).sections
+            ids = resolve_libraries(libraries, sections)
+        fallback = dataclasses.replace(
+            current,
+            settings=merged,
+            sections=tuple(
+                dataclasses.replace(s, shared=s.global_id in ids) for s in current.sections
+            ),
+        )
+        return self._write_share(share_id, merged, ids, fallback=fallback)
+
+    def _write_share(
+        self, share_id: int, settings: ShareSettings, ids: list[int], *, fallback: SharedServer
+    ) -> SharedServer:
+        payload = self._call(
+            "POST",
+            f"/api/v2/shared_servers/{share_id}",
+            host="clients",
+            json_body={"settings": settings.to_v2(), "librarySectionIds": ids},
+            accept_json=True,
+            missing="item",
+        )
+        if isinstance(payload, dict) and payload.get("id") is not None:
+            written = parse_shared_servers(payload)[0]
+            return dataclasses.replace(
+                written,
+                machine_identifier=written.machine_identifier or fallback.machine_identifier,
+                sections=written.sections or fallback.sections,
+            )
+        return fallback
+
+    def stop_sharing(self, machine_identifier: str, share_id: int) -> None:
+        """DELETE plex.tv/api/servers/{machineId}/shared_servers/{id} (1 request)."""
+        self._call(
+            "DELETE",
+            f"/api/servers/{machine_identifier}/shared_servers/{share_id}",
+            missing="item",
+        )
+
+    def remove_friend(self, user_id: int) -> None:
+        """DELETE plex.tv/api/v2/sharings/{userId} (1 request): every share and the
+        friendship."""
+        self._call("DELETE", f"/api/v2/sharings/{user_id}", missing="item")
+
+    def accept_invite(self, shared_server_id: int) -> None:
+        """POST clients.plex.tv/api/v2/shared_servers/{id}/accept (1 request), invitee's
+        token."""
+        self._call(
+            "POST",
+            f"/api/v2/shared_servers/{shared_server_id}/accept",
+            host="clients",
+            accept_json=True,
+            missing="item",
+        )
+
+    def cancel_invite(self, shared_server_id: int) -> None:
+        """DELETE plex.tv/api/v2/shared_servers/{id} (1 request): withdraws a pending invite
+        (the id is `Invite.shared_servers[i].id`)."""
+        self._call("DELETE", f"/api/v2/shared_servers/{shared_server_id}", missing="item")
+
+    # --- Plex Home ----------------------------------------------------------------------------
+
+    def create_managed_user(
+        self,
+        name: str,
+        *,
+        restriction_profile: str | None = None,
+        machine_identifier: str | None = None,
+        libraries: Sequence[LibraryRef] | None = None,
+        settings: ShareSettings | None = None,
+    ) -> ManagedUser:
+        """Create a managed Home user and optionally share a server with it.
+
+        POST plex.tv/api/v2/home/users/restricted (1 request), then, with a
+        `machine_identifier`, the requests of `share_with_user` (2 more).
+        """
+        _check_profile(restriction_profile)
+        body: dict[str, object] = {"friendlyName": name, "sharingSettings": {}}
+        if restriction_profile:
+            body["restrictionProfile"] = restriction_profile
+        payload = self._call(
+            "POST", "/api/v2/home/users/restricted", json_body=body, accept_json=True
+        )
+        user_id = parse_created_user_id(payload)
+        share = None
+        if machine_identifier:
+            share = self.share_with_user(machine_identifier, user_id, libraries, settings)
+        return ManagedUser(
+            id=user_id, title=name, restriction_profile=restriction_profile, share=share
+        )
+
+    def invite_to_home(self, identifier: str) -> None:
+        """POST plex.tv/api/home/users?invitedEmail=… (1 request). Needs Plex Pass
+        (`PlexPassRequired`); a full Home raises `HomeFull`."""
+        self._call("POST", "/api/home/users", params={"invitedEmail": identifier})
+
+    def remove_home_user(self, user_id: int) -> None:
+        """DELETE plex.tv/api/home/users/{id} (1 request)."""
+        self._call("DELETE", f"/api/home/users/{user_id}", missing="item")
+
+    def set_restriction_profile(self, user_id: int, profile: str | None) -> None:
+        """POST plex.tv/api/v2/home/users/restricted/profile (1 request). None clears it.
+
+        With a profile set, plex.tv refuses label and rating filters for that user (422).
+        """
+        _check_profile(profile)
+        body: dict[str, object] = {"userId": user_id}
+        if profile:
+            body["restrictionProfile"] = profile
+        self._call(
+            "POST",
+            "/api/v2/home/users/restricted/profile",
+            json_body=body,
+            accept_json=True,
+            missing="item",
+        )
+
+    def set_managed_user_pin(self, user_id: int, pin: str | None) -> None:
+        """POST plex.tv/api/v2/home/users/restricted/{id}?pin=NNNN or ?removePin=1 (1 request)."""
+        if pin is not None and not (len(pin) == 4 and pin.isdigit()):
+            raise BadRequest("A Home PIN is 4 digits.")
+        params = {"pin": pin} if pin is not None else {"removePin": "1"}
+        self._call(
+            "POST",
+            f"/api/v2/home/users/restricted/{user_id}",
+            params=params,
+            accept_json=True,
+            missing="item",
+        )
+
+
+def _check_profile(profile: str | None) -> None:
+    if profile is not None and profile not in RESTRICTION_PROFILES:
+        raise BadRequest(f"Unknown restriction profile {profile!r}.")
