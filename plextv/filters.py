@@ -40,6 +40,13 @@ class Filters:
     other: tuple[str, ...] = ()
     raw: str | None = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        # plex.tv separates values with a comma and has no escape for one inside a value.
+        for name in _KEYS.values():
+            for item in getattr(self, name):
+                if not item or "," in item:
+                    raise ValueError(f"A filter value cannot be empty or contain a comma: {item!r}")
+
     @classmethod
     def parse(cls, text: str | None) -> Filters:
         """Parse plex.tv's filter string; an empty string (or None) means no filter."""

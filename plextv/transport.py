@@ -403,7 +403,7 @@ def _str_or_none(value: Any) -> str | None:
 def error_for_response(status: int, text: str, endpoint: str, missing: Missing) -> PlexTVError:
     """Map a non-success answer to the error family."""
     code, message = parse_error_body(text)
-    low = (message or "").lower()
+    low = (message or text[:500]).lower()
     kw: dict[str, Any] = {
         "code": code,
         "status": status,
