@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from plextv import BadRequest
+from plextv import BadRequest, NotFound, PlexTV
 from plextv.base import resolve_libraries
 from plextv.connect import candidates
 from plextv.models import Connection, Resource, Section
+from tests.plextv.scripted import ScriptedServer, Step
 
 
 def conn(uri: str, *, local: bool = False, relay: bool = False) -> Connection:
@@ -61,3 +62,39 @@ def test_it_refuses_an_ambiguous_number_and_an_unknown_library() -> None:
         resolve_libraries([2], SECTIONS)
     with pytest.raises(BadRequest, match="no library 'Music'"):
         resolve_libraries(["Music"], SECTIONS)
+
+
+def test_it_picks_the_best_address_that_answers_with_the_right_identity(
+    client: PlexTV, scripted: ScriptedServer
+) -> None:
+    scripted.default = Step(body='<MediaContainer machineIdentifier="srv-1"/>')
+    dead = "http://127.0.0.1:9"  # discard port: nothing listens there
+    resource = Resource(
+        name="Example Server",
+        client_identifier="srv-1",
+        owned=True,
+        access_token="SERVERtoken-123456",
+        connections=(
+            conn(dead, local=True),
+            conn(scripted.url, relay=True),
+            conn(scripted.url.replace("127.0.0.1", "localhost")),
+        ),
+    )
+    chosen = client.connect(resource, timeout=1.0)
+    assert chosen.uri == scripted.url.replace("127.0.0.1", "localhost")
+    assert {s.path for s in scripted.seen} == {"/identity"}
+    assert all(s.headers["X-Plex-Token"] == "SERVERtoken-123456" for s in scripted.seen)
+
+
+def test_it_rejects_an_address_that_answers_for_another_server(
+    client: PlexTV, scripted: ScriptedServer
+) -> None:
+    scripted.default = Step(body='<MediaContainer machineIdentifier="someone-else"/>')
+    resource = Resource(
+        name="Example Server",
+        client_identifier="srv-1",
+        owned=True,
+        connections=(conn(scripted.url),),
+    )
+    with pytest.raises(NotFound, match="answered"):
+        client.connect(resource, timeout=1.0)
