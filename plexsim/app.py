@@ -1,0 +1,268 @@
+"""The WSGI application: host inference, fault injection, rate limiting, logging, dispatch."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import struct
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+# Importing the route modules registers their handlers.
+from plexsim import (  # noqa: F401
+    control,
+    oauth_page,
+    routes_account,
+    routes_devices,
+    routes_discover,
+    routes_home,
+    routes_pms,
+    routes_sharing,
+)
+from plexsim.faults import FaultBook, FaultRule, RateLimiter, RequestLog
+from plexsim.model import SimError, State
+from plexsim.render import JSON_TYPE, XML_TYPE, Reply, error_reply
+from plexsim.routing import PLEX_HOSTS, ROUTES, Ctx, RouteSpec
+from plexsim.seeds import build_state
+
+UNLOGGED_HOSTS = {"sim", "app.plex.tv"}
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+
+class ConnectionAborted(ConnectionResetError):
+    """Raised after a fault rule reset the socket; the server treats it as a dropped client."""
+
+
+class Simulator:
+    """One simulated plex.tv (with its PMS servers), callable as a WSGI application."""
+
+    def __init__(
+        self,
+        seed: str | dict[str, Any] = "demo",
+        users: int | None = None,
+        rate_limit: float | None = None,
+        state_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.state_file = Path(state_file) if state_file else None
+        if self.state_file and self.state_file.exists():
+            self.state = State.from_doc(json.loads(self.state_file.read_text()))
+        else:
+            self.state = build_state(seed, users)
+        self.faults = FaultBook()
+        self.log = RequestLog()
+        self.limiter = RateLimiter(rate_limit)
+        self.base_url = "http://127.0.0.1:32500"
+        self._specs: list[RouteSpec] = list(ROUTES)
+        self._map = Map(
+            [Rule(s.path, methods=list(s.methods), endpoint=i) for i, s in enumerate(self._specs)],
+            strict_slashes=False,
+            merge_slashes=False,
+        )
+
+    # ---- state ----------------------------------------------------------------------------
+
+    def reset(self, seed: str | dict[str, Any] = "demo", users: int | None = None) -> None:
+        fresh = build_state(seed, users)
+        with self.state.lock:
+            fresh.clockOffset = 0.0
+            self.state = fresh
+        self.save()
+
+    def save(self) -> None:
+        if not self.state_file:
+            return
+        with self.state.lock:
+            text = json.dumps(self.state.to_doc(), indent=1)
+        directory = self.state_file.parent
+        with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as tmp:
+            tmp.write(text)
+        Path(tmp.name).replace(self.state_file)
+
+    def pms_url(self, machine_id: str) -> str:
+        return f"{self.base_url}/pms/{machine_id}"
+
+    # ---- WSGI -----------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        started = time.perf_counter()
+        spec, kwargs, reply = self._match(request)
+        host = self._infer_host(request, spec)
+        if host in UNLOGGED_HOSTS and spec is not None:
+            reply = self._run(spec, request, host, kwargs)
+            return self._respond(reply, environ, start_response)
+
+        fault = self.faults.take(request.method, host, request.path)
+        if fault and fault.delay:
+            time.sleep(float(fault.delay))
+        if reply is None:
+            if fault and fault.action == "status":
+                reply = _fault_reply(fault)
+            elif fault and fault.action == "reset" and not fault.apply:
+                reply = Reply(status=0, body=b"")
+            else:
+                reply = self._guarded(spec, request, host, kwargs)  # type: ignore[arg-type]
+        if fault and fault.action == "truncate":
+            reply.body = reply.body[: len(reply.body) // 2]
+        if fault and fault.action == "wrong_content_type":
+            reply.content_type = fault.content_type
+
+        self.log.record(
+            {
+                "method": request.method,
+                "host": host,
+                "path": request.path,
+                "query": request.query_string.decode("latin-1"),
+                "status": reply.status if not (fault and fault.action == "reset") else 0,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "client": request.headers.get("X-Plex-Client-Identifier")
+                or request.args.get("X-Plex-Client-Identifier", ""),
+                "fault": fault.action if fault else None,
+            }
+        )
+        if request.method != "GET" and 200 <= reply.status < 300:
+            self.save()
+        if fault and fault.action == "reset":
+            _reset_connection(environ, reply if fault.partial else None)
+        return self._respond(reply, environ, start_response)
+
+    def _match(self, request: Request) -> tuple[RouteSpec | None, dict[str, Any], Reply | None]:
+        adapter = self._map.bind_to_environ(request.environ)
+        try:
+            index, kwargs = adapter.match()
+        except MethodNotAllowed:
+            return None, {}, _not_found(request, status=405)
+        except NotFound:
+            return None, {}, _not_found(request)
+        return self._specs[index], kwargs, None
+
+    def _infer_host(self, request: Request, spec: RouteSpec | None) -> str:
+        if request.path.startswith("/pms/"):
+            return "pms"
+        if spec is not None and spec.host in UNLOGGED_HOSTS:
+            return spec.host
+        named = request.host.split(":")[0].lower()
+        if named in PLEX_HOSTS:
+            return named
+        return spec.host if spec else "plex.tv"
+
+    def _guarded(
+        self, spec: RouteSpec, request: Request, host: str, kwargs: dict[str, Any]
+    ) -> Reply:
+        ctx = Ctx(self, request, host)
+        wrong_host = _wrong_host(request, spec)
+        if wrong_host is not None:
+            return wrong_host
+        if host != "pms":
+            wait = self.limiter.check(ctx.client_id or request.remote_addr or "?")
+            if wait is not None:
+                reply = error_reply(SimError(429, 1003, "API rate limit exceeded"), ctx.wants_json)
+                reply.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+                return reply
+        if request.path.startswith("/api/v2/") and not ctx.client_id:
+            error = SimError(400, 1000, "X-Plex-Client-Identifier is missing")
+            return error_reply(error, ctx.wants_json)
+        return self._run(spec, request, host, kwargs, ctx)
+
+    def _run(
+        self,
+        spec: RouteSpec,
+        request: Request,
+        host: str,
+        kwargs: dict[str, Any],
+        ctx: Ctx | None = None,
+    ) -> Reply:
+        ctx = ctx or Ctx(self, request, host)
+        try:
+            with self.state.lock:
+                ctx.state = self.state
+                if spec.auth:
+                    ctx.account()
+                return spec.handler(ctx, **kwargs)
+        except SimError as error:
+            return error_reply(error, ctx.wants_json)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            return error_reply(SimError(500, 1, "Internal simulator error"), ctx.wants_json)
+
+    def _respond(self, reply: Reply, environ: dict[str, Any], start_response: Any) -> Any:
+        response = Response(reply.body, status=reply.status or 500)
+        if reply.content_type:
+            response.headers["Content-Type"] = reply.content_type
+        else:
+            del response.headers["Content-Type"]
+        for key, value in reply.headers.items():
+            response.headers[key] = value
+        return response(environ, start_response)
+
+
+def _fault_reply(rule: FaultRule) -> Reply:
+    body = rule.body.encode()
+    stripped = rule.body.lstrip()
+    if stripped.startswith("<"):
+        kind: str | None = XML_TYPE
+    elif stripped.startswith(("{", "[")):
+        kind = JSON_TYPE
+    else:
+        kind = TEXT_TYPE if body else None
+    headers = dict(rule.headers)
+    for key in list(headers):
+        if key.lower() == "content-type":
+            kind = headers.pop(key)
+    return Reply(status=int(rule.status), body=body, content_type=kind, headers=headers)
+
+
+def _not_found(request: Request, status: int = 404) -> Reply:
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if status == 405:
+        return error_reply(SimError(405, 1002, "Method not allowed"), wants_json)
+    message = "The requested resource or endpoint could not be found"
+    return error_reply(SimError(404, 1002, message), wants_json)
+
+
+def _wrong_host(request: Request, spec: RouteSpec) -> Reply | None:
+    """A request naming a provider host that does not serve this path gets that host's 404.
+
+    This is how plex.tv behaves after an endpoint moves host (the watchlist left
+    metadata.provider.plex.tv in 2025), so a client aimed at the old host fails as it would.
+    """
+    named = request.host.split(":")[0].lower()
+    providers = {"discover.provider.plex.tv", "metadata.provider.plex.tv"}
+    if named not in PLEX_HOSTS or named == spec.host:
+        return None
+    if named in providers or spec.host in providers:
+        section = request.path.split("/")[3] if request.path.count("/") >= 3 else request.path
+        message = f"Section '{section}' not found!"
+        return error_reply(SimError(404, 1002, message, style="provider"), False)
+    return None
+
+
+def _reset_connection(environ: dict[str, Any], partial: Reply | None) -> None:
+    sock: socket.socket | None = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            if partial is not None:
+                head = [f"HTTP/1.1 {partial.status} Fault", f"Content-Length: {len(partial.body)}"]
+                if partial.content_type:
+                    head.append(f"Content-Type: {partial.content_type}")
+                raw = ("\r\n".join(head) + "\r\n\r\n").encode() + partial.body[
+                    : len(partial.body) // 2
+                ]
+                sock.sendall(raw)
+            # Linger 0 makes the eventual close send RST instead of FIN.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise ConnectionAborted("connection reset by a fault rule")

@@ -1,0 +1,213 @@
+"""Account routes: sign-in, the account document, PINs, claim tokens, view-state sync."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from plexsim.docs import account_user_json, account_user_xml
+from plexsim.model import (
+    PIN_LIFETIME,
+    STRONG_PIN_LIFETIME,
+    Account,
+    Device,
+    Pin,
+    SimError,
+    State,
+    stable_hex,
+)
+from plexsim.render import Reply, empty_reply, iso, json_reply, xml_reply
+from plexsim.routing import Ctx, flag, route
+
+# The 4-character link codes avoid characters people confuse (0/O, 1/I).
+LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+STRONG_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def user_reply(ctx: Ctx, account: Account, status: int = 200) -> Reply:
+    if ctx.wants_json:
+        return json_reply(account_user_json(ctx.state, account), status)
+    return xml_reply(account_user_xml(ctx.state, account), status)
+
+
+@route("/api/v2/users/signin", "POST", auth=False)
+def signin(ctx: Ctx) -> Reply:
+    fields = ctx.body()
+    login = str(fields.get("login") or fields.get("user[login]") or "")
+    password = str(fields.get("password") or fields.get("user[password]") or "")
+    code = str(fields.get("verificationCode") or "")
+    account = ctx.state.account_by_login(login) if login else None
+    if account is None or account.password is None:
+        raise SimError(401, 1001, "User could not be authenticated")
+    if account.twoFactorCode is not None:
+        # plex.tv also accepts the code appended to the password.
+        if not code and password == account.password + account.twoFactorCode:
+            password, code = account.password, account.twoFactorCode
+        if password != account.password:
+            raise SimError(401, 1001, "User could not be authenticated")
+        if code != account.twoFactorCode:
+            raise SimError(401, 1029, "Please enter the verification code")
+    elif password != account.password:
+        raise SimError(401, 1001, "User could not be authenticated")
+    return user_reply(ctx, account, 201)
+
+
+@route("/api/v2/user")
+def user(ctx: Ctx) -> Reply:
+    return user_reply(ctx, ctx.account())
+
+
+@route("/api/v2/users/signout", "DELETE")
+def signout(ctx: Ctx) -> Reply:
+    account = ctx.account()
+    # One token per account here, so signing out rotates it; a reset restores the seed's token.
+    account.token = f"sim-{stable_hex('rotated', account.token, ctx.now, length=20)}"
+    ctx.state.reindex()
+    return empty_reply()
+
+
+@route("/api/v2/ping")
+def ping(ctx: Ctx) -> Reply:
+    ctx.account()
+    if ctx.wants_json:
+        return json_reply({"pong": True})
+    return xml_reply("<pong>true</pong>\n")
+
+
+@route("/api/claim/token.json")
+def claim_token(ctx: Ctx) -> Reply:
+    ctx.account()
+    return json_reply({"token": "claim-" + secrets.token_urlsafe(15)[:20]})
+
+
+@route("/:/ip", auth=False)
+def public_ip(ctx: Ctx) -> Reply:
+    return Reply(body=b"127.0.0.1\n", content_type="text/plain; charset=utf-8")
+
+
+def pin_doc(state: State, pin: Pin) -> dict[str, object]:
+    return {
+        "id": pin.id,
+        "code": pin.code,
+        "product": pin.product or "0",
+        "trusted": False,
+        "qr": f"https://plex.tv/api/v2/pins/qr/{pin.code}",
+        "clientIdentifier": pin.clientIdentifier,
+        "location": {
+            "code": "US",
+            "european_union_member": False,
+            "continent_code": "NA",
+            "country": "United States",
+            "city": "Springfield",
+            "time_zone": "America/Chicago",
+            "postal_code": "62701",
+            "in_privacy_restricted_country": False,
+            "in_privacy_restricted_region": False,
+            "subdivisions": "Illinois",
+            "coordinates": "39.8, -89.6",
+        },
+        "expiresIn": max(0, int(pin.expiresAt - state.now())),
+        "createdAt": iso(pin.createdAt),
+        "expiresAt": iso(pin.expiresAt),
+        "authToken": pin.authToken,
+        "newRegistration": None,
+    }
+
+
+@route("/api/v2/pins", "POST", auth=False)
+@route("/api/v2/pins.json", "POST", auth=False)
+def create_pin(ctx: Ctx) -> Reply:
+    state = ctx.state
+    strong = flag(ctx.param("strong", "false"))
+    alphabet, size = (STRONG_ALPHABET, 25) if strong else (LINK_ALPHABET, 4)
+    live = {p.code for p in state.pins.values() if p.expiresAt > state.now()}
+    code = "".join(secrets.choice(alphabet) for _ in range(size))
+    while code in live:
+        code = "".join(secrets.choice(alphabet) for _ in range(size))
+    now = state.now()
+    pin = Pin(
+        id=state.new_id(),
+        code=code,
+        strong=strong,
+        clientIdentifier=ctx.client_id,
+        product=ctx.plex_value("X-Plex-Product"),
+        createdAt=now,
+        expiresAt=now + (STRONG_PIN_LIFETIME if strong else PIN_LIFETIME),
+    )
+    state.pins[pin.id] = pin
+    _forget_expired(state)
+    return ctx.v2(pin_doc(state, pin), "pin", 201)
+
+
+def _forget_expired(state: State) -> None:
+    cutoff = state.now() - 3_600
+    for pin_id in [p.id for p in state.pins.values() if p.expiresAt < cutoff]:
+        del state.pins[pin_id]
+
+
+def live_pin(state: State, pin_id: int, client_id: str | None = None) -> Pin:
+    pin = state.pins.get(pin_id)
+    if pin is None or pin.expiresAt <= state.now():
+        raise SimError(404, 1020, "Code not found or expired")
+    if client_id is not None and pin.clientIdentifier != client_id:
+        raise SimError(404, 1020, "Code not found or expired")
+    return pin
+
+
+@route("/api/v2/pins/<int:pin_id>", auth=False)
+def check_pin(ctx: Ctx, pin_id: int) -> Reply:
+    pin = live_pin(ctx.state, pin_id, ctx.client_id)
+    return ctx.v2(pin_doc(ctx.state, pin), "pin")
+
+
+def link_pin(state: State, pin: Pin, account: Account) -> None:
+    """Authorise a PIN for an account and register the polling app as one of its devices."""
+    pin.authToken = account.token
+    pin.accountId = account.id
+    if pin.clientIdentifier and state.device_by_client(account.id, pin.clientIdentifier) is None:
+        device = Device(
+            id=state.new_id(),
+            ownerId=account.id,
+            name=pin.product or "Unknown",
+            clientIdentifier=pin.clientIdentifier,
+            product=pin.product or "Unknown",
+            productVersion="",
+            platform="",
+            platformVersion="",
+            device="",
+            model="Plex OAuth",
+            provides="",
+            createdAt=int(state.now()),
+            lastSeenAt=int(state.now()),
+        )
+        state.devices[device.id] = device
+
+
+@route("/api/v2/pins/link", "PUT")
+def link(ctx: Ctx) -> Reply:
+    code = ctx.param("code").strip().upper()
+    state = ctx.state
+    pin = next(
+        (
+            p
+            for p in state.pins.values()
+            if not p.strong and p.code == code and p.expiresAt > state.now()
+        ),
+        None,
+    )
+    if pin is None:
+        raise SimError(404, 1020, "Code not found or expired")
+    link_pin(state, pin, ctx.account())
+    return empty_reply()
+
+
+@route("/api/v2/user/view_state_sync", "GET", "PUT")
+def view_state_sync(ctx: Ctx) -> Reply:
+    account = ctx.account()
+    if ctx.request.method == "PUT":
+        consent = ctx.param("consent")
+        if consent == "":
+            raise SimError(400, 1000, "consent is required")
+        account.viewStateSync = flag(consent)
+        return empty_reply()
+    return ctx.v2({"consent": account.viewStateSync}, "viewStateSync")

@@ -1,0 +1,171 @@
+"""The simulated Plex Media Servers, served under /pms/<machineIdentifier>/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plexsim.model import Server, Share
+from plexsim.render import Reply, container, element, xml_reply
+from plexsim.routes_sharing import page_bounds
+from plexsim.routing import Ctx, route
+
+PMS = "pms"
+UNAUTHORIZED = (
+    b"<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>"
+)
+
+
+class _Denied(Exception):
+    pass
+
+
+def _server_for(ctx: Ctx, machine_id: str) -> tuple[Server, Share | None]:
+    """The server and, for a friend's token, their share; owners and Home tokens see it all."""
+    server = ctx.state.servers.get(machine_id)
+    if server is None:
+        raise _Denied
+    token = ctx.token
+    owner = ctx.state.accounts.get(server.ownerId)
+    if token and (token == server.accessToken or (owner is not None and token == owner.token)):
+        return server, None
+    for share in ctx.state.shares_of_server(machine_id):
+        if share.accepted and token == share.accessToken:
+            return server, share
+    raise _Denied
+
+
+def _guard(handler: Any) -> Any:
+    def wrapped(ctx: Ctx, machine_id: str, **kwargs: Any) -> Reply:
+        try:
+            server, share = _server_for(ctx, machine_id)
+        except _Denied:
+            return Reply(status=401, body=UNAUTHORIZED, content_type="text/html")
+        return handler(ctx, server, share, **kwargs)
+
+    wrapped.__name__ = handler.__name__
+    return wrapped
+
+
+@route("/pms/<machine_id>/", host=PMS, auth=False)
+@_guard
+def root(ctx: Ctx, server: Server, share: Share | None) -> Reply:
+    owner = ctx.state.accounts.get(server.ownerId)
+    head = {
+        "size": 2,
+        "allowCameraUpload": True,
+        "allowChannelAccess": True,
+        "allowSharing": share is None,
+        "allowSync": True,
+        "claimed": True,
+        "friendlyName": server.name,
+        "machineIdentifier": server.machineIdentifier,
+        "multiuser": True,
+        "myPlex": True,
+        "myPlexMappingState": "mapped",
+        "myPlexSigninState": "ok",
+        "myPlexSubscription": bool(owner and owner.plexPass),
+        "myPlexUsername": owner.email if owner else "",
+        "platform": server.platform,
+        "platformVersion": server.platformVersion,
+        "transcoderActiveVideoSessions": 0,
+        "updatedAt": server.lastSeenAt,
+        "version": server.version,
+    }
+    children = [
+        element("Directory", {"count": 1, "key": "library", "title": "library"}),
+        element("Directory", {"count": 1, "key": "status", "title": "status"}),
+    ]
+    return xml_reply(container("MediaContainer", head, children))
+
+
+@route("/pms/<machine_id>/identity", host=PMS, auth=False)
+def identity(ctx: Ctx, machine_id: str) -> Reply:
+    server = ctx.state.servers.get(machine_id)
+    if server is None:
+        return Reply(status=404, body=b"", content_type=None)
+    head = {"size": 0, "claimed": True, "machineIdentifier": machine_id, "version": server.version}
+    return xml_reply(container("MediaContainer", head, []))
+
+
+@route("/pms/<machine_id>/library/sections", host=PMS, auth=False)
+@_guard
+def sections(ctx: Ctx, server: Server, share: Share | None) -> Reply:
+    visible = set(ctx.state.share_section_ids(share)) if share else None
+    children = []
+    for section in server.sections:
+        if visible is not None and section.id not in visible:
+            continue
+        values = {
+            "allowSync": True,
+            "art": f"/:/resources/{section.type}-fanart.jpg",
+            "composite": f"/library/sections/{section.key}/composite/{server.lastSeenAt}",
+            "filters": True,
+            "refreshing": False,
+            "thumb": f"/:/resources/{section.type}.png",
+            "key": section.key,
+            "type": section.type,
+            "title": section.title,
+            "agent": "tv.plex.agents.movie" if section.type == "movie" else "tv.plex.agents.series",
+            "scanner": "Plex Movie" if section.type == "movie" else "Plex TV Series",
+            "language": "en-US",
+            "uuid": f"{server.machineIdentifier[:8]}-{section.id}",
+            "updatedAt": server.lastSeenAt,
+            "createdAt": server.createdAt,
+            "scannedAt": server.lastSeenAt,
+            "content": True,
+            "directory": True,
+            "contentChangedAt": section.id % 100_000,
+            "hidden": 0,
+        }
+        location = element("Location", {"id": section.key, "path": f"/data/{section.title}"})
+        children.append(element("Directory", values, [location]))
+    head = {"size": len(children), "allowSync": True, "title1": "Plex Library"}
+    return xml_reply(container("MediaContainer", head, children))
+
+
+@route("/pms/<machine_id>/status/sessions/history/all", host=PMS, auth=False)
+@_guard
+def history(ctx: Ctx, server: Server, share: Share | None) -> Reply:
+    args = ctx.request.args
+    entries = list(server.history)
+    owner_id = server.ownerId
+
+    def local_id(account_id: int) -> int:
+        # A PMS numbers its owner 1; everyone else keeps their plex.tv id.
+        return 1 if account_id == owner_id else account_id
+
+    if share is not None and share.userId is not None:
+        entries = [e for e in entries if e.accountID == share.userId]
+    if args.get("accountID"):
+        wanted = int(args["accountID"])
+        entries = [e for e in entries if local_id(e.accountID) == wanted]
+    if args.get("librarySectionID"):
+        entries = [e for e in entries if e.librarySectionID == int(args["librarySectionID"])]
+    since = args.get("viewedAt>") or args.get("viewedAt>=")
+    if since:
+        entries = [e for e in entries if e.viewedAt >= int(since.lstrip("="))]
+    entries.sort(
+        key=lambda e: e.viewedAt, reverse=args.get("sort", "viewedAt:desc") != "viewedAt:asc"
+    )
+    start, stop = page_bounds(ctx, len(entries))
+    children = []
+    for entry in entries[start:stop]:
+        tag = "Track" if entry.type == "track" else "Video"
+        values: dict[str, Any] = {
+            "historyKey": f"/status/sessions/history/{entry.historyKey}",
+            "key": f"/library/metadata/{entry.ratingKey}",
+            "ratingKey": entry.ratingKey,
+            "librarySectionID": entry.librarySectionID,
+            "title": entry.title,
+            "type": entry.type,
+            "viewedAt": entry.viewedAt,
+            "accountID": local_id(entry.accountID),
+            "deviceID": 1,
+        }
+        if entry.grandparentTitle:
+            values["grandparentTitle"] = entry.grandparentTitle
+            values["index"] = entry.index
+            values["parentIndex"] = entry.parentIndex
+        children.append(element(tag, values))
+    head = {"size": len(children), "totalSize": len(entries), "offset": start}
+    return xml_reply(container("MediaContainer", head, children))
