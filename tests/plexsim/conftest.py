@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
 
 import pytest
 import requests
+from defusedxml import ElementTree
 
 from plexsim.pytest_plugin import SimHandle
 
@@ -34,7 +35,7 @@ class PlexClient:
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.call("GET", path, **kwargs)
 
-    def xml(self, path: str, method: str = "GET", **kwargs: Any) -> ElementTree.Element:
+    def xml(self, path: str, method: str = "GET", **kwargs: Any) -> Element:
         response = self.call(method, path, **kwargs)
         assert response.status_code in {200, 201}, response.text
         assert response.headers["Content-Type"].startswith("application/xml")

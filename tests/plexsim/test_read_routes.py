@@ -77,7 +77,8 @@ def test_it_lists_friends_and_home_users_with_their_shares(owner: PlexClient) ->
     assert (jamie.get("home"), jamie.get("restricted"), jamie.get("allowTuners")) == ("1", "0", "2")
     assert [s.get("id") for s in jamie.findall("Server")] == ["30001", "30002"]
     ellie = users["1001003"]
-    assert ellie.get("username") is None and ellie.get("email") is None
+    assert ellie.get("username") is None
+    assert ellie.get("email") is None
     assert (ellie.get("restricted"), ellie.get("protected")) == ("1", "1")
     chen = users["1001013"]
     den_share = chen.find("Server")
