@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import path
+
+from plexadmin import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("status/", views.status, name="status"),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from plexadmin import health
+from plexadmin.models import Heartbeat
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"checks": health.service_checks()})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and broker answer; 503 naming the one that does not."""
+    checks = health.service_checks()
+    failing = [check.name for check in checks if not check.ok]
+    body = {
+        "status": "ok" if not failing else "unavailable",
+        "failing": failing,
+        "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+    }
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+@never_cache
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    context = {
+        "checks": [*health.service_checks(), health.check_beat()],
+        "heartbeats": {beat.name: beat for beat in Heartbeat.objects.all()},
+        "embedded": health.embedded_mode(),
+    }
+    template = "status.html#status-panel" if request.htmx else "status.html"
+    return render(request, template, context)
