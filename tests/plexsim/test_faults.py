@@ -1,0 +1,131 @@
+"""Fault rules, the request log and the rate limiter."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from plexsim.pytest_plugin import SimHandle
+from tests.plexsim.conftest import PlexClient
+
+
+def test_it_answers_a_scripted_status_for_the_given_number_of_times(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    plexsim.add_fault(
+        action="status",
+        method="GET",
+        path="/api/users*",
+        status=503,
+        body="<html>down</html>",
+        headers={"Retry-After": "7"},
+        times=2,
+    )
+    first = owner.get("/api/users/")
+    second = owner.get("/api/users/")
+    third = owner.get("/api/users/")
+    assert (first.status_code, first.headers["Retry-After"]) == (503, "7")
+    assert first.text == "<html>down</html>"
+    assert second.status_code == 503
+    assert third.status_code == 200
+    assert owner.get("/api/v2/user").status_code == 200
+
+
+def test_it_matches_faults_by_host(plexsim: SimHandle, owner: PlexClient) -> None:
+    plexsim.add_fault(action="status", host="discover.provider.plex.tv", status=500)
+    assert owner.get("/library/sections/watchlist/all").status_code == 500
+    assert owner.get("/api/v2/user").status_code == 200
+
+
+def test_it_resets_the_connection_after_applying_the_request(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    den = "07b33a43085dc2635f0bb026696069991fae76dc"
+    plexsim.add_fault(
+        action="reset", method="POST", path=f"/api/servers/{den}/shared_servers", times=1
+    )
+    body = {
+        "server_id": den,
+        "shared_server": {"library_section_ids": [], "invited_email": "river"},
+    }
+    with pytest.raises(requests.ConnectionError):
+        owner.call("POST", f"/api/servers/{den}/shared_servers", json=body)
+    shares = [s for s in plexsim.state()["shares"] if s["userId"] == 1001017]
+    assert len(shares) == 1
+    entry = plexsim.requests()[-1]
+    assert (entry["status"], entry["fault"]) == (0, "reset")
+
+
+def test_it_can_reset_without_applying(plexsim: SimHandle, owner: PlexClient) -> None:
+    plexsim.add_fault(action="reset", method="DELETE", path="/api/v2/sharings/*", apply=False)
+    with pytest.raises(requests.ConnectionError):
+        owner.call("DELETE", "/api/v2/sharings/1001011")
+    assert any(r["userId"] == 1001011 for r in plexsim.state()["relations"])
+
+
+def test_it_can_cut_the_body_mid_transfer(plexsim: SimHandle, owner: PlexClient) -> None:
+    plexsim.add_fault(action="reset", path="/api/users/", partial=True)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        owner.get("/api/users/")
+
+
+def test_it_truncates_bodies_and_lies_about_content_type(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    whole = owner.get("/api/users/").content
+    plexsim.add_fault(action="truncate", path="/api/users/", times=1)
+    cut = owner.get("/api/users/")
+    assert cut.status_code == 200
+    assert cut.content == whole[: len(whole) // 2]
+    plexsim.add_fault(action="wrong_content_type", path="/api/users/", times=1)
+    assert owner.get("/api/users/").headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_it_delays_answers(plexsim: SimHandle, owner: PlexClient) -> None:
+    plexsim.add_fault(action="delay", path="/api/v2/ping", delay=0.3, times=1)
+    response = owner.get("/api/v2/ping")
+    assert response.status_code == 200
+    assert response.elapsed.total_seconds() >= 0.3
+    assert plexsim.requests()[-1]["duration_ms"] >= 300
+
+
+def test_it_rejects_malformed_rules(plexsim: SimHandle) -> None:
+    with pytest.raises(AssertionError, match="action must be one of"):
+        plexsim.add_fault(action="explode")
+    with pytest.raises(AssertionError, match="unknown fault rule keys"):
+        plexsim.add_fault(action="status", colour="red")
+
+
+def test_it_logs_plex_calls_with_increasing_sequence_numbers(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    owner.get("/api/v2/user")
+    owner.get("/api/users/", params={"a": "1"})
+    plexsim.state()
+    entries = plexsim.requests()
+    assert [(e["method"], e["path"], e["status"]) for e in entries] == [
+        ("GET", "/api/v2/user", 200),
+        ("GET", "/api/users/", 200),
+    ]
+    assert entries[1]["query"] == "a=1"
+    assert entries[1]["host"] == "plex.tv"
+    assert entries[1]["client"] == "plexsim-tests"
+    assert entries[0]["seq"] < entries[1]["seq"]
+    assert plexsim.requests(since=entries[0]["seq"]) == [entries[1]]
+
+
+def test_it_rate_limits_per_client_with_retry_after(plexsim: SimHandle, owner: PlexClient) -> None:
+    plexsim.set_rate_limit(2)
+    statuses = [owner.get("/api/v2/ping").status_code for _ in range(4)]
+    assert statuses[:2] == [200, 200]
+    assert 429 in statuses[2:]
+    limited = owner.get("/api/v2/ping", headers={"Accept": "application/json"})
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert limited.json()["errors"][0] == {
+        "code": 1003,
+        "message": "API rate limit exceeded",
+        "status": 429,
+    }
+    other = owner.get("/api/v2/ping", headers={"X-Plex-Client-Identifier": "another-app"})
+    assert other.status_code == 200
