@@ -1,0 +1,188 @@
+"""Sharing writes: v1 and v2 shares, edits, invites, acceptance, friends and retired endpoints."""
+
+from __future__ import annotations
+
+from plexsim.pytest_plugin import SimHandle
+from tests.plexsim.conftest import CABIN, DEN, PlexClient, client_for
+
+
+def _share(plexsim: SimHandle, share_id: int) -> dict:
+    return next(s for s in plexsim.state()["shares"] if s["id"] == share_id)
+
+
+def test_it_refuses_a_second_v1_share_with_the_captured_400(owner: PlexClient) -> None:
+    body = {
+        "server_id": DEN,
+        "shared_server": {"library_section_ids": [118181361], "invited_email": "alex.rivera"},
+    }
+    response = owner.call("POST", f"/api/servers/{DEN}/shared_servers", json=body)
+    assert response.status_code == 400
+    assert response.text.strip().endswith(
+        '<Response code="400" status="You\'re already sharing this server with alex.rivera. '
+        'Please edit your existing share."/>'
+    )
+
+
+def test_it_rejects_unknown_section_ids(owner: PlexClient) -> None:
+    body = {
+        "server_id": DEN,
+        "shared_server": {"library_section_ids": [999], "invited_email": "river"},
+    }
+    assert owner.call("POST", f"/api/servers/{DEN}/shared_servers", json=body).status_code == 400
+
+
+def test_it_creates_a_v2_share_then_answers_422_for_a_duplicate(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    body = {
+        "machineIdentifier": CABIN,
+        "invitedEmail": "friend@example.org",
+        "librarySectionIds": [],
+        "settings": {},
+    }
+    created = owner.json("/api/v2/shared_servers", method="POST", json=body)
+    assert created["allLibraries"] is True
+    assert created["numLibraries"] == 3
+    assert created["accepted"] is False
+    assert created["invitedEmail"] == "friend@example.org"
+    again = owner.call(
+        "POST", "/api/v2/shared_servers", json=body, headers={"Accept": "application/json"}
+    )
+    assert again.status_code == 422
+    assert "already sharing" in again.json()["errors"][0]["message"]
+
+
+def test_it_edits_a_share_replacing_settings_left_out(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    body = {"settings": {"allowChannels": True}, "librarySectionIds": [118181364]}
+    doc = owner.json("/api/v2/shared_servers/30009", method="POST", json=body)
+    assert [lib["title"] for lib in doc["libraries"]] == ["Photos"]
+    assert doc["sharingSettings"]["allowChannels"] is True
+    # allowSync and filterTelevision were not sent back, so they return to their defaults.
+    assert doc["sharingSettings"]["allowSync"] is False
+    assert doc["sharingSettings"]["filterTelevision"] == ""
+
+
+def test_it_updates_only_the_given_settings_through_sharings(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    response = owner.call(
+        "PUT",
+        "/api/v2/sharings/1001013",
+        params={"allowCameraUpload": "1", "filterMovies": "label=Kids"},
+    )
+    assert response.status_code == 204
+    relation = next(r for r in plexsim.state()["relations"] if r["userId"] == 1001013)
+    assert relation["settings"]["allowCameraUpload"] is True
+    assert relation["settings"]["allowSync"] is True
+    assert relation["settings"]["filterMovies"] == "label=Kids"
+
+
+def test_it_lists_pending_invites_sent_grouped_by_invitee(owner: PlexClient) -> None:
+    invites = owner.json("/api/v2/shared_servers/invites/owned/pending")
+    assert len(invites) == 2
+    kai, nina = invites
+    assert kai["invited"]["username"] == "kai"
+    assert [s["id"] for s in kai["sharedServers"]] == [30013]
+    assert "invited" not in nina
+    assert nina["sharedServers"][0]["invitedEmail"] == "nina@example.com"
+    assert nina["sharedServers"][0]["accepted"] is False
+
+
+def test_it_lets_the_invitee_accept_a_received_invite(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    jamie = client_for(plexsim, "demo-partner-token-0002")
+    received = jamie.json("/api/v2/shared_servers/invites/received/pending")
+    assert received[0]["owner"]["username"] == "sasha"
+    share_id = received[0]["sharedServers"][0]["id"]
+    accepted = jamie.json(f"/api/v2/shared_servers/{share_id}/accept", method="POST")
+    assert accepted["accepted"] is True
+    assert jamie.json("/api/v2/shared_servers/invites/received/pending") == []
+    names = {r["name"] for r in jamie.json("/api/v2/resources")}
+    assert "Sasha's NAS" in names
+
+
+def test_it_refuses_acceptance_from_an_unverified_email(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    body = {
+        "server_id": DEN,
+        "shared_server": {"library_section_ids": [], "invited_email": "river@example.com"},
+    }
+    root = owner.xml(f"/api/servers/{DEN}/shared_servers", method="POST", json=body)
+    share_id = root.find("SharedServer").get("id")
+    river = client_for(plexsim, "demo-river-token-0017")
+    response = river.call("POST", f"/api/v2/shared_servers/{share_id}/accept")
+    assert response.status_code == 403
+    assert _share(plexsim, int(share_id))["accepted"] is False
+
+
+def test_it_shows_a_new_server_share_as_pending_until_accepted(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    body = {
+        "server_id": CABIN,
+        "shared_server": {"library_section_ids": [118290003], "invited_id": 1001010},
+    }
+    root = owner.xml(f"/api/servers/{CABIN}/shared_servers", method="POST", json=body)
+    share_id = int(root.find("SharedServer").get("id"))
+    alex = next(u for u in owner.xml("/api/users/").findall("User") if u.get("id") == "1001010")
+    assert {s.get("id"): s.get("pending") for s in alex.findall("Server")}[str(share_id)] == "1"
+    plexsim.accept_invite(share_id)
+    alex = next(u for u in owner.xml("/api/users/").findall("User") if u.get("id") == "1001010")
+    assert {s.get("id"): s.get("pending") for s in alex.findall("Server")}[str(share_id)] == "0"
+
+
+def test_it_cancels_a_pending_invite(plexsim: SimHandle, owner: PlexClient) -> None:
+    assert owner.call("DELETE", "/api/v2/shared_servers/30014").status_code == 204
+    assert not any(s["id"] == 30014 for s in plexsim.state()["shares"])
+    assert not any(r["invitedEmail"] == "nina@example.com" for r in plexsim.state()["relations"])
+    assert owner.call("DELETE", "/api/v2/shared_servers/30014").status_code == 404
+
+
+def test_it_replaces_and_deletes_v1_share_libraries(plexsim: SimHandle, owner: PlexClient) -> None:
+    body = {"server_id": DEN, "shared_server": {"library_section_ids": [118181363]}}
+    root = owner.xml(f"/api/servers/{DEN}/shared_servers/30006", method="PUT", json=body)
+    shared = [s.get("title") for s in root.iter("Section") if s.get("shared") == "1"]
+    assert shared == ["Music"]
+    assert owner.call("DELETE", f"/api/servers/{DEN}/shared_servers/30006").status_code == 200
+    assert owner.get(f"/api/servers/{DEN}/shared_servers/30006").status_code == 404
+
+
+def test_it_removes_a_friend_with_every_share(plexsim: SimHandle, owner: PlexClient) -> None:
+    assert owner.call("DELETE", "/api/v2/sharings/1001013").status_code == 204
+    assert not [s for s in plexsim.state()["shares"] if s["userId"] == 1001013]
+    assert "1001013" not in {u.get("id") for u in owner.xml("/api/users/").findall("User")}
+    assert owner.call("DELETE", "/api/v2/sharings/1001013").status_code == 404
+
+
+def test_it_answers_410_on_retired_endpoints(owner: PlexClient) -> None:
+    for method, path in [
+        ("GET", "/api/invites/requested"),
+        ("GET", "/api/invites/requests"),
+        ("PUT", "/api/friends/1001010"),
+        ("DELETE", "/api/invites/requested/5"),
+    ]:
+        response = owner.call(method, path)
+        assert response.status_code == 410
+        assert '<Response code="410" status="This endpoint was deprecated and removed"/>' in (
+            response.text
+        )
+
+
+def test_it_limits_the_number_of_people_shared_with(plexsim: SimHandle) -> None:
+    plexsim.reset("users:100")
+    generated = client_for(plexsim, "gen-owner-token-0001")
+    machine = plexsim.state()["servers"][0]["machineIdentifier"]
+    body = {
+        "machineIdentifier": machine,
+        "invitedEmail": "one-too-many@example.com",
+        "librarySectionIds": [],
+    }
+    response = generated.call(
+        "POST", "/api/v2/shared_servers", json=body, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "at most 100" in response.json()["errors"][0]["message"]
