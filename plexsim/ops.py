@@ -293,7 +293,6 @@ def create_managed_user(
 
 
 def invite_to_home(state: State, admin: Account, login: str) -> HomeInvite:
-    home = admin_home(state, admin)
     if not admin.plexPass:
         raise SimError(
             400,
@@ -301,6 +300,7 @@ def invite_to_home(state: State, admin: Account, login: str) -> HomeInvite:
             "A Plex Pass subscription is required to invite users to your Home",
             style="v1",
         )
+    home = admin_home(state, admin)
     user = state.account_by_login(login)
     if user is None:
         raise SimError(404, 1002, "User not found", style="v1")

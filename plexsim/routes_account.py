@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import string
 
@@ -106,7 +107,7 @@ def pin_doc(state: State, pin: Pin) -> dict[str, object]:
             "subdivisions": "Illinois",
             "coordinates": "39.8, -89.6",
         },
-        "expiresIn": max(0, int(pin.expiresAt - state.now())),
+        "expiresIn": max(0, math.ceil(pin.expiresAt - state.now())),
         "createdAt": iso(pin.createdAt),
         "expiresAt": iso(pin.expiresAt),
         "authToken": pin.authToken,
