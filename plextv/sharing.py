@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
+from xml.etree.ElementTree import Element
 
 from plextv.base import ClientBase, LibraryRef, resolve_libraries
 from plextv.errors import AlreadySharing, BadRequest, NotFound, OutcomeUnknown
@@ -29,6 +30,7 @@ from plextv.parsers import (
     parse_shared_servers,
     parse_users,
 )
+from plextv.transport import Payload
 
 
 class SharingOperations(ClientBase):
@@ -39,7 +41,26 @@ class SharingOperations(ClientBase):
 
         The shares' `libraries` are empty here; `read_household` fills them in.
         """
-        return parse_users(self._call("GET", "/api/users/"))
+        payload = self._call("GET", "/api/users/")
+        users = parse_users(payload)
+        total = _total_size(payload)
+        # plex.tv answers the whole list at once today; should it start paging, the rest is
+        # fetched page by page from where the first answer stopped.
+        while total is not None and len(users) < total:
+            page = parse_users(
+                self._call(
+                    "GET",
+                    "/api/users/",
+                    headers={
+                        "X-Plex-Container-Start": str(len(users)),
+                        "X-Plex-Container-Size": str(self.config.page_size),
+                    },
+                )
+            )
+            if not page:
+                break
+            users.extend(page)
+        return users
 
     def user(self, identifier: str | int) -> User:
         """One user by title (any case), then username, e-mail or id (1 request)."""
@@ -378,8 +399,8 @@ class SharingOperations(ClientBase):
 
     def invite_to_home(self, identifier: str) -> None:
         """POST plex.tv/api/home/users?invitedEmail=… (1 request). Needs Plex Pass
-        (`PlexPassRequired`); a full Home raises `HomeFull`."""
-        self._call("POST", "/api/home/users", params={"invitedEmail": identifier})
+        (`PlexPassRequired`); a full Home raises `HomeFull`, an unknown account `NotFound`."""
+        self._call("POST", "/api/home/users", params={"invitedEmail": identifier}, missing="item")
 
     def remove_home_user(self, user_id: int) -> None:
         """DELETE plex.tv/api/home/users/{id} (1 request)."""
@@ -414,6 +435,13 @@ class SharingOperations(ClientBase):
             accept_json=True,
             missing="item",
         )
+
+
+def _total_size(payload: Payload) -> int | None:
+    if isinstance(payload, Element):
+        value = payload.get("totalSize")
+        return int(value) if value and value.isdigit() else None
+    return None
 
 
 def _check_profile(profile: str | None) -> None:

@@ -287,3 +287,17 @@ def test_wait_for_pin_returns_the_linked_pin(
     assert pin is not None
     assert pin.auth_token == "auth_token"
     assert sleeps == [0.5]
+
+
+def test_users_fetches_the_remaining_pages_when_plex_tv_pages(
+    client: PlexTV, scripted: ScriptedServer
+) -> None:
+    def page(ids: range) -> Step:
+        users = "".join(f'<User id="{i}" title="u{i}" username="u{i}"/>' for i in ids)
+        return Step(
+            body=f'<MediaContainer totalSize="5" size="{len(ids)}">{users}</MediaContainer>'
+        )
+
+    scripted.script(page(range(0, 2)), page(range(2, 4)), page(range(4, 5)))
+    assert [u.id for u in client.users()] == [0, 1, 2, 3, 4]
+    assert [s.headers.get("X-Plex-Container-Start") for s in scripted.seen] == [None, "2", "4"]
