@@ -214,11 +214,17 @@ def filter_attrs(settings: SharingSettings) -> dict[str, Any]:
     }
 
 
-def shared_server_xml(state: State, share: Share, server: Server) -> str:
-    """A `<SharedServer>` with every section of the server marked shared="1|0"."""
+def shared_server_xml(
+    state: State, share: Share, server: Server, settings: SharingSettings | None = None
+) -> str:
+    """A `<SharedServer>` with every section of the server marked shared="1|0".
+
+    Bulk callers pass the person's `settings` so they need not search the relations per share.
+    """
     invitee = state.accounts.get(share.userId) if share.userId is not None else None
-    relation = state.relation_for_share(share)
-    settings = relation.settings if relation else SharingSettings()
+    if settings is None:
+        relation = state.relation_for_share(share)
+        settings = relation.settings if relation else SharingSettings()
     shared = set(state.share_section_ids(share))
     values: dict[str, Any] = {
         "id": share.id,

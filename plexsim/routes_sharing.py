@@ -168,7 +168,15 @@ def server_v2(ctx: Ctx, machine_id: str) -> Reply:
 
 def _shared_servers_reply(state: State, machine_id: str, shares: list[Share]) -> Reply:
     server = state.servers[machine_id]
-    children = [shared_server_xml(state, s, server) for s in shares]
+    settings = {
+        (r.userId, r.invitedEmail): r.settings
+        for r in state.relations
+        if r.ownerId == server.ownerId
+    }
+    children = [
+        shared_server_xml(state, s, server, settings.get((s.userId, s.invitedEmail)))
+        for s in shares
+    ]
     head = {**MYPLEX, "machineIdentifier": machine_id, "size": len(children)}
     return xml_reply(container("MediaContainer", head, children))
 
