@@ -145,7 +145,7 @@ class Simulator:
             return None, {}, _not_found(request, status=405)
         except NotFound:
             return None, {}, _not_found(request)
-        return self._specs[index], kwargs, None
+        return self._specs[index], dict(kwargs), None
 
     def _infer_host(self, request: Request, spec: RouteSpec | None) -> str:
         if request.path.startswith("/pms/"):
