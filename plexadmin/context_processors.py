@@ -5,4 +5,7 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL, "DEMO_MODE": bool(settings.PLEXTV_BASE_URL)}
+    return {
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+        "DEMO_MODE": bool(settings.PLEXTV_BASE_URL),
+    }

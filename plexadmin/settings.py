@@ -8,6 +8,7 @@ everywhere, ``check --deploy`` clean).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,7 +37,7 @@ PRODUCTION = PLEXADMIN_ENV == "production"
 VAR_DIR = Path(env_str("PLEXADMIN_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 
 
-def _secret(name: str, filename: str, make: object) -> str:
+def _secret(name: str, filename: str, make: Callable[[], str]) -> str:
     value = env_str(name)
     if value:
         return value
@@ -45,7 +46,6 @@ def _secret(name: str, filename: str, make: object) -> str:
             f"{name} is not set. In production every secret must come from the environment "
             f"({name} or {name}_FILE); see the README's configuration table."
         )
-    assert callable(make)
     return generated_secret(VAR_DIR / filename, make)
 
 
@@ -171,6 +171,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # collectstatic fills it; WhiteNoise wants it there
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

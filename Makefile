@@ -1,0 +1,64 @@
+# plexadmin: `make run` sets up and starts everything; `make test` runs lint and every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PLEXSIM_PORT ?= 32500
+
+.DEFAULT_GOAL := help
+.PHONY: help run demo test lint format bench migrate venv clean
+
+help:
+	@echo "make run    set up (.venv, requirements, migrations) and start web, worker and beat"
+	@echo "make demo   the same, against the plex.tv simulator with a demo household (offline)"
+	@echo "make test   lint (ruff) and the whole test suite"
+	@echo "make bench  benchmarks, printing tables"
+
+$(VENV)/.runtime: requirements.txt
+	@test -x $(PY) || { py=$$(scripts/find-python.sh) && "$$py" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.runtime
+
+migrate: $(VENV)/.runtime
+	$(PY) manage.py migrate --no-input
+
+run: migrate
+	@echo ""
+	@echo "  plexadmin is starting: open http://127.0.0.1:$(PORT)/   (Ctrl-C stops web, worker and beat)"
+	@echo ""
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_PORT=$(PORT) honcho start -f Procfile
+
+# The demo keeps its own database and secrets under var/demo, apart from a real set-up.
+demo: $(VENV)/.runtime
+	PLEXADMIN_VAR_DIR=var/demo $(PY) manage.py migrate --no-input
+	@echo ""
+	@echo "  plexadmin demo: open http://127.0.0.1:$(PORT)/ — plex.tv is simulated at http://127.0.0.1:$(PLEXSIM_PORT)"
+	@echo "  Demo accounts and passwords: plexsim/README.md.   (Ctrl-C stops everything)"
+	@echo ""
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_VAR_DIR=var/demo PLEXADMIN_PORT=$(PORT) \
+	  PLEXSIM_PORT=$(PLEXSIM_PORT) PLEXTV_BASE_URL=http://127.0.0.1:$(PLEXSIM_PORT) \
+	  honcho start -f Procfile.demo
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(VENV)/bin/pytest
+
+bench: $(VENV)/.dev
+	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) var/static var/cache
