@@ -1,0 +1,44 @@
+"""Fixtures shared by the Django-side tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from celery.contrib.testing.worker import TestWorkController, start_worker
+from kombu import Queue
+
+from plexadmin.celery import app as celery_app
+
+
+@pytest.fixture
+def celery_worker_on_broker(transactional_db: None) -> Iterator[TestWorkController]:
+    """A real Celery worker consuming from the configured broker, in a thread of this process.
+
+    The broker is whatever settings say: the filesystem broker under var/ by default, Redis when
+    REDIS_URL is set (CI). The worker listens on a queue of its own, so a development worker or
+    beat running on the same broker neither steals these tasks nor feeds it theirs. Tasks see
+    the test database because the test runs in transactional mode.
+    """
+    queue_name = f"test-{uuid.uuid4().hex[:12]}"
+    previous_queue = celery_app.conf.task_default_queue
+    previous_queues = celery_app.conf.task_queues
+    celery_app.conf.task_default_queue = queue_name
+    celery_app.conf.task_queues = [Queue(queue_name)]
+    celery_app.amqp.__dict__.pop("queues", None)
+    celery_app.amqp.__dict__.pop("_producer_pool", None)
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            loglevel="WARNING",
+        ) as worker:
+            yield worker
+    finally:
+        celery_app.conf.task_default_queue = previous_queue
+        celery_app.conf.task_queues = previous_queues
+        celery_app.amqp.__dict__.pop("queues", None)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.db import transaction
+
+from plexadmin.celery import app as celery_app
+from plexadmin.models import Heartbeat
+from plexadmin.tasks import heartbeat
+from tests.services import require_redis
+
+
+def wait_for(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_records_a_beat_tick() -> None:
+    summary = heartbeat()
+    assert Heartbeat.objects.get(name=Heartbeat.BEAT).seen_at.isoformat() == summary["seen_at"]
+
+
+@pytest.mark.worker
+def test_a_real_worker_on_the_configured_broker_runs_the_heartbeat(
+    celery_worker_on_broker: object,
+) -> None:
+    with transaction.atomic():
+        heartbeat.delay_on_commit()
+        assert not Heartbeat.objects.filter(name=Heartbeat.BEAT).exists()
+    assert wait_for(lambda: Heartbeat.objects.filter(name=Heartbeat.BEAT).exists())
+
+
+@pytest.mark.worker
+def test_nothing_is_published_when_the_transaction_rolls_back(
+    celery_worker_on_broker: object,
+) -> None:
+    class Abort(Exception):
+        pass
+
+    def enqueue_then_fail() -> None:
+        with transaction.atomic():
+            heartbeat.delay_on_commit()
+            raise Abort
+
+    with pytest.raises(Abort):
+        enqueue_then_fail()
+    time.sleep(3)
+    assert not Heartbeat.objects.filter(name=Heartbeat.BEAT).exists()
+    # The same worker does run a task that was committed, so the silence above was meaningful.
+    heartbeat.delay_on_commit()
+    assert wait_for(lambda: Heartbeat.objects.filter(name=Heartbeat.BEAT).exists())
+
+
+@pytest.mark.redis
+def test_ci_runs_the_worker_tests_on_redis() -> None:
+    url = require_redis()
+    assert celery_app.conf.broker_url == url
