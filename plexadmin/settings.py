@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plexadmin.context_processors.site",
+                "accounts.context_processors.plex_link",
             ],
         },
     },
@@ -301,8 +302,15 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
+    # Every handler carries the token filter, so no record from any library reaches an
+    # output with a Plex token in it (message, arguments or traceback).
+    "filters": {"plex_tokens": {"()": "plextv.logging.TokenMaskingFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["plex_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
