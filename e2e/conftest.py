@@ -14,9 +14,11 @@ import pytest
 
 from tests.services import require_chromium
 
-# Playwright's sync API runs an event loop in this thread; the live server's database access
-# happens in its own thread, and test code only touches the ORM between browser calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Once Playwright's sync API starts, an event loop stays running in the main thread for the
+# rest of the session, and Django refuses ORM calls from a thread with a running loop. The ORM
+# work here (fixtures, database flushes) is synchronous and never overlaps a browser call.
+# Subprocesses started by other tests drop this variable (see test_settings_profiles).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = [
     "--headless=new",

@@ -19,6 +19,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("PLEXADMIN_", "DATABASE_", "REDIS_", "SECRET_", "TOKEN_"))
+        and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(
         PLEXADMIN_ENV="production",
