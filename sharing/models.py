@@ -1,0 +1,380 @@
+"""The local picture of the household: what plex.tv says, what the dashboard wants, what happened.
+
+Observed state (servers, libraries, people, shares, pending invites) is written by the sync;
+desired state (`Share.desired`) is what the dashboard last asked for. Plex has two id spaces
+for libraries (global section id vs server-local key) and for shares (shared-server id vs user
+id); both are stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Server(models.Model):
+    machine_identifier = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    owned = models.BooleanField(default=True)
+    # Set when plex.tv stops listing the server among the owner's resources; never deleted.
+    missing_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Library(models.Model):
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="libraries")
+    global_id = models.BigIntegerField(unique=True, help_text="plex.tv's section id")
+    key = models.IntegerField(null=True, blank=True, help_text="the server's own section key")
+    title = models.CharField(max_length=200)
+    type = models.CharField(max_length=32)
+    missing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["server__name", "key", "title"]
+        verbose_name_plural = "libraries"
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.server})"
+
+
+class PlexUser(models.Model):
+    """A person with access: a friend, a Home member with an account, or a managed profile."""
+
+    FRIEND = "friend"
+    HOME = "home"
+    MANAGED = "managed"
+    KINDS = [(FRIEND, "Friend"), (HOME, "Home member"), (MANAGED, "Managed profile")]
+
+    plex_id = models.BigIntegerField(unique=True)
+    uuid = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=16, choices=KINDS, default=FRIEND)
+    username = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    thumb = models.URLField(max_length=500, blank=True)
+    restriction_profile = models.CharField(max_length=32, blank=True)
+    protected = models.BooleanField(default=False)
+    home = models.BooleanField(default=False)
+    # "Not on plex.tv": set by the first sync that no longer finds the person, counted up by
+    # each following one, cleared when they come back. Nothing is deleted on that evidence.
+    missing_since = models.DateTimeField(null=True, blank=True)
+    missing_syncs = models.PositiveIntegerField(default=0)
+    # Tombstone: removed here (by an admin, or after a confirmed prune). A sync never
+    # brings a tombstoned person back.
+    removed_locally_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "plex_id"]
+        indexes = [models.Index(fields=["missing_since"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.username or self.email or f"#{self.plex_id}"
+
+    @property
+    def flagged(self) -> bool:
+        return self.missing_since is not None and self.removed_locally_at is None
+
+
+class Share(models.Model):
+    """One server shared with one person. Settings are per person at plex.tv; kept per share."""
+
+    SETTING_FIELDS = (
+        "allow_sync",
+        "allow_camera_upload",
+        "allow_channels",
+        "allow_subtitle_admin",
+        "allow_tuners",
+        "filter_movies",
+        "filter_television",
+        "filter_music",
+        "filter_photos",
+        "filter_all",
+    )
+    # What `desired` and drift compare: the settings plus the set of libraries.
+    STATE_FIELDS = ("all_libraries", "libraries", *SETTING_FIELDS)
+
+    user = models.ForeignKey(PlexUser, on_delete=models.CASCADE, related_name="shares")
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="shares")
+    shared_server_id = models.BigIntegerField(unique=True, null=True, blank=True)
+    pending = models.BooleanField(default=False)
+    all_libraries = models.BooleanField(default=False)
+    libraries = models.ManyToManyField(Library, through="ShareLibrary", related_name="shares")
+    allow_sync = models.BooleanField(default=False)
+    allow_camera_upload = models.BooleanField(default=False)
+    allow_channels = models.BooleanField(default=False)
+    allow_subtitle_admin = models.BooleanField(default=False)
+    allow_tuners = models.PositiveSmallIntegerField(default=0)
+    # plex.tv's filter strings, byte for byte. Null is kept apart from "": plex.tv sends null
+    # for a filter it holds no value for, and an edit must write back the same.
+    filter_movies = models.TextField(null=True, blank=True)  # noqa: DJ001
+    filter_television = models.TextField(null=True, blank=True)  # noqa: DJ001
+    filter_music = models.TextField(null=True, blank=True)  # noqa: DJ001
+    filter_photos = models.TextField(null=True, blank=True)  # noqa: DJ001
+    filter_all = models.TextField(null=True, blank=True)  # noqa: DJ001
+    expires_at = models.DateTimeField(null=True, blank=True)
+    desired = models.JSONField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "server"], name="share_one_per_user_server")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.server} → {self.user}"
+
+    def observed_state(self, library_ids: list[int] | None = None) -> dict[str, Any]:
+        """The comparable state; `library_ids` (global ids) saves a query when already known."""
+        if library_ids is None:
+            library_ids = list(self.libraries.values_list("global_id", flat=True))
+        state: dict[str, Any] = {name: getattr(self, name) for name in self.SETTING_FIELDS}
+        state["all_libraries"] = self.all_libraries
+        state["libraries"] = sorted(library_ids)
+        return state
+
+    def drifted_fields(self) -> list[dict[str, Any]]:
+        """Fields where plex.tv's value differs from what the dashboard last asked for."""
+        if not self.desired:
+            return []
+        observed = self.observed_state()
+        return [
+            {"field": name, "desired": self.desired.get(name), "observed": observed[name]}
+            for name in self.STATE_FIELDS
+            if name in self.desired and self.desired[name] != observed[name]
+        ]
+
+
+class ShareLibrary(models.Model):
+    share = models.ForeignKey(Share, on_delete=models.CASCADE)
+    library = models.ForeignKey(Library, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["share", "library"], name="share_library_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.share_id}:{self.library_id}"
+
+
+class Invite(models.Model):
+    """An invite sent and not yet accepted, one per shared-server id."""
+
+    shared_server_id = models.BigIntegerField(unique=True)
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="invites")
+    email = models.CharField(max_length=254, blank=True)
+    username = models.CharField(max_length=200, blank=True)
+    invited_plex_id = models.BigIntegerField(null=True, blank=True)
+    all_libraries = models.BooleanField(default=False)
+    libraries = models.ManyToManyField(Library, related_name="invites", blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.address} on {self.server}"
+
+    @property
+    def address(self) -> str:
+        return self.email or self.username or f"#{self.invited_plex_id}"
+
+
+class Operation(models.Model):
+    """A change the dashboard asked plex.tv to make, executed by a worker.
+
+    While an operation is queued or running, the sync leaves its target alone: plex.tv's value
+    may be about to change, and the row may already hold the optimistic new state.
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STATES = [
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (SUCCEEDED, "Succeeded"),
+        (FAILED, "Failed"),
+    ]
+    PENDING_STATES = (QUEUED, RUNNING)
+
+    TARGET_USER = "plexuser"
+    TARGET_SHARE = "share"
+    TARGET_INVITE = "invite"
+
+    kind = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    state = models.CharField(max_length=16, choices=STATES, default=QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target_type}:{self.target_id} ({self.state})"
+
+    @property
+    def pending(self) -> bool:
+        return self.state in self.PENDING_STATES
+
+    @classmethod
+    def pending_targets(cls) -> set[tuple[str, str]]:
+        rows = cls.objects.filter(state__in=cls.PENDING_STATES).values_list(
+            "target_type", "target_id"
+        )
+        return set(rows)
+
+
+class AuditEvent(models.Model):
+    DASHBOARD = "dashboard"
+    PLEXTV = "plex.tv"
+    SYSTEM = "system"
+    SOURCES = [(DASHBOARD, "Dashboard"), (PLEXTV, "plex.tv"), (SYSTEM, "System")]
+
+    OK = "ok"
+    FAILED = "failed"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=16, choices=SOURCES)
+    target_type = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=64)
+    # [{"field": ..., "before": ..., "after": ...}]
+    changes = models.JSONField(default=list, blank=True)
+    result = models.CharField(max_length=16, default=OK)
+    sync_run = models.ForeignKey(
+        "SyncRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.action} {self.target_label}"
+
+
+class SyncRun(models.Model):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    WARNING = "warning"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    OUTCOMES = [
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (SUCCEEDED, "Succeeded"),
+        (WARNING, "Succeeded with warnings"),
+        (FAILED, "Failed"),
+        (SKIPPED, "Skipped: already running"),
+    ]
+    ACTIVE = (QUEUED, RUNNING)
+
+    SCHEDULE = "schedule"
+    ADMIN = "admin"
+    OPERATION = "operation"
+    TRIGGERS = [(SCHEDULE, "Schedule"), (ADMIN, "Sync now"), (OPERATION, "After a change")]
+
+    owner_plex_id = models.BigIntegerField(null=True, blank=True)
+    triggered_by = models.CharField(max_length=16, choices=TRIGGERS, default=SCHEDULE)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    outcome = models.CharField(max_length=16, choices=OUTCOMES, default=QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    plextv_requests = models.PositiveIntegerField(default=0)
+    # Whether this run asked plex.tv for the owner's servers (an extra request) or reused the
+    # known ones; scheduled runs rediscover once a day.
+    discovered_servers = models.BooleanField(default=False)
+    duration = models.FloatField(null=True, blank=True, help_text="seconds")
+    error_message = models.TextField(blank=True)
+    warning = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["outcome"])]
+
+    def __str__(self) -> str:
+        return f"sync {self.pk} ({self.outcome})"
+
+    @property
+    def active(self) -> bool:
+        return self.outcome in self.ACTIVE
+
+    def start(self) -> None:
+        self.outcome = self.RUNNING
+        self.started_at = timezone.now()
+        self.save(update_fields=["outcome", "started_at"])
+
+    def skip(self) -> None:
+        self.outcome = self.SKIPPED
+        self.finished_at = timezone.now()
+        self.error_message = "Another sync is already running."
+        self.save(update_fields=["outcome", "finished_at", "error_message"])
+
+    def finish(self, outcome: str, error_message: str = "") -> None:
+        self.outcome = outcome
+        self.finished_at = timezone.now()
+        if self.started_at is not None:
+            self.duration = (self.finished_at - self.started_at).total_seconds()
+        self.error_message = error_message
+        self.save()
+
+
+class SyncLock(models.Model):
+    """The database form of the one-sync-at-a-time lock (used when Redis is not configured)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    token = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,597 @@
+"""The sync engine: read the household from plex.tv, then bring the local rows in step.
+
+Reading happens first and entirely (a fixed number of requests whatever the number of people);
+writing happens after, in one transaction, so a failure at any point leaves the previous
+picture intact. Rows are compared before writing: a resync that finds no change writes nothing.
+
+Safety rules, in the order they apply to a row:
+
+* a tombstoned person (removed here) is never brought back or updated;
+* a row with a queued or running Operation is left alone (plex.tv may be about to change);
+* a row whose ``version`` moved since the sync began reading has a newer local edit and is
+  left alone until the next sync;
+* a person plex.tv no longer lists is flagged "not on plex.tv", and removed locally only after
+  ``SYNC_PRUNE_AFTER`` consecutive syncs that did not look like a broken answer (or when an
+  admin confirms);
+* a share is removed locally only when plex.tv still lists its person and that server's
+  answer is not empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from plextv import PlexTV
+from sharing.models import (
+    AuditEvent,
+    Invite,
+    Library,
+    Operation,
+    PlexUser,
+    Server,
+    Share,
+    ShareLibrary,
+    SyncRun,
+)
+from sharing.observed import (
+    AUDITED_PERSON_FIELDS,
+    PERSON_FIELDS,
+    ObservedHousehold,
+    ObservedInvite,
+    ObservedShare,
+    observe,
+)
+
+BATCH = 1000
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    flagged: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class SyncResult:
+    counts: Counts
+    requests: int
+    discovered_servers: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LocalVersions:
+    """Versions of every person and share when the sync began reading from plex.tv."""
+
+    people: dict[int, int]
+    shares: dict[int, int]
+
+    @classmethod
+    def capture(cls) -> LocalVersions:
+        return cls(
+            people=dict(PlexUser.objects.values_list("id", "version")),
+            shares=dict(Share.objects.values_list("id", "version")),
+        )
+
+
+def prune_after() -> int:
+    return int(getattr(settings, "SYNC_PRUNE_AFTER", 3))
+
+
+def servers_to_read(client: PlexTV, discover: bool) -> tuple[list[str], bool, list[str]]:
+    """Machine identifiers to read, whether plex.tv was asked for them, and any warning.
+
+    The owner's servers change rarely, so a sync reuses the ones it knows and asks plex.tv
+    (one more request) only on the first sync or when `discover` is set.
+    """
+    known = list(
+        Server.objects.filter(owned=True, missing_since__isnull=True).values_list(
+            "machine_identifier", flat=True
+        )
+    )
+    if known and not discover:
+        return known, False, []
+    owned = [r for r in client.resources() if r.owned and r.is_server]
+    if not owned:
+        if known:
+            return known, True, ["plex.tv listed no servers of yours; the known ones were read."]
+        return [], True, ["plex.tv lists no Plex Media Server owned by this account."]
+    now = timezone.now()
+    found = {r.client_identifier for r in owned}
+    Server.objects.filter(owned=True, missing_since__isnull=True).exclude(
+        machine_identifier__in=found
+    ).update(missing_since=now, updated_at=now)
+    return [r.client_identifier for r in owned], True, []
+
+
+def sync_household(
+    client: PlexTV, owner_plex_id: int, run: SyncRun, *, discover: bool = False
+) -> SyncResult:
+    """One complete sync. plextv errors propagate; nothing is written when one is raised."""
+    sent_before = client.requests_sent
+    versions = LocalVersions.capture()
+    machines, discovered, warnings = servers_to_read(client, discover)
+    household = client.read_household(machines)
+    observed = observe(household, owner_plex_id, machines)
+    warnings.extend(observed.warnings)
+    with transaction.atomic():
+        applier = Applier(observed, versions, run)
+        applier.apply()
+    return SyncResult(
+        counts=applier.counts,
+        requests=client.requests_sent - sent_before,
+        discovered_servers=discovered,
+        warnings=warnings + applier.warnings,
+    )
+
+
+def _pairs(changes: dict[str, tuple[Any, Any]]) -> list[dict[str, Any]]:
+    return [{"field": name, "before": old, "after": new} for name, (old, new) in changes.items()]
+
+
+class Applier:
+    """Writes one observed household into the database (inside the caller's transaction)."""
+
+    def __init__(self, observed: ObservedHousehold, versions: LocalVersions, run: SyncRun) -> None:
+        self.observed = observed
+        self.versions = versions
+        self.run = run
+        self.now = timezone.now()
+        self.counts = Counts()
+        self.warnings: list[str] = []
+        self.events: list[AuditEvent] = []
+        self.pending = Operation.pending_targets()
+        self.servers: dict[str, Server] = {}
+        self.libraries: dict[int, Library] = {}
+        self.users: dict[int, PlexUser] = {}
+        self.held_users: set[int] = set()  # plex ids the sync must not touch this time
+        self.new_people: set[int] = set()
+
+    def apply(self) -> None:
+        self.apply_servers()
+        self.apply_people()
+        self.apply_shares()
+        self.apply_invites()
+        if self.events:
+            AuditEvent.objects.bulk_create(self.events, batch_size=BATCH)
+
+    def audit(
+        self, target: str, ident: object, label: str, action: str, changes: list[dict[str, Any]]
+    ) -> None:
+        self.events.append(
+            AuditEvent(
+                source=AuditEvent.PLEXTV,
+                target_type=target,
+                target_id=str(ident),
+                target_label=label[:200],
+                action=action,
+                changes=changes,
+                sync_run=self.run,
+                created_at=self.now,
+            )
+        )
+
+    # --- servers and libraries ------------------------------------------------------------
+
+    def apply_servers(self) -> None:
+        existing = {s.machine_identifier: s for s in Server.objects.all()}
+        for machine, name in self.observed.servers.items():
+            server = existing.get(machine)
+            if server is None:
+                server = Server.objects.create(
+                    machine_identifier=machine, name=name, created_at=self.now, updated_at=self.now
+                )
+                self.counts.created += 1
+                self.audit("server", machine, name, "server.found", [])
+            elif server.name != name or not server.owned or server.missing_since is not None:
+                server.name, server.owned, server.missing_since = name, True, None
+                server.updated_at = self.now
+                server.save(update_fields=["name", "owned", "missing_since", "updated_at"])
+                self.counts.updated += 1
+            self.servers[machine] = server
+        self.libraries = {lib.global_id: lib for lib in Library.objects.all()}
+        new: list[Library] = []
+        changed: list[Library] = []
+        for machine, sections in self.observed.sections.items():
+            server = self.servers[machine]
+            seen = set()
+            for section in sections:
+                seen.add(section.global_id)
+                lib = self.libraries.get(section.global_id)
+                if lib is None:
+                    lib = Library(
+                        server=server,
+                        global_id=section.global_id,
+                        key=section.key,
+                        title=section.title,
+                        type=section.type,
+                    )
+                    new.append(lib)
+                    self.libraries[section.global_id] = lib
+                    continue
+                wanted = (server.pk, section.key, section.title, section.type, None)
+                if (lib.server_id, lib.key, lib.title, lib.type, lib.missing_since) != wanted:
+                    lib.server, lib.key, lib.title, lib.type = (
+                        server,
+                        section.key,
+                        section.title,
+                        section.type,
+                    )
+                    lib.missing_since = None
+                    changed.append(lib)
+            # An empty section list is more likely a bad answer than a server with no
+            # libraries left, so it flags nothing.
+            if sections:
+                for lib in self.libraries.values():
+                    if (
+                        lib.pk
+                        and lib.server_id == server.pk
+                        and lib.global_id not in seen
+                        and lib.missing_since is None
+                    ):
+                        lib.missing_since = self.now
+                        changed.append(lib)
+        if new:
+            Library.objects.bulk_create(new, batch_size=BATCH)
+            self.counts.created += len(new)
+        if changed:
+            Library.objects.bulk_update(
+                changed, ["server", "key", "title", "type", "missing_since"], batch_size=BATCH
+            )
+            self.counts.updated += len(changed)
+
+    # --- people ---------------------------------------------------------------------------
+
+    def is_held(self, kind: str, row_id: int, version: int, snapshot: dict[int, int]) -> bool:
+        """A pending operation, or a local edit (or creation) since the sync began reading."""
+        return (kind, str(row_id)) in self.pending or snapshot.get(row_id) != version
+
+    def apply_people(self) -> None:
+        rows = list(PlexUser.objects.select_for_update())
+        self.users = {u.plex_id: u for u in rows}
+        active = [u for u in rows if u.removed_locally_at is None]
+        observed = self.observed.people
+        new: list[PlexUser] = []
+        changed: list[PlexUser] = []
+        updated = 0
+        for plex_id, person in observed.items():
+            user = self.users.get(plex_id)
+            if user is None:
+                user = PlexUser(
+                    plex_id=plex_id, created_at=self.now, updated_at=self.now, **person.values()
+                )
+                new.append(user)
+                self.users[plex_id] = user
+                continue
+            if user.removed_locally_at is not None or self.is_held(
+                Operation.TARGET_USER, user.pk, user.version, self.versions.people
+            ):
+                self.held_users.add(plex_id)
+                self.counts.skipped += 1
+                continue
+            values = person.values()
+            if not values["uuid"]:
+                values["uuid"] = user.uuid  # only the Home list tells uuids; keep what we know
+            differences = {
+                name: (getattr(user, name), value)
+                for name, value in values.items()
+                if getattr(user, name) != value
+            }
+            came_back = user.missing_since is not None
+            if not differences and not came_back:
+                self.counts.unchanged += 1
+                continue
+            for name, (_, value) in differences.items():
+                setattr(user, name, value)
+            if came_back:
+                self.audit("plexuser", plex_id, user.display_name, "person.back", [])
+                user.missing_since, user.missing_syncs = None, 0
+            audited = {k: v for k, v in differences.items() if k in AUDITED_PERSON_FIELDS}
+            if audited:
+                self.audit(
+                    "plexuser", plex_id, user.display_name, "person.changed", _pairs(audited)
+                )
+            user.version += 1
+            user.updated_at = self.now
+            changed.append(user)
+            updated += 1
+
+        missing = [u for u in active if u.plex_id not in observed]
+        suspicious = self.answer_looks_broken(len(observed), len(active), len(missing))
+        for user in missing:
+            if self.is_held(Operation.TARGET_USER, user.pk, user.version, self.versions.people):
+                self.held_users.add(user.plex_id)
+                self.counts.skipped += 1
+                continue
+            if user.missing_since is None:
+                user.missing_since = self.now
+                self.audit("plexuser", user.plex_id, user.display_name, "person.missing", [])
+            user.missing_syncs += 1
+            if not suspicious and user.missing_syncs >= prune_after():
+                user.removed_locally_at = self.now
+                self.audit(
+                    "plexuser",
+                    user.plex_id,
+                    user.display_name,
+                    "person.removed",
+                    [{"field": "missing_syncs", "before": None, "after": user.missing_syncs}],
+                )
+                self.counts.removed += 1
+            else:
+                self.counts.flagged += 1
+            user.version += 1
+            user.updated_at = self.now
+            changed.append(user)
+            self.held_users.add(user.plex_id)
+
+        if new:
+            PlexUser.objects.bulk_create(new, batch_size=BATCH)
+            self.counts.created += len(new)
+            for user in new:
+                self.new_people.add(user.plex_id)
+                self.audit("plexuser", user.plex_id, user.display_name, "person.found", [])
+        if changed:
+            PlexUser.objects.bulk_update(
+                changed,
+                [
+                    *PERSON_FIELDS,
+                    "missing_since",
+                    "missing_syncs",
+                    "removed_locally_at",
+                    "version",
+                    "updated_at",
+                ],
+                batch_size=BATCH,
+            )
+            self.counts.updated += updated
+        removed = [u.pk for u in changed if u.removed_locally_at == self.now]
+        if removed:
+            Share.objects.filter(user_id__in=removed).delete()
+
+    def answer_looks_broken(self, returned: int, expected: int, missing: int) -> bool:
+        """An empty list, or one that lost most people at once, is flagged but never pruned."""
+        if expected and not returned:
+            self.warnings.append(f"plex.tv returned 0 users; {expected} expected.")
+            return True
+        if missing > 2 and missing * 2 > expected:
+            self.warnings.append(
+                f"plex.tv's answer left out {missing} of {expected} people; they are flagged "
+                "and nobody was removed."
+            )
+            return True
+        return False
+
+    # --- shares ---------------------------------------------------------------------------
+
+    def apply_shares(self) -> None:
+        rows = list(Share.objects.select_for_update())
+        library_ids = {lib.pk: lib.global_id for lib in self.libraries.values() if lib.pk}
+        current: dict[int, set[int]] = {}
+        for share_id, library_id in ShareLibrary.objects.values_list("share_id", "library_id"):
+            current.setdefault(share_id, set()).add(library_ids.get(library_id, -library_id))
+        by_key = {(s.user_id, s.server_id): s for s in rows}
+        seen: set[int] = set()
+        new: list[tuple[Share, ObservedShare]] = []
+        changed: list[Share] = []
+        link_add: list[tuple[Share, int]] = []
+        link_remove: list[tuple[int, int]] = []
+        for observed in self.observed.shares.values():
+            if observed.user_plex_id in self.held_users:
+                continue
+            user = self.users[observed.user_plex_id]
+            server = self.servers[observed.machine_identifier]
+            share = by_key.get((user.pk, server.pk))
+            if share is None:
+                state = observed.state()
+                share = Share(
+                    user=user,
+                    server=server,
+                    shared_server_id=observed.shared_server_id,
+                    pending=observed.pending,
+                    all_libraries=observed.all_libraries,
+                    desired=state,
+                    created_at=self.now,
+                    updated_at=self.now,
+                    **observed.settings,
+                )
+                new.append((share, observed))
+                continue
+            seen.add(share.pk)
+            if self.is_held(Operation.TARGET_SHARE, share.pk, share.version, self.versions.shares):
+                self.counts.skipped += 1
+                continue
+            before = share.observed_state(sorted(current.get(share.pk, set())))
+            after = observed.state()
+            differences = {k: (before[k], after[k]) for k in after if before[k] != after[k]}
+            meta_changed = (share.shared_server_id, share.pending) != (
+                observed.shared_server_id,
+                observed.pending,
+            )
+            if not differences and not meta_changed:
+                self.counts.unchanged += 1
+                continue
+            for name, (_, value) in differences.items():
+                if name != "libraries":
+                    setattr(share, name, value)
+            if "libraries" in differences:
+                old, wanted = set(before["libraries"]), set(after["libraries"])
+                link_add.extend((share, gid) for gid in wanted - old)
+                link_remove.extend((share.pk, gid) for gid in old - wanted)
+            share.shared_server_id, share.pending = observed.shared_server_id, observed.pending
+            desired = share.desired or {}
+            drift = {k: v for k, v in differences.items() if desired.get(k, v[0]) != v[1]}
+            if drift:
+                label = f"{user.display_name} on {server.name}"
+                self.audit("share", share.pk, label, "share.drift", _pairs(drift))
+            share.version += 1
+            share.updated_at = self.now
+            changed.append(share)
+
+        self.remove_vanished_shares(rows, seen)
+        if new:
+            Share.objects.bulk_create([s for s, _ in new], batch_size=BATCH)
+            self.counts.created += len(new)
+            for share, observed in new:
+                link_add.extend((share, gid) for gid in observed.libraries)
+                if share.user.plex_id not in self.new_people:
+                    label = f"{share.user.display_name} on {share.server.name}"
+                    self.audit("share", share.pk, label, "share.found", [])
+        if changed:
+            Share.objects.bulk_update(
+                changed,
+                [
+                    *Share.SETTING_FIELDS,
+                    "all_libraries",
+                    "shared_server_id",
+                    "pending",
+                    "version",
+                    "updated_at",
+                ],
+                batch_size=BATCH,
+            )
+            self.counts.updated += len(changed)
+        self.write_links(link_add, link_remove)
+
+    def remove_vanished_shares(self, rows: list[Share], seen: set[int]) -> None:
+        observed_servers = {self.servers[m].pk for m in self.observed.servers}
+        listed = {self.users[p].pk for p in self.observed.people if p not in self.held_users}
+        answered = {self.servers[s.machine_identifier].pk for s in self.observed.shares.values()}
+        gone: list[Share] = []
+        for share in rows:
+            if share.pk in seen or share.server_id not in observed_servers:
+                continue
+            if share.user_id not in listed:
+                continue  # the person is missing or held: flagged above, shares kept
+            if share.server_id not in answered:
+                continue  # no share at all on that server: a bad answer, not an unshare
+            if self.is_held(Operation.TARGET_SHARE, share.pk, share.version, self.versions.shares):
+                self.counts.skipped += 1
+                continue
+            gone.append(share)
+        if not gone:
+            return
+        users_by_pk = {u.pk: u for u in self.users.values()}
+        servers_by_pk = {s.pk: s for s in self.servers.values()}
+        for share in gone:
+            user, server = users_by_pk[share.user_id], servers_by_pk[share.server_id]
+            label = f"{user.display_name} on {server.name}"
+            self.audit("share", share.pk, label, "share.removed", [])
+        Share.objects.filter(pk__in=[s.pk for s in gone]).delete()
+        self.counts.removed += len(gone)
+
+    def write_links(self, add: list[tuple[Share, int]], remove: list[tuple[int, int]]) -> None:
+        if remove:
+            by_share: dict[int, list[int]] = {}
+            for share_id, gid in remove:
+                by_share.setdefault(share_id, []).append(gid)
+            for share_id, gids in by_share.items():
+                ShareLibrary.objects.filter(share_id=share_id, library__global_id__in=gids).delete()
+        links = [
+            ShareLibrary(share=share, library=self.libraries[gid])
+            for share, gid in add
+            if gid in self.libraries
+        ]
+        if links:
+            ShareLibrary.objects.bulk_create(links, batch_size=BATCH)
+
+    # --- invites --------------------------------------------------------------------------
+
+    def apply_invites(self) -> None:
+        rows = {i.shared_server_id: i for i in Invite.objects.select_for_update()}
+        links: dict[int, set[int]] = {}
+        through = Invite.libraries.through
+        for invite_id, gid in through.objects.values_list("invite_id", "library__global_id"):
+            links.setdefault(invite_id, set()).add(gid)
+        observed = self.observed.invites
+        new: list[tuple[Invite, ObservedInvite]] = []
+        changed: list[tuple[Invite, ObservedInvite]] = []
+        for ssid, seen in observed.items():
+            invite = rows.get(ssid)
+            fields = {
+                "server": self.servers[seen.machine_identifier],
+                "email": seen.email,
+                "username": seen.username,
+                "invited_plex_id": seen.invited_plex_id,
+                "all_libraries": seen.all_libraries,
+            }
+            if invite is None:
+                invite = Invite(
+                    shared_server_id=ssid,
+                    created_at=seen.invited_at or self.now,
+                    updated_at=self.now,
+                    **fields,
+                )
+                new.append((invite, seen))
+                continue
+            if (Operation.TARGET_INVITE, str(invite.pk)) in self.pending:
+                self.counts.skipped += 1
+                continue
+            same = all(getattr(invite, k) == v for k, v in fields.items())
+            if same and links.get(invite.pk, set()) == set(seen.libraries):
+                self.counts.unchanged += 1
+                continue
+            for name, value in fields.items():
+                setattr(invite, name, value)
+            invite.updated_at = self.now
+            changed.append((invite, seen))
+        if new:
+            Invite.objects.bulk_create([i for i, _ in new], batch_size=BATCH)
+            self.counts.created += len(new)
+            for invite, _ in new:
+                self.audit("invite", invite.shared_server_id, invite.address, "invite.found", [])
+        if changed:
+            Invite.objects.bulk_update(
+                [i for i, _ in changed],
+                ["server", "email", "username", "invited_plex_id", "all_libraries", "updated_at"],
+            )
+            through.objects.filter(invite_id__in=[i.pk for i, _ in changed]).delete()
+            self.counts.updated += len(changed)
+        fresh = new + changed
+        if fresh:
+            through.objects.bulk_create(
+                [
+                    through(invite_id=invite.pk, library_id=self.libraries[gid].pk)
+                    for invite, seen in fresh
+                    for gid in seen.libraries
+                    if gid in self.libraries
+                ],
+                batch_size=BATCH,
+            )
+        self.remove_vanished_invites(rows, observed)
+
+    def remove_vanished_invites(
+        self, rows: dict[int, Invite], observed: dict[int, ObservedInvite]
+    ) -> None:
+        share_ids = {s.shared_server_id for s in self.observed.shares.values()}
+        read = {self.servers[m].pk for m in self.observed.servers}
+        gone = [
+            invite
+            for ssid, invite in rows.items()
+            if ssid not in observed
+            and invite.server_id in read
+            and (Operation.TARGET_INVITE, str(invite.pk)) not in self.pending
+        ]
+        # An empty invite list is trusted only for invites that turned into shares.
+        if gone and not observed:
+            accepted = [i for i in gone if i.shared_server_id in share_ids]
+            if len(accepted) < len(gone):
+                self.warnings.append(
+                    f"plex.tv returned no pending invites; {len(gone)} expected. "
+                    "They are kept until plex.tv confirms."
+                )
+            gone = accepted
+        if not gone:
+            return
+        for invite in gone:
+            self.audit("invite", invite.shared_server_id, invite.address, "invite.gone", [])
+        Invite.objects.filter(pk__in=[i.pk for i in gone]).delete()
+        self.counts.removed += len(gone)
