@@ -292,8 +292,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = beat_schedule(
     {
         "heartbeat": ("plexadmin.tasks.heartbeat", env_str("SCHEDULE_HEARTBEAT", "* * * * *")),
+        "sync": ("sharing.tasks.sync_household", env_str("SCHEDULE_SYNC", "*/15 * * * *")),
     }
 )
+
+# --- Sync -----------------------------------------------------------------------------------
+# A person plex.tv stops listing is flagged, and removed here after this many consecutive
+# syncs that still miss them (never when the answer looks broken, e.g. empty).
+SYNC_PRUNE_AFTER = env_int("SYNC_PRUNE_AFTER", 3, minimum=1)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SharingConfig(AppConfig):
     name = "sharing"
     verbose_name = "Sharing"
+
+    def ready(self) -> None:
+        from sharing import signals  # noqa: F401  (connects the sign-in receiver)

@@ -1,0 +1,63 @@
+"""The sync history page: recent runs, "Sync now", and confirming the removal of flagged people."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import admin_required
+from accounts.models import Household
+from sharing import services
+from sharing.models import SyncRun
+
+RECENT_RUNS = 20
+
+
+def _context() -> dict[str, object]:
+    runs = list(SyncRun.objects.select_related("actor")[:RECENT_RUNS])
+    household = Household.current()
+    return {
+        "runs": runs,
+        "active": any(run.active for run in runs),
+        "latest": next((run for run in runs if not run.active), None),
+        "flagged": services.flagged_people(),
+        "owner_account": household.owner if household else None,
+    }
+
+
+def _runs_response(request: HttpRequest) -> HttpResponse:
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "sharing/sync.html#sync-runs", _context())
+    return redirect("sharing:sync")
+
+
+@admin_required
+@require_GET
+def sync_history(request: HttpRequest) -> HttpResponse:
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "sharing/sync.html#sync-runs", _context())
+    return render(request, "sharing/sync.html", _context())
+
+
+@admin_required
+@require_POST
+def sync_now(request: HttpRequest) -> HttpResponse:
+    outcome = services.request_sync(SyncRun.ADMIN, actor=request.user)  # type: ignore[arg-type]
+    level = messages.SUCCESS if outcome.started else messages.WARNING
+    if not request.htmx:
+        messages.add_message(request, level, outcome.message)
+    return _runs_response(request)
+
+
+@admin_required
+@require_POST
+def confirm_prune(request: HttpRequest) -> HttpResponse:
+    ids = [int(value) for value in request.POST.getlist("person") if value.isdigit()]
+    if not ids:
+        messages.warning(request, "Pick at least one person to remove.")
+        return redirect("sharing:sync")
+    removed = services.confirm_prune(ids, request.user)  # type: ignore[arg-type]
+    messages.success(request, f"Removed {removed} people no longer on plex.tv.")
+    return redirect("sharing:sync")
