@@ -12,7 +12,7 @@ from sharing.sync import SyncResult, sync_household
 
 # plexsim README, "The demo household": morgan owns both servers. Fake, documented test data.
 DEMO_OWNER_ID = 1001001
-DEMO_OWNER_TOKEN = "demo-owner-token-0001"  # noqa: S105
+DEMO_OWNER_TOKEN = "demo-owner-token-0001"
 DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
 CABIN = "15757bbee2bb63fc0da1142e5b3f54a9ad225744"
 
