@@ -203,6 +203,20 @@ class Applier:
         changed: list[Library] = []
         for machine, sections in self.observed.sections.items():
             server = self.servers[machine]
+            foreign = [
+                section.title
+                for section in sections
+                if section.global_id in self.libraries
+                and self.libraries[section.global_id].server_id != server.pk
+            ]
+            if foreign:
+                # Global section ids are plex.tv's, unique across servers: an answer listing
+                # another server's libraries is about the wrong machine.
+                self.warnings.append(
+                    f"plex.tv listed libraries of another server ({', '.join(foreign)}) under "
+                    f"{server.name}; its libraries were left as they were."
+                )
+                continue
             seen = set()
             for section in sections:
                 seen.add(section.global_id)
@@ -306,7 +320,7 @@ class Applier:
             updated += 1
 
         missing = [u for u in active if u.plex_id not in observed]
-        suspicious = self.answer_looks_broken(len(observed), len(active), len(missing))
+        suspicious = self.answer_looks_broken(active, missing)
         for user in missing:
             if self.is_held(Operation.TARGET_USER, user.pk, user.version, self.versions.people):
                 self.held_users.add(user.plex_id)
@@ -357,18 +371,28 @@ class Applier:
         if removed:
             Share.objects.filter(user_id__in=removed).delete()
 
-    def answer_looks_broken(self, returned: int, expected: int, missing: int) -> bool:
-        """An empty list, or one that lost most people at once, is flagged but never pruned."""
-        if expected and not returned:
-            self.warnings.append(f"plex.tv returned 0 users; {expected} expected.")
-            return True
-        if missing > 2 and missing * 2 > expected:
+    def answer_looks_broken(self, active: list[PlexUser], missing: list[PlexUser]) -> bool:
+        """An empty list, or one that lost most people at once, is flagged but never pruned.
+
+        Friends come from plex.tv's users list and Home members from the Home list, so each
+        list is judged on its own: an empty friends list beside a full Home list is still a
+        broken answer.
+        """
+        broken = False
+        observed = list(self.observed.people.values())
+        for label, is_home in (("users", False), ("Home members", True)):
+            expected = sum(1 for user in active if user.home == is_home)
+            returned = sum(1 for person in observed if person.home == is_home)
+            if expected and not returned:
+                self.warnings.append(f"plex.tv returned 0 {label}; {expected} expected.")
+                broken = True
+        if not broken and len(missing) > 2 and len(missing) * 2 > len(active):
             self.warnings.append(
-                f"plex.tv's answer left out {missing} of {expected} people; they are flagged "
-                "and nobody was removed."
+                f"plex.tv's answer left out {len(missing)} of {len(active)} people; they are "
+                "flagged and nobody was removed."
             )
-            return True
-        return False
+            broken = True
+        return broken
 
     # --- shares ---------------------------------------------------------------------------
 

@@ -9,6 +9,15 @@ import pytest
 from plextv import ClientConfig, PlexTV
 from sharing.models import SyncRun
 from sharing.sync import SyncResult, sync_household
+from tests.personas import (  # noqa: F401  (shared personas for the view tests)
+    anonymous,
+    co_admin,
+    household,
+    member,
+    outsider,
+    owner,
+    plex_settings,
+)
 
 # plexsim README, "The demo household": morgan owns both servers. Fake, documented test data.
 DEMO_OWNER_ID = 1001001

@@ -1,0 +1,47 @@
+"""Background work of the sharing console: run one operation, sweep up forgotten ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from sharing import operations
+from sharing.operations.executor import stale_queued, touch
+
+
+@shared_task(
+    bind=True,
+    name="sharing.console_tasks.apply_operation",
+    ignore_result=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def apply_operation(self, op_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Run one operation; transient failures come back here after the countdown it asks for.
+
+    The countdown is never longer than plextv's `max_retry_after` (300 s), well under the
+    Redis visibility timeout, so a waiting retry is never redelivered early.
+    """
+    outcome = operations.execute(op_id)
+    if outcome.retry_in is not None:
+        self.apply_async((op_id,), countdown=outcome.retry_in)
+    return {"operation": op_id, "state": outcome.state, "retry_in": outcome.retry_in}
+
+
+def sweep_after() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "OPERATION_SWEEP_AFTER", 600)))
+
+
+@shared_task(name="sharing.console_tasks.sweep_operations", ignore_result=True, time_limit=60)
+def sweep_operations() -> dict[str, object]:
+    """Re-enqueue operations left queued (an enqueue lost to a broker outage, a dropped retry).
+
+    Longer than any retry countdown, so a row waiting out a rate limit is not doubled.
+    """
+    stale = stale_queued(sweep_after())
+    touch(stale)
+    for op_id in stale:
+        apply_operation.delay(op_id)
+    return {"requeued": len(stale)}

@@ -1,0 +1,121 @@
+"""Operations on shares and friends: edit a share, stop sharing a server, remove a friend."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from plextv import PlexTV
+from plextv.errors import NotFound
+from plextv.filters import Filters, ShareSettings
+from plextv.models import SharedServer
+from sharing.models import Library, Share, ShareLibrary
+from sharing.observed import settings_values
+from sharing.operations.executor import Applied, OperationFailed, handler
+
+EDIT_SHARE = "share.edit"
+
+FLAG_FIELDS = ("allow_sync", "allow_camera_upload", "allow_channels", "allow_tuners")
+# The typed filter editor covers these three media types; photo and "all" filters, excluded
+# ratings and clauses plexadmin does not understand are never shown, so never touched.
+FILTER_FIELDS = ("filter_movies", "filter_television", "filter_music")
+FILTER_PARTS = ("content_ratings", "labels", "excluded_labels")
+
+
+def filter_parts(text: str | None) -> dict[str, list[str]]:
+    parsed = Filters.parse(text)
+    return {part: list(getattr(parsed, part)) for part in FILTER_PARTS}
+
+
+def merge_filter(current: Filters | None, parts: dict[str, list[str]]) -> Filters | None:
+    """The editor's three lists written into plex.tv's filter, keeping everything else in it."""
+    if current is None and not any(parts.values()):
+        return None
+    base = current or Filters()
+    return dataclasses.replace(base, **{name: tuple(parts.get(name, ())) for name in FILTER_PARTS})
+
+
+def merge_settings(current: ShareSettings, changes: dict[str, Any]) -> ShareSettings:
+    """plex.tv's current settings with only the fields the admin changed replaced."""
+    values: dict[str, Any] = {name: changes[name] for name in FLAG_FIELDS if name in changes}
+    for name in FILTER_FIELDS:
+        if name in changes:
+            values[name] = merge_filter(getattr(current, name), changes[name])
+    return dataclasses.replace(current, **values)
+
+
+def find_share(client: PlexTV, share: Share) -> SharedServer:
+    machine = share.server.machine_identifier
+    for found in client.server_shares(machine):
+        if found.id == share.shared_server_id:
+            return found
+    raise OperationFailed(
+        f"plex.tv no longer has {share.server.name} shared with {share.user.display_name}; "
+        "the next sync will update this page."
+    )
+
+
+def record_share(share: Share, written: SharedServer, library_ids: list[int]) -> None:
+    """Store what plex.tv now holds as both the observed and the desired state."""
+    for name, value in settings_values(written.settings).items():
+        setattr(share, name, value)
+    share.all_libraries = written.all_libraries
+    libraries = list(Library.objects.filter(server=share.server, global_id__in=library_ids))
+    ShareLibrary.objects.filter(share=share).exclude(library__in=libraries).delete()
+    have = set(ShareLibrary.objects.filter(share=share).values_list("library_id", flat=True))
+    ShareLibrary.objects.bulk_create(
+        ShareLibrary(share=share, library=lib) for lib in libraries if lib.pk not in have
+    )
+    share.desired = share.observed_state(sorted(lib.global_id for lib in libraries))
+    share.version += 1
+    share.updated_at = timezone.now()
+    share.save()
+
+
+def _expiry(value: str | None) -> datetime | None:
+    return parse_datetime(value) if value else None
+
+
+@handler(EDIT_SHARE)
+def edit_share(client: PlexTV, op: Any) -> Applied:
+    """Read-modify-write: plex.tv's current share with the admin's changed fields replaced.
+
+    Params: `changes` (field → new value, `libraries` as global ids, filters as the editor's
+    three lists), `before` (the values the form showed) and `expires_at`, which is local.
+    """
+    share = Share.objects.select_related("server", "user").filter(pk=op.target_id).first()
+    if share is None or share.shared_server_id is None:
+        raise OperationFailed("This share is gone from plexadmin; nothing was sent to plex.tv.")
+    changes: dict[str, Any] = op.params.get("changes", {})
+    before: dict[str, Any] = op.params.get("before", {})
+    label = f"{share.user.display_name} on {share.server.name}"
+    plex_changes = {k: v for k, v in changes.items() if k != "expires_at"}
+    if plex_changes:
+        current = find_share(client, share)
+        merged = merge_settings(current.settings, plex_changes)
+        if "libraries" in plex_changes:
+            ids = [int(gid) for gid in plex_changes["libraries"]]
+        else:
+            ids = [section.global_id for section in current.shared_sections]
+        try:
+            written = client.update_share(
+                share.server.machine_identifier, current.id, libraries=ids, settings=merged
+            )
+        except NotFound as exc:
+            raise OperationFailed(exc.human_message) from exc
+    with transaction.atomic():
+        if plex_changes:
+            record_share(share, written, ids)
+        if "expires_at" in changes:
+            share.expires_at = _expiry(changes["expires_at"])
+            share.save(update_fields=["expires_at"])
+    audit_changes = [
+        {"field": name, "before": before.get(name), "after": value}
+        for name, value in changes.items()
+    ]
+    return Applied(label=label, message="Saved on plex.tv.", changes=audit_changes)
