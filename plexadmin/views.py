@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import not_yours
+from accounts.models import Household
+from accounts.roles import is_admin
 from plexadmin import health
+from plexadmin.http import HtmxHttpRequest
 from plexadmin.models import Heartbeat
 
 
@@ -30,7 +35,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 @require_GET
-def status(request: HttpRequest) -> HttpResponse:
+def status(request: HtmxHttpRequest) -> HttpResponse:
+    # Open to anyone only until a household exists (first run); then admins only.
+    if Household.current() is not None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_admin(request.user):
+            return not_yours(request, admin_only=True)
     context = {
         "checks": [*health.service_checks(), health.check_beat()],
         "heartbeats": {beat.name: beat for beat in Heartbeat.objects.all()},

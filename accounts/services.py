@@ -1,0 +1,257 @@
+"""Sign-in with Plex: PINs, polling, linking an account, roles and the first-run set-up.
+
+The web side never sees a Plex token: the polling task reads the PIN's token, fetches the
+account with it, keeps it (encrypted) only when we will act with it, and records the outcome
+on the PinLogin row; the browser that created the PIN then finishes its own sign-in.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+import plextv
+from accounts.models import Household, Member, PinLogin, PlexAccount, User
+from accounts.plex import (
+    PlexLinkProblem,
+    anonymous_client,
+    client_config,
+    client_for,
+    owner_client,
+    report_failure,
+)
+from plextv.errors import NotFound, PlexTVError, RateLimited, Unavailable
+from plextv.models import Account, Pin, Resource
+
+log = logging.getLogger(__name__)
+
+BROWSER_KEY = "plex_pin_browser_key"
+POLL_INTERVAL = 1.0
+MAX_POLL_INTERVAL = 15.0
+MAX_POLLS = 180
+
+
+def browser_key(session: dict[str, object]) -> str:
+    """This browser's random PIN key (created on first use; the row keeps only its hash)."""
+    key = session.get(BROWSER_KEY)
+    if not isinstance(key, str):
+        key = secrets.token_urlsafe(32)
+        session[BROWSER_KEY] = key
+    return key
+
+
+def start_pin_login(session: dict[str, object], kind: str, next_url: str = "") -> PinLogin:
+    """Create a plex.tv PIN (1 request) bound to this browser, and start polling it."""
+    from accounts.tasks import poll_pin
+
+    pin = anonymous_client().create_pin(strong=kind == PinLogin.Kind.OAUTH)
+    with transaction.atomic():
+        login = PinLogin.objects.create(
+            kind=kind,
+            pin_id=pin.id,
+            code=pin.code,
+            client_identifier=settings.PLEX_CLIENT_IDENTIFIER,
+            browser_key_hash=_hash(browser_key(session)),
+            next_url=next_url,
+            expires_at=timezone.now() + PinLogin.lifetime(pin.expires_in, kind),
+        )
+        poll_pin.delay_on_commit(login.pk)
+    return login
+
+
+def _hash(key: str) -> str:
+    from accounts.models import hash_browser_key
+
+    return hash_browser_key(key)
+
+
+def oauth_url(login: PinLogin) -> str:
+    """plex.tv's approval page for this PIN; forwardUrl comes from PUBLIC_BASE_URL only."""
+    forward = settings.PUBLIC_BASE_URL + reverse("accounts:pin-done", args=[login.public_id])
+    return anonymous_client().oauth_url(Pin(id=login.pin_id, code=login.code), forward)
+
+
+def _polling_client() -> plextv.PlexTV:
+    # A 429 must surface at once so the loop widens its own interval instead of the transport
+    # sleeping inside the request; the next poll is the retry, so no retries here either.
+    return plextv.PlexTV(client_config().with_changes(max_retry_after=0.0, retry_attempts=1))
+
+
+@dataclass
+class PollResult:
+    login: PinLogin
+    next_delay: float
+
+
+def poll_pin_login(
+    pin_login_id: int,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    budget: float = 50.0,
+    interval: float = POLL_INTERVAL,
+    max_interval: float = MAX_POLL_INTERVAL,
+    max_polls: int = MAX_POLLS,
+) -> PollResult:
+    """Check the PIN until it is linked, expired, cancelled, or `budget` seconds have passed.
+
+    Every check is counted on the row, so the total per PIN stays under `max_polls` however
+    many task runs it takes. A 429 doubles the interval (at least Retry-After, at most
+    `max_interval`); an outage widens it the same way.
+    """
+    login = PinLogin.objects.get(pk=pin_login_id)
+    client = _polling_client()
+    delay = interval
+    started = time.monotonic()
+    while True:
+        login.refresh_from_db(fields=["status", "polls"])
+        if not login.is_pending:
+            return PollResult(login, 0.0)
+        if login.expired_by_clock():
+            login.finish(PinLogin.Status.EXPIRED, "The sign-in code expired.")
+            return PollResult(login, 0.0)
+        if login.polls >= max_polls:
+            login.finish(PinLogin.Status.EXPIRED, "Stopped waiting for approval.")
+            return PollResult(login, 0.0)
+        PinLogin.objects.filter(pk=login.pk).update(polls=F("polls") + 1)
+        login.polls += 1
+        try:
+            pin = client.check_pin(login.pin_id)
+            if pin.linked and pin.auth_token:
+                link_account(login, pin.auth_token)
+                return PollResult(login, 0.0)
+        except NotFound:
+            login.finish(PinLogin.Status.EXPIRED, "The sign-in code expired.")
+            return PollResult(login, 0.0)
+        except RateLimited as limited:
+            wanted = limited.requested_retry_after or limited.retry_after
+            delay = min(max(delay * 2, wanted), max_interval)
+        except Unavailable:
+            delay = min(delay * 2, max_interval)
+        except PlexTVError as exc:
+            login.finish(PinLogin.Status.FAILED, exc.human_message)
+            return PollResult(login, 0.0)
+        if time.monotonic() - started + delay > budget:
+            return PollResult(login, delay)
+        sleep(delay)
+
+
+def check_pin_once(login: PinLogin) -> PinLogin:
+    """One check (the no-JavaScript "Check" button); the same outcomes as polling."""
+    result = poll_pin_login(login.pk, budget=0.0, max_polls=MAX_POLLS + 20)
+    return result.login
+
+
+def link_account(login: PinLogin, token: str) -> PlexAccount:
+    """Read the account behind a PIN's token (1 request) and record it on the row."""
+    account_info = plextv.PlexTV(client_config(), token=token).account()
+    account = upsert_account(account_info, token)
+    login.mark_linked(account)
+    return account
+
+
+def upsert_account(info: Account, token: str) -> PlexAccount:
+    """Store what plex.tv says about an account; keep its token only if we act with it:
+    the owner's, or anyone's before a household exists (to list their servers)."""
+    with transaction.atomic():
+        account, _ = PlexAccount.objects.select_for_update().get_or_create(plex_id=info.id)
+        account.update_profile(
+            uuid=info.uuid,
+            username=info.username,
+            email=info.email,
+            title=info.title,
+            thumb=info.thumb,
+            has_plex_pass=info.has_plex_pass,
+        )
+        household = Household.current()
+        if household is None or household.owner_id == account.pk:
+            account.set_token(token)
+            account.token_checked_at = timezone.now()
+        account.save()
+    return account
+
+
+def user_for_account(account: PlexAccount) -> User:
+    user, created = User.objects.get_or_create(
+        plex_account=account,
+        defaults={"username": f"plex-{account.plex_id}", "email": account.email},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    elif user.email != account.email:
+        user.email = account.email
+        user.save(update_fields=["email"])
+    return user
+
+
+def resolve_role(account: PlexAccount, user: User) -> str | None:
+    """The role `account` has now: owner, co-admin (granted here), member (a friend or Home
+    member of the owner on plex.tv, 1 request) or None (an outsider, or no household yet)."""
+    household = Household.current()
+    if household is None:
+        return None
+    member = Member.objects.filter(plex_account=account).first()
+    if account.pk == household.owner_id:
+        if member is None:
+            member = Member.objects.create(user=user, plex_account=account, role="owner")
+        elif member.role != Member.Role.OWNER:
+            member.set_role(Member.Role.OWNER, None)
+        return Member.Role.OWNER
+    if member and member.role == Member.Role.CO_ADMIN:
+        return member.role
+    try:
+        with_access = {person.id for person in owner_client().users()}
+    except PlexLinkProblem:
+        return member.role if member else None
+    except PlexTVError as exc:
+        report_failure(household.owner, exc)
+        return member.role if member else None
+    if account.plex_id not in with_access:
+        if member:
+            member.delete()
+        return None
+    if member is None:
+        Member.objects.create(user=user, plex_account=account, role=Member.Role.MEMBER)
+    return Member.Role.MEMBER
+
+
+def owned_servers(account: PlexAccount) -> list[Resource]:
+    """The servers `account` owns (resources that provide `server` and are owned, 1 request)."""
+    return [r for r in client_for(account).resources() if r.owned and r.is_server]
+
+
+class SetupRefused(Exception):
+    pass
+
+
+def create_household(account: PlexAccount, user: User, machine_identifier: str) -> Household:
+    """Make `account` the owner of the server it picked. Only the first one wins."""
+    server = next(
+        (s for s in owned_servers(account) if s.client_identifier == machine_identifier), None
+    )
+    if server is None:
+        raise SetupRefused("That server is not one you own on plex.tv.")
+    with transaction.atomic():
+        if Household.objects.select_for_update().exists():
+            raise SetupRefused("This dashboard already belongs to a household.")
+        household = Household.objects.create(
+            owner=account,
+            name=f"{account.display_name}'s household",
+            machine_identifier=server.client_identifier,
+            server_name=server.name,
+        )
+        Member.objects.update_or_create(
+            user=user, defaults={"plex_account": account, "role": Member.Role.OWNER}
+        )
+        # Tokens of everyone else who signed in before the household existed are not needed.
+        PlexAccount.objects.exclude(pk=account.pk).update(token_ciphertext="")
+    return household

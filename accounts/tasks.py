@@ -1,0 +1,50 @@
+"""Background work for sign-in and token health. Arguments are row ids; results are small
+summaries without tokens."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from accounts import services
+from accounts.models import Household, PinLogin, PlexAccount
+from accounts.plex import PlexLinkProblem, owner_client, report_failure
+from plextv.errors import PlexTVError
+
+
+@shared_task(ignore_result=True, soft_time_limit=90, time_limit=120)
+def poll_pin(pin_login_id: int) -> dict[str, object]:
+    """Poll one PIN for up to ~50 s, then hand over to a fresh run if it is still pending
+    (bounded by the row's poll counter), so no task holds a worker for minutes."""
+    try:
+        result = services.poll_pin_login(pin_login_id)
+    except PinLogin.DoesNotExist:
+        return {"pin_login": pin_login_id, "status": "gone"}
+    if result.login.is_pending and result.next_delay:
+        poll_pin.apply_async((pin_login_id,), countdown=result.next_delay)
+    return {"pin_login": pin_login_id, "status": result.login.status, "polls": result.login.polls}
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def ping_owner_token() -> dict[str, object]:
+    """Beat: is the owner's token still accepted? A 401 marks it "needs re-link" (and then
+    nothing calls plex.tv with it until the owner signs in again)."""
+    household = Household.current()
+    if household is None:
+        return {"status": "no household"}
+    try:
+        client = owner_client()
+    except PlexLinkProblem:
+        return {"status": household.owner.token_status, "pinged": False}
+    owner = household.owner
+    try:
+        alive = client.ping()
+    except PlexTVError as exc:
+        report_failure(owner, exc)
+        return {"status": PlexAccount.objects.get(pk=owner.pk).token_status, "pinged": True}
+    if alive:
+        owner.mark_token(PlexAccount.TokenStatus.OK)
+    else:
+        owner.mark_token(
+            PlexAccount.TokenStatus.NEEDS_RELINK, "plex.tv no longer accepts the owner's token."
+        )
+    return {"status": owner.token_status, "pinged": True}
