@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
@@ -164,11 +164,7 @@ class ShareEditForm(OperationForm):
                 for part in ("content_ratings", "labels", "excluded_labels")
             }
         expires = data.get("expires_at")
-        state["expires_at"] = (
-            timezone.make_aware(datetime.combine(expires, time(23, 59))).isoformat()
-            if expires
-            else None
-        )
+        state["expires_at"] = _end_of_day(expires) if expires else None
         return state
 
 
@@ -178,5 +174,11 @@ def shown_state(share: Share, library_ids: list[int]) -> dict[str, Any]:
     state["libraries"] = sorted(library_ids)
     for name in FILTER_FIELDS:
         state[name] = filter_parts(getattr(share, name))
-    state["expires_at"] = share.expires_at.isoformat() if share.expires_at else None
+    state["expires_at"] = (
+        _end_of_day(timezone.localtime(share.expires_at).date()) if share.expires_at else None
+    )
     return state
+
+
+def _end_of_day(day: date) -> str:
+    return timezone.make_aware(datetime.combine(day, time(23, 59))).isoformat()

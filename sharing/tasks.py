@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from sharing import services
+from sharing.console_tasks import apply_operation, sweep_operations  # noqa: F401 - registers them
 from sharing.models import SyncRun
 
 

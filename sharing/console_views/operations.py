@@ -1,0 +1,53 @@
+"""An operation's live state (polled by htmx until it finishes) and "Retry"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts.decorators import admin_required
+from sharing import operations
+from sharing.console_views.access import get_operation, wants_partial
+from sharing.models import Operation
+
+# Named event sent when a polled operation finishes, so the regions it changed reload.
+FINISHED_EVENT = "operationFinished"
+
+
+@never_cache
+@admin_required
+@require_GET
+def operation_status(request: HttpRequest, op_id: int) -> HttpResponse:
+    op = get_operation(request, op_id)
+    if wants_partial(request):
+        response = render(request, "sharing/operation.html#operation-status", {"op": op})
+        if not op.pending:
+            trigger_client_event(response, FINISHED_EVENT, {"operation": op.pk})
+        return response
+    return render(request, "sharing/operation.html", {"op": op})
+
+
+@admin_required
+@require_POST
+def operation_retry(request: HttpRequest, op_id: int) -> HttpResponse:
+    op = get_operation(request, op_id)
+    if operations.restart(op):
+        op.refresh_from_db()
+        operations.enqueue(op)
+    elif not wants_partial(request):
+        messages.warning(request, "Only a failed change can be retried.")
+    if wants_partial(request):
+        return render(request, "sharing/operation.html#operation-status", {"op": op})
+    return redirect("people:operation", op_id=op.pk)
+
+
+def pending_for(target_type: str, target_id: object) -> Operation | None:
+    return (
+        Operation.objects.filter(target_type=target_type, target_id=str(target_id))
+        .order_by("-created_at", "-pk")
+        .first()
+    )

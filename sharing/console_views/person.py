@@ -1,0 +1,139 @@
+"""One person: per server, what they can see and do, and the form that changes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import admin_required
+from sharing import operations
+from sharing.console_views.access import get_person, get_share, wants_partial
+from sharing.forms import ShareEditForm, shown_state
+from sharing.models import Library, Operation, PlexUser, Share
+from sharing.operations.shares import EDIT_SHARE
+
+
+@dataclass
+class ShareCard:
+    share: Share
+    form: ShareEditForm
+    operation: Operation | None
+    conflict: bool = False
+
+
+def _libraries(share: Share) -> list[Library]:
+    return list(share.server.libraries.filter(missing_since__isnull=True))
+
+
+def _library_ids(share: Share) -> list[int]:
+    return sorted(share.libraries.values_list("global_id", flat=True))
+
+
+def _latest_operation(share: Share) -> Operation | None:
+    return (
+        Operation.objects.filter(target_type=Operation.TARGET_SHARE, target_id=str(share.pk))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def share_card(share: Share, form: ShareEditForm | None = None, **extra: Any) -> ShareCard:
+    if form is None:
+        form = ShareEditForm(
+            initial=ShareEditForm.initial_for(share, _library_ids(share)),
+            share=share,
+            libraries=_libraries(share),
+        )
+    return ShareCard(share=share, form=form, operation=_latest_operation(share), **extra)
+
+
+def _person_context(person: PlexUser, cards: dict[int, ShareCard] | None = None) -> dict[str, Any]:
+    shares = (
+        Share.objects.filter(user=person, server__owned=True, shared_server_id__isnull=False)
+        .select_related("server", "user")
+        .order_by("server__name")
+    )
+    cards = cards or {}
+    return {
+        "person": person,
+        "cards": [cards.get(share.pk) or share_card(share) for share in shares],
+    }
+
+
+@admin_required
+@require_GET
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_person(request, person_id)
+    return render(request, "sharing/person.html", _person_context(person))
+
+
+@admin_required
+@require_GET
+def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = get_share(request, share_id)
+    if wants_partial(request):
+        return render(request, "sharing/person.html#share-card", {"card": share_card(share)})
+    return redirect("people:person", person_id=share.user_id)
+
+
+def _card_response(request: HttpRequest, card: ShareCard, status: int) -> HttpResponse:
+    share = card.share
+    if wants_partial(request):
+        # htmx leaves 4xx answers unswapped, so a refused form comes back as 200 with its
+        # errors in place; without htmx the status says what happened.
+        return render(request, "sharing/person.html#share-card", {"card": card})
+    context = _person_context(share.user, {share.pk: card})
+    return render(request, "sharing/person.html", context, status=status)
+
+
+@admin_required
+@require_POST
+def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = get_share(request, share_id)
+    form = ShareEditForm(request.POST, share=share, libraries=_libraries(share))
+    if not form.is_valid():
+        return _card_response(request, share_card(share, form), 400)
+    data = form.cleaned_data
+    existing = Operation.objects.filter(idempotency_key=data["key"]).first()
+    if existing is None:
+        before = shown_state(share, _library_ids(share))
+        submitted = form.submitted_state()
+        changes = {name: value for name, value in submitted.items() if before[name] != value}
+        if not changes:
+            if not wants_partial(request):
+                messages.info(request, "Nothing changed.")
+                return redirect("people:person", person_id=share.user_id)
+            return _card_response(request, share_card(share), 200)
+        with transaction.atomic():
+            # The version the form was built from must still be the row's: otherwise someone
+            # (another admin, or a sync) changed this share since, and saving would overwrite
+            # what they did without anyone having seen it.
+            claimed = Share.objects.filter(pk=share.pk, version=data["version"]).update(
+                version=F("version") + 1, updated_at=timezone.now()
+            )
+            if not claimed:
+                share.refresh_from_db()
+                card = share_card(share, conflict=True)
+                return _card_response(request, card, 409)
+            label = f"{share.user.display_name} on {share.server.name}"
+            operations.submit(
+                EDIT_SHARE,
+                Operation.TARGET_SHARE,
+                share.pk,
+                {"label": label, "changes": changes, "before": {k: before[k] for k in changes}},
+                request.user,  # type: ignore[arg-type]
+                data["key"],
+            )
+    share.refresh_from_db()
+    if wants_partial(request):
+        return render(request, "sharing/person.html#share-card", {"card": share_card(share)})
+    messages.success(request, "Change queued: it is being sent to plex.tv.")
+    return redirect("people:person", person_id=share.user_id)
