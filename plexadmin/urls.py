@@ -9,5 +9,7 @@ urlpatterns = [
     path("status/", views.status, name="status"),
     path("accounts/", include("accounts.urls")),
     path("sharing/", include("sharing.urls")),
+    path("people/", include("sharing.console_urls")),
+    path("audit/", include("sharing.audit_urls")),
     path("django-admin/", admin.site.urls),
 ]
