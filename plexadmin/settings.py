@@ -316,6 +316,10 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
             env_str("SCHEDULE_PING_OWNER_TOKEN", "*/15 * * * *"),
         ),
         "sync": ("sharing.tasks.sync_household", env_str("SCHEDULE_SYNC", "*/15 * * * *")),
+        "sweep_operations": (
+            "sharing.console_tasks.sweep_operations",
+            env_str("SCHEDULE_SWEEP_OPERATIONS", "*/5 * * * *"),
+        ),
     }
 )
 
@@ -323,6 +327,12 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
 # A person plex.tv stops listing is flagged, and removed here after this many consecutive
 # syncs that still miss them (never when the answer looks broken, e.g. empty).
 SYNC_PRUNE_AFTER = env_int("SYNC_PRUNE_AFTER", 3, minimum=1)
+
+# --- Sharing console operations ----------------------------------------------------------------
+# An operation is given up (failed, with a Retry button) after this many tries, worker crashes
+# included; one left queued this many seconds is re-enqueued by the sweep.
+OPERATION_MAX_ATTEMPTS = env_int("OPERATION_MAX_ATTEMPTS", 5, minimum=1)
+OPERATION_SWEEP_AFTER = env_int("OPERATION_SWEEP_AFTER", 600, minimum=60)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

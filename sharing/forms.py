@@ -54,7 +54,7 @@ class OperationForm(forms.Form):
 class ShareEditForm(OperationForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     libraries = forms.TypedMultipleChoiceField(
-        coerce=int, widget=forms.CheckboxSelectMultiple, label="Libraries"
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
     )
     allow_sync = forms.BooleanField(required=False, label="Allow downloads")
     allow_camera_upload = forms.BooleanField(required=False, label="Camera upload")
