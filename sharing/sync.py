@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from plextv import PlexTV
@@ -519,13 +519,16 @@ class Applier:
                 by_share.setdefault(share_id, []).append(gid)
             for share_id, gids in by_share.items():
                 ShareLibrary.objects.filter(share_id=share_id, library__global_id__in=gids).delete()
-        links = [
-            ShareLibrary(share=share, library=self.libraries[gid])
-            for share, gid in add
-            if gid in self.libraries
-        ]
+        links = [(share.pk, self.libraries[gid].pk) for share, gid in add if gid in self.libraries]
         if links:
-            ShareLibrary.objects.bulk_create(links, batch_size=BATCH)
+            # Tens of thousands of two-integer rows: building model instances for them costs
+            # more than the insert itself, so they go straight through the cursor.
+            table = ShareLibrary._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {table} (share_id, library_id) VALUES (%s, %s)",  # noqa: S608
+                    links,
+                )
 
     # --- invites --------------------------------------------------------------------------
 
