@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.conftest import _cache_of_its_own  # noqa: F401  (autouse: a cache per test)
 from tests.services import require_chromium
 
 # Once Playwright's sync API starts, an event loop stays running in the main thread for the

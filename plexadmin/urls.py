@@ -11,5 +11,6 @@ urlpatterns = [
     path("sharing/", include("sharing.urls")),
     path("people/", include("sharing.console_urls")),
     path("audit/", include("sharing.audit_urls")),
+    path("switch/", include("sharing.switch_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -6,4 +6,7 @@ class SharingConfig(AppConfig):
     verbose_name = "Sharing"
 
     def ready(self) -> None:
-        from sharing import signals  # noqa: F401  (connects the sign-in receiver)
+        from sharing import (
+            signals,  # noqa: F401  (connects the sign-in receiver)
+            switching,  # noqa: F401  (forgets a switched view at sign-out)
+        )

@@ -12,6 +12,21 @@ from kombu import Queue
 from plexadmin.celery import app as celery_app
 
 
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test starts with an empty shared cache, without clearing anyone else's.
+
+    The file cache moves to the test's own folder; on Redis (CI) the keys get a prefix of
+    their own. Rate-limit counters and locks from one test never leak into the next.
+    """
+    default = dict(settings.CACHES["default"])
+    if default["BACKEND"].endswith("FileBasedCache"):
+        default["LOCATION"] = str(tmp_path / "cache")
+    else:
+        default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {**settings.CACHES, "default": default}
+
+
 @pytest.fixture
 def celery_worker_on_broker(transactional_db: None) -> Iterator[TestWorkController]:
     """A real Celery worker consuming from the configured broker, in a thread of this process.
