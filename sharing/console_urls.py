@@ -1,10 +1,11 @@
 from django.urls import path
 
-from sharing.console_views import operations, person
+from sharing.console_views import operations, people, person
 
 app_name = "people"
 
 urlpatterns = [
+    path("", people.people_list, name="list"),
     path("<int:person_id>/", person.person_detail, name="person"),
     path("shares/<int:share_id>/", person.share_detail, name="share"),
     path("shares/<int:share_id>/edit/", person.edit_share, name="share-edit"),

@@ -1,0 +1,226 @@
+"""The people screen: everyone with access, filtered, searched, sorted and paginated.
+
+The number of SQL queries is the same whatever the number of people: one page of people,
+their shares (with library counts) and those shares' libraries are fetched in three queries,
+plus the counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from accounts.decorators import admin_required
+from sharing.console_views.access import wants_partial
+from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
+
+PER_PAGE = 50
+HOME_LIMIT = 15
+SHARE_LIMIT = 100
+KINDS = [
+    ("", "Everyone"),
+    (PlexUser.FRIEND, "Friends"),
+    (PlexUser.HOME, "Home members"),
+    (PlexUser.MANAGED, "Managed profiles"),
+    ("pending", "Pending invites"),
+]
+SORTS = {
+    "name": ("title", "username", "plex_id"),
+    "-name": ("-title", "-username", "-plex_id"),
+    "kind": ("kind", "title", "plex_id"),
+    "added": ("-created_at", "plex_id"),
+    "updated": ("-updated_at", "plex_id"),
+}
+SORT_LABELS = [
+    ("name", "Name A to Z"),
+    ("-name", "Name Z to A"),
+    ("kind", "Kind"),
+    ("added", "Newest first"),
+    ("updated", "Recently changed"),
+]
+
+
+@dataclass
+class ShareSummary:
+    server: str
+    libraries: str
+    pending: bool
+
+
+@dataclass
+class PersonRow:
+    person: PlexUser
+    shares: list[ShareSummary]
+    downloads: bool
+    live_tv: bool
+    filters: list[str]
+    expires_at: datetime | None
+    pending: bool
+    drift: bool
+    busy: bool
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: str
+    server: int | None
+    q: str
+    sort: str
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> Query:
+        kind = request.GET.get("kind", "")
+        if kind not in dict(KINDS):
+            kind = ""
+        server = request.GET.get("server", "")
+        sort = request.GET.get("sort", "name")
+        return cls(
+            kind=kind,
+            server=int(server) if re.fullmatch(r"[0-9]{1,9}", server) else None,
+            q=request.GET.get("q", "").replace("\x00", "").strip()[:100],
+            sort=sort if sort in SORTS else "name",
+        )
+
+    def params(self, **change: Any) -> str:
+        values = {"kind": self.kind, "server": self.server or "", "q": self.q, "sort": self.sort}
+        values.update(change)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def _owned_shares() -> QuerySet[Share]:
+    return (
+        Share.objects.filter(server__owned=True)
+        .select_related("server")
+        .annotate(library_count=Count("libraries", distinct=True))
+        .prefetch_related(Prefetch("libraries", queryset=Library.objects.only("id", "global_id")))
+        .order_by("server__name")
+    )
+
+
+def people_queryset(query: Query) -> QuerySet[PlexUser]:
+    people = PlexUser.objects.filter(removed_locally_at__isnull=True)
+    if query.kind in (PlexUser.FRIEND, PlexUser.HOME, PlexUser.MANAGED):
+        people = people.filter(kind=query.kind)
+    if query.server is not None:
+        people = people.filter(
+            Exists(Share.objects.filter(user=OuterRef("pk"), server_id=query.server))
+        )
+    if query.q:
+        people = people.filter(
+            Q(title__icontains=query.q)
+            | Q(username__icontains=query.q)
+            | Q(email__icontains=query.q)
+        )
+    return people.order_by(*SORTS[query.sort]).prefetch_related(
+        Prefetch("shares", queryset=_owned_shares(), to_attr="owned_shares")
+    )
+
+
+def _filters_summary(share: Share) -> list[str]:
+    names = {
+        "filter_movies": "movies",
+        "filter_television": "TV",
+        "filter_music": "music",
+        "filter_photos": "photos",
+        "filter_all": "all",
+    }
+    return [label for field, label in names.items() if getattr(share, field)]
+
+
+def to_row(person: PlexUser, busy: set[tuple[str, str]]) -> PersonRow:
+    shares: list[Share] = getattr(person, "owned_shares", [])
+    summaries = [
+        ShareSummary(
+            server=share.server.name,
+            libraries="all" if share.all_libraries else str(share.library_count),  # type: ignore[attr-defined]
+            pending=share.pending,
+        )
+        for share in shares
+    ]
+    filters: list[str] = []
+    drift = False
+    for share in shares:
+        filters.extend(f for f in _filters_summary(share) if f not in filters)
+        if share.desired:
+            observed = share.observed_state([lib.global_id for lib in share.libraries.all()])
+            drift = drift or any(
+                share.desired.get(name, observed[name]) != observed[name]
+                for name in Share.STATE_FIELDS
+            )
+    expiries = [share.expires_at for share in shares if share.expires_at]
+    return PersonRow(
+        person=person,
+        shares=summaries,
+        downloads=any(share.allow_sync for share in shares),
+        live_tv=any(share.allow_tuners for share in shares),
+        filters=filters,
+        expires_at=min(expiries) if expiries else None,
+        pending=any(share.pending for share in shares),
+        drift=drift,
+        busy=(Operation.TARGET_USER, str(person.pk)) in busy
+        or any((Operation.TARGET_SHARE, str(s.pk)) in busy for s in shares),
+    )
+
+
+def counters() -> dict[str, int]:
+    active = PlexUser.objects.filter(removed_locally_at__isnull=True)
+    counts = active.aggregate(
+        home_members=Count("pk", filter=Q(home=True), distinct=True),
+        shared_people=Count(
+            "pk",
+            filter=Q(home=False, shares__server__owned=True),
+            distinct=True,
+        ),
+    )
+    invited = Invite.objects.values("email", "username", "invited_plex_id").distinct().count()
+    return {
+        # The owner is the Home's admin and takes one of its 15 places.
+        "home": counts["home_members"] + 1,
+        "home_limit": HOME_LIMIT,
+        "shared": counts["shared_people"] + invited,
+        "share_limit": SHARE_LIMIT,
+    }
+
+
+def _page(request: HttpRequest, items: Any) -> Page:
+    paginator = Paginator(items, PER_PAGE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+@admin_required
+@require_GET
+def people_list(request: HttpRequest) -> HttpResponse:
+    query = Query.from_request(request)
+    context: dict[str, Any] = {
+        "query": query,
+        "kinds": KINDS,
+        "sorts": SORT_LABELS,
+        "servers": list(Server.objects.filter(owned=True).only("id", "name")),
+        "counters": counters(),
+        "base_params": query.params(),
+    }
+    if query.kind == "pending":
+        invites = Invite.objects.select_related("server").annotate(library_count=Count("libraries"))
+        if query.server is not None:
+            invites = invites.filter(server_id=query.server)
+        if query.q:
+            invites = invites.filter(Q(email__icontains=query.q) | Q(username__icontains=query.q))
+        context["page"] = _page(request, invites.order_by("-created_at", "pk"))
+        context["rows"] = []
+    else:
+        page = _page(request, people_queryset(query))
+        busy = Operation.pending_targets()
+        context["page"] = page
+        context["rows"] = [to_row(person, busy) for person in page.object_list]
+    if wants_partial(request):
+        return render(request, "sharing/people.html#people-results", context)
+    return render(request, "sharing/people.html", context)
