@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -33,10 +34,10 @@ KINDS = [
     (PlexUser.MANAGED, "Managed profiles"),
     ("pending", "Pending invites"),
 ]
-SORTS = {
-    "name": ("title", "username", "plex_id"),
-    "-name": ("-title", "-username", "-plex_id"),
-    "kind": ("kind", "title", "plex_id"),
+SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (Lower("title"), Lower("username"), "plex_id"),
+    "-name": (Lower("title").desc(), Lower("username").desc(), "-plex_id"),
+    "kind": ("kind", Lower("title"), "plex_id"),
     "added": ("-created_at", "plex_id"),
     "updated": ("-updated_at", "plex_id"),
 }
