@@ -12,5 +12,6 @@ urlpatterns = [
     path("people/", include("sharing.console_urls")),
     path("audit/", include("sharing.audit_urls")),
     path("switch/", include("sharing.switch_urls")),
+    path("drift/", include("sharing.drift_urls")),
     path("django-admin/", admin.site.urls),
 ]
