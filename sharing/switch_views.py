@@ -63,10 +63,10 @@ def start(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     return HttpResponseClientRedirect(target)
                 return redirect(target)
     context = {"person": person, "error": error, "locked": switching.locked_for(request, person)}
-    status = 400 if error else 200
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "sharing/switch_pin.html#pin-form", context, status=status)
-    return render(request, "sharing/switch_pin.html", context, status=status)
+        # The form with its message is the answer htmx swaps in; a 4xx would not be swapped.
+        return render(request, "sharing/switch_pin.html#pin-form", context)
+    return render(request, "sharing/switch_pin.html", context, status=400 if error else 200)
 
 
 @never_cache
