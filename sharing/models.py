@@ -203,6 +203,26 @@ class Invite(models.Model):
         return self.email or self.username or f"#{self.invited_plex_id}"
 
 
+class OperationBatch(models.Model):
+    """Operations started together by one bulk action (a library matrix row or column).
+
+    The batch only groups and describes them; each operation still runs, retries and fails on
+    its own, and the progress shown is counted from their states.
+    """
+
+    title = models.CharField(max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Operation(models.Model):
     """A change the dashboard asked plex.tv to make, executed by a worker.
 
@@ -234,6 +254,13 @@ class Operation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     idempotency_key = models.CharField(max_length=128, unique=True)
+    batch = models.ForeignKey(
+        OperationBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operations",
+    )
     state = models.CharField(max_length=16, choices=STATES, default=QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
