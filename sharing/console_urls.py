@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sharing.console_views import operations, people, person
+from sharing.console_views import actions, operations, people, person
 
 app_name = "people"
 
@@ -9,6 +9,32 @@ urlpatterns = [
     path("<int:person_id>/", person.person_detail, name="person"),
     path("shares/<int:share_id>/", person.share_detail, name="share"),
     path("shares/<int:share_id>/edit/", person.edit_share, name="share-edit"),
+    path("invite/", actions.invite_page, name="invite"),
+    path("invite/send/", actions.invite_send, name="invite-send"),
+    path("<int:person_id>/remove/", actions.remove_friend, name="remove-friend"),
+    path(
+        "<int:person_id>/remove/confirm/",
+        actions.remove_friend_confirm,
+        name="remove-friend-confirm",
+    ),
+    path("shares/<int:share_id>/stop/", actions.stop_sharing, name="share-stop"),
+    path(
+        "shares/<int:share_id>/stop/confirm/",
+        actions.stop_sharing_confirm,
+        name="share-stop-confirm",
+    ),
+    path("invites/<int:invite_id>/cancel/", actions.cancel_invite, name="invite-cancel"),
+    path(
+        "invites/<int:invite_id>/cancel/confirm/",
+        actions.cancel_invite_confirm,
+        name="invite-cancel-confirm",
+    ),
+    path("invites/<int:invite_id>/resend/", actions.resend_invite, name="invite-resend"),
+    path(
+        "invites/<int:invite_id>/resend/confirm/",
+        actions.resend_invite_confirm,
+        name="invite-resend-confirm",
+    ),
     path("operations/<int:op_id>/", operations.operation_status, name="operation"),
     path("operations/<int:op_id>/retry/", operations.operation_retry, name="operation-retry"),
 ]

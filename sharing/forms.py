@@ -9,10 +9,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
+from django.core import validators
+from django.db.models import Q
 from django.utils import timezone
 
-from sharing.models import Library, Share
-from sharing.operations.shares import FILTER_FIELDS, FLAG_FIELDS, filter_parts
+from sharing.models import Invite, Library, Share
+from sharing.operations.shares import FILTER_FIELDS, FILTER_PARTS, FLAG_FIELDS, filter_parts
 
 MOVIE_RATINGS = ("G", "PG", "PG-13", "R", "NC-17", "NR")
 TV_RATINGS = ("TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA")
@@ -51,27 +53,19 @@ class OperationForm(forms.Form):
         return key
 
 
-class ShareEditForm(OperationForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    libraries = forms.TypedMultipleChoiceField(
-        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
-    )
+class AccessForm(OperationForm):
+    """Permissions and the typed filter editor, shared by "edit a share" and "invite"."""
+
     allow_sync = forms.BooleanField(required=False, label="Allow downloads")
     allow_camera_upload = forms.BooleanField(required=False, label="Camera upload")
     allow_channels = forms.BooleanField(required=False, label="Channels")
     allow_tuners = forms.TypedChoiceField(choices=TUNER_CHOICES, coerce=int, label="Live TV tuners")
-    expires_at = forms.DateField(
-        required=False, label="Access ends on", widget=forms.DateInput(attrs={"type": "date"})
-    )
 
-    def __init__(self, *args: Any, share: Share, libraries: list[Library], **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.share = share
-        self.fields["libraries"].choices = [(lib.global_id, lib.title) for lib in libraries]
+    def add_filter_fields(self, held: dict[str, str | None]) -> None:
         for name in FILTER_FIELDS:
             known = MOVIE_RATINGS if name != "filter_television" else TV_RATINGS
-            held = filter_parts(getattr(share, name))["content_ratings"]
-            choices = [(r, r) for r in dict.fromkeys([*known, *held])]
+            kept = filter_parts(held.get(name))["content_ratings"]
+            choices = [(r, r) for r in dict.fromkeys([*known, *kept])]
             title = FILTER_TITLES[name]
             self.fields[f"{name}__content_ratings"] = forms.MultipleChoiceField(
                 choices=choices,
@@ -85,6 +79,51 @@ class ShareEditForm(OperationForm):
             self.fields[f"{name}__excluded_labels"] = forms.CharField(
                 required=False, max_length=1000, label=f"{title}: hide labels"
             )
+
+    def filter_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [
+            (FILTER_TITLES[name], [self[f"{name}__{part}"] for part in FILTER_PARTS])
+            for name in FILTER_FIELDS
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in FILTER_FIELDS:
+            for part in ("labels", "excluded_labels"):
+                field = f"{name}__{part}"
+                if field in data:
+                    try:
+                        data[field] = split_labels(data[field])
+                    except forms.ValidationError as exc:
+                        self.add_error(field, exc)
+        return data
+
+    def sets_filters(self) -> bool:
+        data = self.cleaned_data
+        return any(data.get(f"{name}__{part}") for name in FILTER_FIELDS for part in FILTER_PARTS)
+
+    def access_state(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        state: dict[str, Any] = {name: data[name] for name in FLAG_FIELDS}
+        for name in FILTER_FIELDS:
+            state[name] = {part: list(data.get(f"{name}__{part}") or []) for part in FILTER_PARTS}
+        return state
+
+
+class ShareEditForm(AccessForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    libraries = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
+    )
+    expires_at = forms.DateField(
+        required=False, label="Access ends on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, share: Share, libraries: list[Library], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.share = share
+        self.fields["libraries"].choices = [(lib.global_id, lib.title) for lib in libraries]
+        self.add_filter_fields({name: getattr(share, name) for name in FILTER_FIELDS})
 
     @classmethod
     def initial_for(cls, share: Share, library_ids: list[int]) -> dict[str, Any]:
@@ -105,18 +144,6 @@ class ShareEditForm(OperationForm):
             initial[f"{name}__excluded_labels"] = ", ".join(parts["excluded_labels"])
         return initial
 
-    def filter_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [
-            (
-                FILTER_TITLES[name],
-                [
-                    self[f"{name}__{part}"]
-                    for part in ("content_ratings", "labels", "excluded_labels")
-                ],
-            )
-            for name in FILTER_FIELDS
-        ]
-
     def clean_libraries(self) -> list[int]:
         chosen: list[int] = self.cleaned_data["libraries"]
         if not chosen:
@@ -131,15 +158,7 @@ class ShareEditForm(OperationForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for name in FILTER_FIELDS:
-            for part in ("labels", "excluded_labels"):
-                field = f"{name}__{part}"
-                if field in data:
-                    try:
-                        data[field] = split_labels(data[field])
-                    except forms.ValidationError as exc:
-                        self.add_error(field, exc)
-        if self.share.user.restriction_profile and self._sets_filters(data):
+        if self.share.user.restriction_profile and self.sets_filters():
             raise forms.ValidationError(
                 "plex.tv does not allow rating or label filters for a managed user with a "
                 "restriction profile: the profile already decides what they see. Clear the "
@@ -147,23 +166,10 @@ class ShareEditForm(OperationForm):
             )
         return data
 
-    def _sets_filters(self, data: dict[str, Any]) -> bool:
-        return any(
-            data.get(f"{name}__{part}")
-            for name in FILTER_FIELDS
-            for part in ("content_ratings", "labels", "excluded_labels")
-        )
-
     def submitted_state(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        state: dict[str, Any] = {name: data[name] for name in FLAG_FIELDS}
-        state["libraries"] = data["libraries"]
-        for name in FILTER_FIELDS:
-            state[name] = {
-                part: list(data.get(f"{name}__{part}") or [])
-                for part in ("content_ratings", "labels", "excluded_labels")
-            }
-        expires = data.get("expires_at")
+        state = self.access_state()
+        state["libraries"] = self.cleaned_data["libraries"]
+        expires = self.cleaned_data.get("expires_at")
         state["expires_at"] = _end_of_day(expires) if expires else None
         return state
 
@@ -182,3 +188,80 @@ def shown_state(share: Share, library_ids: list[int]) -> dict[str, Any]:
 
 def _end_of_day(day: date) -> str:
     return timezone.make_aware(datetime.combine(day, time(23, 59))).isoformat()
+
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def clean_address(value: str) -> str:
+    """An e-mail address or a Plex username, as plex.tv's invite accepts either."""
+    value = value.strip()
+    if "@" in value:
+        validators.validate_email(value)
+        return value.lower()
+    if not USERNAME_RE.match(value):
+        raise forms.ValidationError(
+            "Enter an e-mail address or a Plex username (letters, digits, dots, dashes)."
+        )
+    return value
+
+
+class InviteForm(AccessForm):
+    who = forms.CharField(
+        max_length=254,
+        label="E-mail or Plex username",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    libraries = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
+    )
+
+    def __init__(self, *args: Any, libraries: list[Library], share_room: int, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.library_rows = libraries
+        self.share_room = share_room
+        self.fields["libraries"].choices = [
+            (lib.global_id, f"{lib.server.name} · {lib.title}") for lib in libraries
+        ]
+        self.add_filter_fields({})
+
+    def clean_who(self) -> str:
+        address = clean_address(self.cleaned_data["who"])
+        taken = Invite.objects.filter(Q(email__iexact=address) | Q(username__iexact=address))
+        if taken.exists():
+            raise forms.ValidationError(
+                f"{address} already has a pending invite: resend or cancel it from People."
+            )
+        return address
+
+    def clean_libraries(self) -> list[int]:
+        chosen: list[int] = self.cleaned_data["libraries"]
+        if not chosen:
+            raise forms.ValidationError("Pick at least one library to share.")
+        return sorted(chosen)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.share_room <= 0:
+            raise forms.ValidationError(
+                "plex.tv allows sharing with about 100 people and that limit is reached: "
+                "remove someone before inviting a new person."
+            )
+        return data
+
+    def servers(self) -> list[dict[str, Any]]:
+        """The chosen libraries by server, as the operation's parameters."""
+        chosen = set(self.cleaned_data["libraries"])
+        by_server: dict[str, dict[str, Any]] = {}
+        for lib in self.library_rows:
+            if lib.global_id in chosen:
+                entry = by_server.setdefault(
+                    lib.server.machine_identifier,
+                    {
+                        "machine": lib.server.machine_identifier,
+                        "name": lib.server.name,
+                        "libraries": [],
+                    },
+                )
+                entry["libraries"].append(lib.global_id)
+        return list(by_server.values())

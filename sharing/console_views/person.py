@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import admin_required
 from sharing import operations
 from sharing.console_views.access import get_person, get_share, wants_partial
-from sharing.forms import ShareEditForm, shown_state
+from sharing.forms import ShareEditForm, new_key, shown_state
 from sharing.models import Library, Operation, PlexUser, Share
 from sharing.operations.shares import EDIT_SHARE
 
@@ -27,6 +27,7 @@ class ShareCard:
     form: ShareEditForm
     operation: Operation | None
     conflict: bool = False
+    stop_key: str = field(default_factory=new_key)
 
 
 def _libraries(share: Share) -> list[Library]:
@@ -65,6 +66,7 @@ def _person_context(person: PlexUser, cards: dict[int, ShareCard] | None = None)
     return {
         "person": person,
         "cards": [cards.get(share.pk) or share_card(share) for share in shares],
+        "dialog_keys": {"remove": new_key()},
     }
 
 

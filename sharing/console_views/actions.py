@@ -1,0 +1,250 @@
+"""Actions that change who has access: invite, stop sharing, remove, cancel and resend.
+
+Each action is one POST-only URL. Destructive ones are confirmed first: a native <dialog> on
+the person page, or, without JavaScript, the confirmation page each action also has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.decorators import admin_required
+from sharing import operations
+from sharing.console_views.access import get_person, get_share, wants_partial
+from sharing.console_views.people import counters
+from sharing.forms import InviteForm, OperationForm, new_key
+from sharing.models import Invite, Library, Operation, PlexUser
+from sharing.operations.invites import (
+    CANCEL_INVITE,
+    INVITE_FRIEND,
+    REMOVE_FRIEND,
+    RESEND_INVITE,
+    STOP_SHARING,
+)
+
+
+def _to_operation(request: HttpRequest, op: Operation) -> HttpResponse:
+    url = reverse("people:operation", args=[op.pk])
+    if wants_partial(request):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _refused_key(request: HttpRequest, back: str) -> HttpResponse:
+    context = {"message": "This form is out of date; go back, reload and try again.", "back": back}
+    return render(request, "sharing/confirm.html", context, status=400)
+
+
+def _submit(
+    request: HttpRequest, kind: str, target_type: str, target_id: object, params: dict[str, Any]
+) -> HttpResponse | None:
+    form = OperationForm(request.POST)
+    if not form.is_valid():
+        return None
+    with transaction.atomic():
+        op, _ = operations.submit(
+            kind,
+            target_type,
+            target_id,
+            params,
+            request.user,  # type: ignore[arg-type]
+            form.cleaned_data["key"],
+        )
+    return _to_operation(request, op)
+
+
+def _invite_libraries() -> list[Library]:
+    return list(
+        Library.objects.filter(server__owned=True, server__missing_since__isnull=True)
+        .filter(missing_since__isnull=True)
+        .select_related("server")
+        .order_by("server__name", "key", "title")
+    )
+
+
+def _invite_form(data: Any = None) -> InviteForm:
+    room = counters()
+    return InviteForm(
+        data,
+        initial={"key": new_key(), "allow_tuners": "0"},
+        libraries=_invite_libraries(),
+        share_room=room["share_limit"] - room["shared"],
+    )
+
+
+@admin_required
+@require_GET
+def invite_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "sharing/invite.html", {"form": _invite_form()})
+
+
+@admin_required
+@require_POST
+def invite_send(request: HttpRequest) -> HttpResponse:
+    form = _invite_form(request.POST)
+    if not form.is_valid():
+        return render(request, "sharing/invite.html", {"form": form}, status=400)
+    address = form.cleaned_data["who"]
+    params = {
+        "label": address,
+        "address": address,
+        "servers": form.servers(),
+        "access": form.access_state(),
+    }
+    with transaction.atomic():
+        op, _ = operations.submit(
+            INVITE_FRIEND,
+            "invitee",
+            address[:64],
+            params,
+            request.user,  # type: ignore[arg-type]
+            form.cleaned_data["key"],
+        )
+    return _to_operation(request, op)
+
+
+# --- remove a friend ------------------------------------------------------------------------
+
+
+def _friend(request: HttpRequest, person_id: int) -> PlexUser:
+    person = get_person(request, person_id)
+    if person.kind != PlexUser.FRIEND:
+        raise Http404("Not a friend")
+    return person
+
+
+@admin_required
+@require_GET
+def remove_friend_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _friend(request, person_id)
+    context = {
+        "title": f"Remove {person.display_name}?",
+        "message": (
+            f"{person.display_name} loses access to every server you share, and the friendship "
+            "ends at plex.tv. Sharing again later means sending a new invite."
+        ),
+        "action": reverse("people:remove-friend", args=[person.pk]),
+        "button": "Remove friend",
+        "back": reverse("people:person", args=[person.pk]),
+        "key": new_key(),
+    }
+    return render(request, "sharing/confirm.html", context)
+
+
+@admin_required
+@require_POST
+def remove_friend(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _friend(request, person_id)
+    params = {"label": person.display_name}
+    response = _submit(request, REMOVE_FRIEND, Operation.TARGET_USER, person.pk, params)
+    return response or _refused_key(request, reverse("people:person", args=[person.pk]))
+
+
+# --- stop sharing one server ----------------------------------------------------------------
+
+
+@admin_required
+@require_GET
+def stop_sharing_confirm(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = get_share(request, share_id)
+    name = share.user.display_name
+    context = {
+        "title": f"Stop sharing {share.server.name} with {name}?",
+        "message": f"{name} keeps any other server you share; {share.server.name} disappears "
+        "from their Plex apps.",
+        "action": reverse("people:share-stop", args=[share.pk]),
+        "button": "Stop sharing",
+        "back": reverse("people:person", args=[share.user_id]),
+        "key": new_key(),
+    }
+    return render(request, "sharing/confirm.html", context)
+
+
+@admin_required
+@require_POST
+def stop_sharing(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = get_share(request, share_id)
+    params = {"label": f"{share.user.display_name} on {share.server.name}"}
+    response = _submit(request, STOP_SHARING, Operation.TARGET_SHARE, share.pk, params)
+    return response or _refused_key(request, reverse("people:person", args=[share.user_id]))
+
+
+# --- cancel or resend a pending invite ------------------------------------------------------
+
+
+def _invite(request: HttpRequest, invite_id: int) -> Invite:
+    return get_object_or_404(
+        Invite.objects.select_related("server"), pk=invite_id, server__owned=True
+    )
+
+
+INVITE_ACTIONS = {
+    "cancel": (
+        CANCEL_INVITE,
+        "people:invite-cancel",
+        "Cancel the invite to {address}?",
+        "The invite link in their e-mail stops working.",
+        "Cancel invite",
+    ),
+    "resend": (
+        RESEND_INVITE,
+        "people:invite-resend",
+        "Send the invite to {address} again?",
+        "The current invite is withdrawn and a new one with the same libraries and "
+        "permissions is sent.",
+        "Resend invite",
+    ),
+}
+
+
+def _invite_confirm(request: HttpRequest, invite_id: int, which: str) -> HttpResponse:
+    invite = _invite(request, invite_id)
+    _, url_name, title, message, button = INVITE_ACTIONS[which]
+    context = {
+        "title": title.format(address=invite.address),
+        "message": message,
+        "action": reverse(url_name, args=[invite.pk]),
+        "button": button,
+        "back": reverse("people:list") + "?kind=pending",
+        "key": new_key(),
+    }
+    return render(request, "sharing/confirm.html", context)
+
+
+def _invite_act(request: HttpRequest, invite_id: int, which: str) -> HttpResponse:
+    invite = _invite(request, invite_id)
+    kind = INVITE_ACTIONS[which][0]
+    params = {"label": f"{invite.address} on {invite.server.name}"}
+    response = _submit(request, kind, Operation.TARGET_INVITE, invite.pk, params)
+    return response or _refused_key(request, reverse("people:list") + "?kind=pending")
+
+
+@admin_required
+@require_GET
+def cancel_invite_confirm(request: HttpRequest, invite_id: int) -> HttpResponse:
+    return _invite_confirm(request, invite_id, "cancel")
+
+
+@admin_required
+@require_POST
+def cancel_invite(request: HttpRequest, invite_id: int) -> HttpResponse:
+    return _invite_act(request, invite_id, "cancel")
+
+
+@admin_required
+@require_GET
+def resend_invite_confirm(request: HttpRequest, invite_id: int) -> HttpResponse:
+    return _invite_confirm(request, invite_id, "resend")
+
+
+@admin_required
+@require_POST
+def resend_invite(request: HttpRequest, invite_id: int) -> HttpResponse:
+    return _invite_act(request, invite_id, "resend")

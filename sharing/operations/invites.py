@@ -1,0 +1,222 @@
+"""Operations on invitations and on whole friendships: invite, cancel, resend, stop, remove."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from plextv import PlexTV
+from plextv.errors import NotFound
+from plextv.filters import Filters, ShareSettings
+from plextv.models import SharedServer
+from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
+from sharing.operations.executor import Applied, handler
+from sharing.operations.shares import FILTER_FIELDS, merge_filter
+
+INVITE_FRIEND = "friend.invite"
+CANCEL_INVITE = "invite.cancel"
+RESEND_INVITE = "invite.resend"
+STOP_SHARING = "share.stop"
+REMOVE_FRIEND = "friend.remove"
+
+
+def access_settings(access: dict[str, Any]) -> ShareSettings:
+    """The settings of a new share from the form's permissions and filter lists."""
+    filters = {name: merge_filter(Filters(), access.get(name, {})) for name in FILTER_FIELDS}
+    return ShareSettings(
+        allow_sync=bool(access.get("allow_sync")),
+        allow_camera_upload=bool(access.get("allow_camera_upload")),
+        allow_channels=bool(access.get("allow_channels")),
+        allow_tuners=int(access.get("allow_tuners") or 0),
+        **filters,
+    )
+
+
+def request_sync() -> None:
+    """People and invites changed at plex.tv: let the sync bring in what plex.tv made of it."""
+    from sharing.models import SyncRun
+    from sharing.services import request_sync as queue_sync
+
+    queue_sync(SyncRun.OPERATION)
+
+
+def record_invite(
+    shared: SharedServer, server: Server, address: str, library_ids: list[int], actor_id: Any
+) -> None:
+    """The pending invite as plex.tv answered it, so People shows it before the next sync."""
+    if shared.accepted:
+        return  # a Home member's share is accepted at once: it is a share, not an invite
+    now = timezone.now()
+    values = {
+        "server": server,
+        "email": address if "@" in address else (shared.email or ""),
+        "username": "" if "@" in address else address,
+        "invited_plex_id": shared.user_id,
+        "all_libraries": shared.all_libraries,
+        "sent_by_id": actor_id,
+        "updated_at": now,
+    }
+    invite, _ = Invite.objects.update_or_create(
+        shared_server_id=shared.id,
+        defaults=values,
+        create_defaults={**values, "created_at": now},
+    )
+    invite.libraries.set(Library.objects.filter(server=server, global_id__in=library_ids))
+
+
+@handler(INVITE_FRIEND)
+def invite_friend(client: PlexTV, op: Operation) -> Applied:
+    """Share each chosen server with `address`; an existing share is updated instead.
+
+    `ensure_shared` reads the server's shares before trying again when plex.tv says "already
+    sharing" or the POST's answer was lost, so a redelivered task never makes a second share.
+    """
+    address: str = op.params["address"]
+    settings = access_settings(op.params.get("access", {}))
+    servers = {s.machine_identifier: s for s in Server.objects.filter(owned=True)}
+    done: list[str] = []
+    for entry in op.params["servers"]:
+        server = servers.get(entry["machine"])
+        if server is None:
+            continue
+        shared = client.ensure_shared(
+            server.machine_identifier, address, libraries=entry["libraries"], settings=settings
+        )
+        with transaction.atomic():
+            record_invite(shared, server, address, entry["libraries"], op.actor_id)
+        done.append(server.name)
+    request_sync()
+    return Applied(
+        label=address,
+        message=f"Invited {address} to {', '.join(done)}.",
+        changes=[
+            {"field": "servers", "before": None, "after": done},
+            {
+                "field": "libraries",
+                "before": None,
+                "after": sorted(g for e in op.params["servers"] for g in e["libraries"]),
+            },
+        ],
+    )
+
+
+def _invite(op: Operation) -> Invite | None:
+    return Invite.objects.select_related("server").filter(pk=op.target_id).first()
+
+
+@handler(CANCEL_INVITE)
+def cancel_invite(client: PlexTV, op: Operation) -> Applied:
+    invite = _invite(op)
+    label = str(op.params.get("label", ""))
+    if invite is not None:
+        try:
+            client.cancel_invite(invite.shared_server_id)
+            message = "Invite withdrawn."
+        except NotFound:
+            message = "The invite was no longer pending at plex.tv (withdrawn or accepted)."
+        invite.delete()
+    else:
+        message = "The invite was already gone."
+    request_sync()
+    return Applied(label=label, message=message)
+
+
+@handler(RESEND_INVITE)
+def resend_invite(client: PlexTV, op: Operation) -> Applied:
+    """Withdraw the invite and send it again with the same libraries and permissions.
+
+    What the old invite granted is read from plex.tv once and kept on the row, so a second
+    delivery (the old invite already withdrawn) still knows what to send.
+    """
+    invite = _invite(op)
+    plan: dict[str, Any] | None = op.params.get("plan")
+    if plan is None:
+        if invite is None:
+            return Applied(label=str(op.params.get("label", "")), message="The invite is gone.")
+        machine = invite.server.machine_identifier
+        current = next(
+            (s for s in client.server_shares(machine) if s.id == invite.shared_server_id), None
+        )
+        settings = current.settings if current else ShareSettings()
+        plan = {
+            "machine": machine,
+            "address": invite.email or invite.username,
+            "libraries": sorted(
+                [s.global_id for s in current.shared_sections]
+                if current
+                else list(invite.libraries.values_list("global_id", flat=True))
+            ),
+            "access": {
+                "allow_sync": settings.allow_sync,
+                "allow_camera_upload": settings.allow_camera_upload,
+                "allow_channels": settings.allow_channels,
+                "allow_tuners": settings.allow_tuners,
+            },
+            "filters": {
+                name: (getattr(settings, name).to_plex() if getattr(settings, name) else None)
+                for name in FILTER_FIELDS
+            },
+            "old_id": invite.shared_server_id,
+        }
+        op.params = {**op.params, "plan": plan}
+        op.save(update_fields=["params"])
+    # Withdrawn by an earlier delivery, or accepted meanwhile: either way, send it again.
+    with contextlib.suppress(NotFound):
+        client.cancel_invite(plan["old_id"])
+    base = access_settings(plan["access"])
+    kept = {name: Filters.parse(text) for name, text in plan["filters"].items() if text}
+    settings = dataclasses.replace(base, **kept)
+    server = Server.objects.get(machine_identifier=plan["machine"])
+    shared = client.ensure_shared(
+        plan["machine"], plan["address"], libraries=plan["libraries"], settings=settings
+    )
+    with transaction.atomic():
+        Invite.objects.filter(shared_server_id=plan["old_id"]).delete()
+        record_invite(shared, server, plan["address"], plan["libraries"], op.actor_id)
+    request_sync()
+    return Applied(label=plan["address"], message=f"Invite sent again to {plan['address']}.")
+
+
+@handler(STOP_SHARING)
+def stop_sharing(client: PlexTV, op: Operation) -> Applied:
+    share = Share.objects.select_related("server", "user").filter(pk=op.target_id).first()
+    label = str(op.params.get("label", ""))
+    if share is None or share.shared_server_id is None:
+        return Applied(label=label, message="The share was already gone.")
+    with contextlib.suppress(NotFound):  # already removed at plex.tv: the outcome wanted
+        client.stop_sharing(share.server.machine_identifier, share.shared_server_id)
+    share.delete()
+    return Applied(
+        label=label,
+        message=f"{share.server.name} is no longer shared with {share.user.display_name}.",
+        changes=[{"field": "server", "before": share.server.name, "after": None}],
+    )
+
+
+@handler(REMOVE_FRIEND)
+def remove_friend(client: PlexTV, op: Operation) -> Applied:
+    """Every share and the friendship at plex.tv, then a tombstone here (never re-synced)."""
+    person = PlexUser.objects.filter(pk=op.target_id).first()
+    label = str(op.params.get("label", ""))
+    if person is None:
+        return Applied(label=label, message="Already removed.")
+    with contextlib.suppress(NotFound):  # plex.tv had already forgotten them
+        client.remove_friend(person.plex_id)
+    now = timezone.now()
+    with transaction.atomic():
+        servers = list(person.shares.values_list("server__name", flat=True))
+        person.shares.all().delete()
+        Invite.objects.filter(invited_plex_id=person.plex_id).delete()
+        person.removed_locally_at = now
+        person.version += 1
+        person.updated_at = now
+        person.save(update_fields=["removed_locally_at", "version", "updated_at"])
+    return Applied(
+        label=label or person.display_name,
+        message=f"{person.display_name} was removed from every server.",
+        changes=[{"field": "servers", "before": sorted(servers), "after": []}],
+    )
