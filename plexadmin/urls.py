@@ -13,5 +13,6 @@ urlpatterns = [
     path("audit/", include("sharing.audit_urls")),
     path("switch/", include("sharing.switch_urls")),
     path("drift/", include("sharing.drift_urls")),
+    path("matrix/", include("sharing.matrix_urls")),
     path("django-admin/", admin.site.urls),
 ]
