@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
@@ -50,6 +51,14 @@ class Filters:
     @classmethod
     def parse(cls, text: str | None) -> Filters:
         """Parse plex.tv's filter string; an empty string (or None) means no filter."""
+        if cls is Filters:
+            # A household repeats a few filter strings thousands of times, and `to_plex`
+            # re-parses its text: each distinct string is parsed once (Filters is frozen).
+            return _parse_filters(text)
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str | None) -> Filters:
         if not text:
             return cls(raw=text)
         values: dict[str, list[str]] = {name: [] for name in _KEYS.values()}
@@ -88,6 +97,11 @@ class Filters:
                 clauses.append(key + "=" + "%2C".join(quote(item, safe="") for item in items))
         clauses.extend(self.other)
         return "|".join(clauses)
+
+
+@lru_cache(maxsize=1024)
+def _parse_filters(text: str | None) -> Filters:
+    return Filters._parse(text)
 
 
 @dataclass(frozen=True)

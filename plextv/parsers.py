@@ -7,6 +7,7 @@ when plex.tv answered in JSON. Both forms are accepted wherever plex.tv is known
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -234,13 +235,39 @@ def parse_devices(payload: Payload) -> list[Device]:
 # --- users, Home, shares ------------------------------------------------------------------------
 
 
+_SETTING_KEYS = (
+    "allowSync",
+    "allowCameraUpload",
+    "allowChannels",
+    "allowSubtitleAdmin",
+    "allowTuners",
+    "filterMovies",
+    "filterTelevision",
+    "filterMusic",
+    "filterPhotos",
+    "filterAll",
+)
+
+
 def share_settings(src: Source) -> ShareSettings:
     """Share settings from `<User>`/`<SharedServer>` attributes or a v2 `sharingSettings`."""
+    if isinstance(src, Element):
+        # Thousands of people share a handful of distinct settings: XML attribute values are
+        # plain strings, so each distinct combination is parsed once (ShareSettings is frozen).
+        return _xml_share_settings(tuple(src.get(key) for key in _SETTING_KEYS))
+    return _share_settings(src, xml=False)
 
+
+@lru_cache(maxsize=1024)
+def _xml_share_settings(values: tuple[str | None, ...]) -> ShareSettings:
+    return _share_settings(dict(zip(_SETTING_KEYS, values, strict=True)), xml=True)
+
+
+def _share_settings(src: Mapping[str, Any], *, xml: bool) -> ShareSettings:
     def filters(key: str, default_empty: bool) -> Filters | None:
         value = opt_str(src, key)
         if value is None:
-            return Filters() if default_empty and isinstance(src, Element) else None
+            return Filters() if default_empty and xml else None
         return Filters.parse(value)
 
     tuners = src.get("allowTuners")
@@ -340,7 +367,22 @@ def parse_home_users(payload: Payload) -> list[HomeUser]:
     return result
 
 
+_SECTION_KEYS = ("id", "key", "title", "type", "shared")
+
+
 def _section(src: Source) -> Section:
+    if isinstance(src, Element):
+        # A share listing repeats the same few libraries once per share: parse each once.
+        return _xml_section(tuple(src.get(key) for key in _SECTION_KEYS))
+    return _build_section(src)
+
+
+@lru_cache(maxsize=4096)
+def _xml_section(values: tuple[str | None, ...]) -> Section:
+    return _build_section(dict(zip(_SECTION_KEYS, values, strict=True)))
+
+
+def _build_section(src: Mapping[str, Any]) -> Section:
     global_id = opt_int(src, "id")
     if global_id is None:
         raise changed("library without id")

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
 
 import requests
@@ -340,7 +341,7 @@ def decode(response: requests.Response, accept_json: bool) -> Payload:
         return str(result)
     if stripped[0] == "<":
         try:
-            return SafeET.fromstring(stripped.encode("utf-8"))
+            return parse_xml(stripped)
         except (SafeET.ParseError, DefusedXmlException):
             raise Unavailable(
                 "plex.tv's answer was cut off or garbled.", status=response.status_code
@@ -348,6 +349,20 @@ def decode(response: requests.Response, accept_json: bool) -> Payload:
     if "text/plain" in content_type:
         return stripped.strip()
     raise Unavailable("plex.tv's answer was not in a known format.", status=response.status_code)
+
+
+def parse_xml(text: str) -> Element:
+    """An XML answer as an element tree, refusing entity tricks.
+
+    Entity expansion and external entities need a DOCTYPE, and every markup declaration
+    starts with ``<!``: a document without one cannot use them and goes to the standard
+    (C) parser, several times faster on a household's large lists than the hardened one,
+    which still reads anything that has a declaration, comment or CDATA section.
+    """
+    data = text.encode("utf-8")
+    if b"<!" in data:
+        return SafeET.fromstring(data)
+    return ElementTree.fromstring(data)  # noqa: S314 - no declaration, so no entities
 
 
 def parse_error_body(text: str) -> tuple[int | None, str | None]:
