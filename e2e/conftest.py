@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import _cache_of_its_own  # noqa: F401  (autouse: a cache per test)
+from tests.conftest import (  # noqa: F401  (shared fixtures: a cache per test, a real worker)
+    _cache_of_its_own,
+    celery_worker_on_broker,
+)
 from tests.services import require_chromium
 
 # Once Playwright's sync API starts, an event loop stays running in the main thread for the
