@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sharing.console_views import actions, operations, people, person
+from sharing.console_views import actions, home, operations, people, person
 
 app_name = "people"
 
@@ -34,6 +34,18 @@ urlpatterns = [
         "invites/<int:invite_id>/resend/confirm/",
         actions.resend_invite_confirm,
         name="invite-resend-confirm",
+    ),
+    path("home/new/", home.managed_page, name="managed-new"),
+    path("home/new/create/", home.managed_create, name="managed-create"),
+    path("home/invite/", home.home_invite_page, name="home-invite"),
+    path("home/invite/send/", home.home_invite_send, name="home-invite-send"),
+    path("<int:person_id>/profile/", home.set_profile, name="set-profile"),
+    path("<int:person_id>/pin/", home.set_pin, name="set-pin"),
+    path("<int:person_id>/home/remove/", home.remove_home, name="home-remove"),
+    path(
+        "<int:person_id>/home/remove/confirm/",
+        home.remove_home_confirm,
+        name="home-remove-confirm",
     ),
     path("operations/<int:op_id>/", operations.operation_status, name="operation"),
     path("operations/<int:op_id>/retry/", operations.operation_retry, name="operation-retry"),

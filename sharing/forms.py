@@ -265,3 +265,128 @@ class InviteForm(AccessForm):
                 )
                 entry["libraries"].append(lib.global_id)
         return list(by_server.values())
+
+
+PROFILE_CHOICES = [
+    ("", "None (no restrictions)"),
+    ("little_kid", "Younger Kid"),
+    ("older_kid", "Older Kid"),
+    ("teen", "Teen"),
+]
+PROFILE_REFUSES_FILTERS = (
+    "plex.tv does not allow rating or label filters for a managed user with a restriction "
+    "profile: the profile already decides what they see. Clear the filters, or choose no "
+    "profile."
+)
+
+
+def clean_pin(value: str) -> str:
+    if value and not re.fullmatch(r"[0-9]{4}", value):
+        raise forms.ValidationError("A Home PIN is exactly 4 digits.")
+    return value
+
+
+class ManagedUserForm(AccessForm):
+    name = forms.CharField(max_length=50, label="Name")
+    profile = forms.ChoiceField(
+        choices=PROFILE_CHOICES, required=False, label="Restriction profile"
+    )
+    pin = forms.CharField(
+        required=False,
+        max_length=4,
+        label="PIN (optional)",
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    libraries = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
+    )
+
+    def __init__(self, *args: Any, libraries: list[Library], home_room: int, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.library_rows = libraries
+        self.home_room = home_room
+        self.fields["libraries"].choices = [
+            (lib.global_id, f"{lib.server.name} · {lib.title}") for lib in libraries
+        ]
+        self.add_filter_fields({})
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name or any(ord(ch) < 32 for ch in name):
+            raise forms.ValidationError("Give the profile a name (no control characters).")
+        return name
+
+    def clean_pin(self) -> str:
+        return clean_pin(self.cleaned_data.get("pin") or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.home_room <= 0:
+            raise forms.ValidationError(
+                "Your Plex Home has 15 members, the most plex.tv allows: remove someone first."
+            )
+        if data.get("profile") and self.sets_filters():
+            raise forms.ValidationError(PROFILE_REFUSES_FILTERS)
+        return data
+
+    def servers(self) -> list[dict[str, Any]]:
+        chosen = set(self.cleaned_data.get("libraries") or [])
+        by_server: dict[str, dict[str, Any]] = {}
+        for lib in self.library_rows:
+            if lib.global_id in chosen:
+                machine = lib.server.machine_identifier
+                entry = by_server.setdefault(machine, {"machine": machine, "libraries": []})
+                entry["libraries"].append(lib.global_id)
+        return list(by_server.values())
+
+
+class HomeInviteForm(OperationForm):
+    who = forms.CharField(max_length=254, label="E-mail or Plex username")
+
+    def __init__(self, *args: Any, plex_pass: bool, home_room: int, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.plex_pass = plex_pass
+        self.home_room = home_room
+
+    def clean_who(self) -> str:
+        return clean_address(self.cleaned_data["who"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.plex_pass:
+            raise forms.ValidationError(
+                "Inviting an existing Plex account into your Home needs Plex Pass on the "
+                "owner's account. Managed users can be created without it."
+            )
+        if self.home_room <= 0:
+            raise forms.ValidationError(
+                "Your Plex Home has 15 members, the most plex.tv allows: remove someone first."
+            )
+        return data
+
+
+class ProfileForm(OperationForm):
+    profile = forms.ChoiceField(
+        choices=PROFILE_CHOICES, required=False, label="Restriction profile"
+    )
+
+
+class PinForm(OperationForm):
+    pin = forms.CharField(
+        required=False,
+        max_length=4,
+        label="New PIN",
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    remove = forms.BooleanField(required=False, label="Remove the PIN")
+
+    def clean_pin(self) -> str:
+        return clean_pin(self.cleaned_data.get("pin") or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("remove") and not data.get("pin"):
+            raise forms.ValidationError("Enter a 4-digit PIN, or tick “Remove the PIN”.")
+        if data.get("remove") and data.get("pin"):
+            raise forms.ValidationError("Either set a new PIN or remove it, not both.")
+        return data

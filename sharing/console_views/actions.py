@@ -30,19 +30,19 @@ from sharing.operations.invites import (
 )
 
 
-def _to_operation(request: HttpRequest, op: Operation) -> HttpResponse:
+def to_operation(request: HttpRequest, op: Operation) -> HttpResponse:
     url = reverse("people:operation", args=[op.pk])
     if wants_partial(request):
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
 
-def _refused_key(request: HttpRequest, back: str) -> HttpResponse:
+def refused_key(request: HttpRequest, back: str) -> HttpResponse:
     context = {"message": "This form is out of date; go back, reload and try again.", "back": back}
     return render(request, "sharing/confirm.html", context, status=400)
 
 
-def _submit(
+def submit_action(
     request: HttpRequest, kind: str, target_type: str, target_id: object, params: dict[str, Any]
 ) -> HttpResponse | None:
     form = OperationForm(request.POST)
@@ -57,10 +57,10 @@ def _submit(
             request.user,  # type: ignore[arg-type]
             form.cleaned_data["key"],
         )
-    return _to_operation(request, op)
+    return to_operation(request, op)
 
 
-def _invite_libraries() -> list[Library]:
+def invite_libraries() -> list[Library]:
     return list(
         Library.objects.filter(server__owned=True, server__missing_since__isnull=True)
         .filter(missing_since__isnull=True)
@@ -74,7 +74,7 @@ def _invite_form(data: Any = None) -> InviteForm:
     return InviteForm(
         data,
         initial={"key": new_key(), "allow_tuners": "0"},
-        libraries=_invite_libraries(),
+        libraries=invite_libraries(),
         share_room=room["share_limit"] - room["shared"],
     )
 
@@ -107,7 +107,7 @@ def invite_send(request: HttpRequest) -> HttpResponse:
             request.user,  # type: ignore[arg-type]
             form.cleaned_data["key"],
         )
-    return _to_operation(request, op)
+    return to_operation(request, op)
 
 
 # --- remove a friend ------------------------------------------------------------------------
@@ -143,8 +143,8 @@ def remove_friend_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
 def remove_friend(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _friend(request, person_id)
     params = {"label": person.display_name}
-    response = _submit(request, REMOVE_FRIEND, Operation.TARGET_USER, person.pk, params)
-    return response or _refused_key(request, reverse("people:person", args=[person.pk]))
+    response = submit_action(request, REMOVE_FRIEND, Operation.TARGET_USER, person.pk, params)
+    return response or refused_key(request, reverse("people:person", args=[person.pk]))
 
 
 # --- stop sharing one server ----------------------------------------------------------------
@@ -172,8 +172,8 @@ def stop_sharing_confirm(request: HttpRequest, share_id: int) -> HttpResponse:
 def stop_sharing(request: HttpRequest, share_id: int) -> HttpResponse:
     share = get_share(request, share_id)
     params = {"label": f"{share.user.display_name} on {share.server.name}"}
-    response = _submit(request, STOP_SHARING, Operation.TARGET_SHARE, share.pk, params)
-    return response or _refused_key(request, reverse("people:person", args=[share.user_id]))
+    response = submit_action(request, STOP_SHARING, Operation.TARGET_SHARE, share.pk, params)
+    return response or refused_key(request, reverse("people:person", args=[share.user_id]))
 
 
 # --- cancel or resend a pending invite ------------------------------------------------------
@@ -222,8 +222,8 @@ def _invite_act(request: HttpRequest, invite_id: int, which: str) -> HttpRespons
     invite = _invite(request, invite_id)
     kind = INVITE_ACTIONS[which][0]
     params = {"label": f"{invite.address} on {invite.server.name}"}
-    response = _submit(request, kind, Operation.TARGET_INVITE, invite.pk, params)
-    return response or _refused_key(request, reverse("people:list") + "?kind=pending")
+    response = submit_action(request, kind, Operation.TARGET_INVITE, invite.pk, params)
+    return response or refused_key(request, reverse("people:list") + "?kind=pending")
 
 
 @admin_required

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import admin_required
 from sharing import operations
 from sharing.console_views.access import get_person, get_share, wants_partial
-from sharing.forms import ShareEditForm, new_key, shown_state
+from sharing.forms import PROFILE_CHOICES, ShareEditForm, new_key, shown_state
 from sharing.models import Library, Operation, PlexUser, Share
 from sharing.operations.shares import EDIT_SHARE
 
@@ -66,7 +66,20 @@ def _person_context(person: PlexUser, cards: dict[int, ShareCard] | None = None)
     return {
         "person": person,
         "cards": [cards.get(share.pk) or share_card(share) for share in shares],
-        "dialog_keys": {"remove": new_key()},
+        "dialog_keys": {
+            "remove": new_key(),
+            "profile": new_key(),
+            "pin": new_key(),
+            "home_remove": new_key(),
+        },
+        "profile_choices": PROFILE_CHOICES,
+        "home_operations": list(
+            Operation.objects.filter(
+                target_type=Operation.TARGET_USER,
+                target_id=str(person.pk),
+                state__in=Operation.PENDING_STATES,
+            ).order_by("created_at")
+        ),
     }
 
 

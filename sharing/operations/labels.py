@@ -7,4 +7,9 @@ KIND_LABELS: dict[str, str] = {
     "friend.remove": "Remove a friend",
     "invite.cancel": "Cancel an invite",
     "invite.resend": "Resend an invite",
+    "home.create_managed": "Create a managed user",
+    "home.invite": "Invite into Home",
+    "home.set_profile": "Change restriction profile",
+    "home.set_pin": "Set or remove PIN",
+    "home.remove": "Remove from Home",
 }

@@ -1,0 +1,199 @@
+"""Plex Home actions: create a managed user, invite an account, profile, PIN, removal."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import admin_required
+from accounts.models import Household
+from sharing import operations
+from sharing.console_views.access import get_person
+from sharing.console_views.actions import invite_libraries, refused_key, submit_action, to_operation
+from sharing.console_views.people import counters
+from sharing.forms import HomeInviteForm, ManagedUserForm, PinForm, ProfileForm, new_key
+from sharing.models import Operation, PlexUser
+from sharing.operations.home import (
+    CREATE_MANAGED,
+    INVITE_TO_HOME,
+    REMOVE_HOME_USER,
+    SET_PIN,
+    SET_PROFILE,
+)
+
+
+def _home_room() -> int:
+    room = counters()
+    return room["home_limit"] - room["home"]
+
+
+def _managed_form(data: object = None) -> ManagedUserForm:
+    return ManagedUserForm(
+        data,
+        initial={"key": new_key(), "allow_tuners": "0"},
+        libraries=invite_libraries(),
+        home_room=_home_room(),
+    )
+
+
+@admin_required
+@require_GET
+def managed_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "sharing/managed_new.html", {"form": _managed_form()})
+
+
+@admin_required
+@require_POST
+def managed_create(request: HttpRequest) -> HttpResponse:
+    form = _managed_form(request.POST)
+    if not form.is_valid():
+        return render(request, "sharing/managed_new.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    params = {
+        "label": data["name"],
+        "name": data["name"],
+        "profile": data.get("profile") or "",
+        "pin": data.get("pin") or "",
+        "servers": form.servers(),
+        "access": form.access_state(),
+    }
+    with transaction.atomic():
+        op, _ = operations.submit(
+            CREATE_MANAGED,
+            "home",
+            data["name"][:64],
+            params,
+            request.user,  # type: ignore[arg-type]
+            data["key"],
+        )
+    return to_operation(request, op)
+
+
+def _home_invite_form(data: object = None) -> HomeInviteForm:
+    household = Household.current()
+    plex_pass = bool(household and household.owner.has_plex_pass)
+    return HomeInviteForm(
+        data, initial={"key": new_key()}, plex_pass=plex_pass, home_room=_home_room()
+    )
+
+
+@admin_required
+@require_GET
+def home_invite_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "sharing/home_invite.html", {"form": _home_invite_form()})
+
+
+@admin_required
+@require_POST
+def home_invite_send(request: HttpRequest) -> HttpResponse:
+    form = _home_invite_form(request.POST)
+    if not form.is_valid():
+        return render(request, "sharing/home_invite.html", {"form": form}, status=400)
+    address = form.cleaned_data["who"]
+    with transaction.atomic():
+        op, _ = operations.submit(
+            INVITE_TO_HOME,
+            "home",
+            address[:64],
+            {"label": address, "address": address},
+            request.user,  # type: ignore[arg-type]
+            form.cleaned_data["key"],
+        )
+    return to_operation(request, op)
+
+
+def _managed(request: HttpRequest, person_id: int) -> PlexUser:
+    person = get_person(request, person_id)
+    if person.kind != PlexUser.MANAGED:
+        raise Http404("Not a managed user")
+    return person
+
+
+def _home_member(request: HttpRequest, person_id: int) -> PlexUser:
+    person = get_person(request, person_id)
+    if not person.home:
+        raise Http404("Not in the Home")
+    return person
+
+
+def _refused_form(request: HttpRequest, person: PlexUser, form: object) -> HttpResponse:
+    errors = "; ".join(
+        str(message)
+        for messages in form.errors.values()  # type: ignore[attr-defined]
+        for message in messages
+    )
+    context = {"message": errors, "back": reverse("people:person", args=[person.pk])}
+    return render(request, "sharing/confirm.html", context, status=400)
+
+
+@admin_required
+@require_POST
+def set_profile(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _managed(request, person_id)
+    form = ProfileForm(request.POST)
+    if not form.is_valid():
+        return _refused_form(request, person, form)
+    params = {"label": person.display_name, "profile": form.cleaned_data.get("profile") or ""}
+    with transaction.atomic():
+        op, _ = operations.submit(
+            SET_PROFILE,
+            Operation.TARGET_USER,
+            person.pk,
+            params,
+            request.user,  # type: ignore[arg-type]
+            form.cleaned_data["key"],
+        )
+    return to_operation(request, op)
+
+
+@admin_required
+@require_POST
+def set_pin(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _managed(request, person_id)
+    form = PinForm(request.POST)
+    if not form.is_valid():
+        return _refused_form(request, person, form)
+    pin = "" if form.cleaned_data.get("remove") else form.cleaned_data["pin"]
+    with transaction.atomic():
+        op, _ = operations.submit(
+            SET_PIN,
+            Operation.TARGET_USER,
+            person.pk,
+            {"label": person.display_name, "pin": pin},
+            request.user,  # type: ignore[arg-type]
+            form.cleaned_data["key"],
+        )
+    return to_operation(request, op)
+
+
+@admin_required
+@require_GET
+def remove_home_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _home_member(request, person_id)
+    name = person.display_name
+    message = (
+        f"{name}'s managed profile is deleted, with everything shared with it."
+        if person.kind == PlexUser.MANAGED
+        else f"{name} leaves your Home; their Plex account stays theirs."
+    )
+    context = {
+        "title": f"Remove {name} from your Home?",
+        "message": message,
+        "action": reverse("people:home-remove", args=[person.pk]),
+        "button": "Remove from Home",
+        "back": reverse("people:person", args=[person.pk]),
+        "key": new_key(),
+    }
+    return render(request, "sharing/confirm.html", context)
+
+
+@admin_required
+@require_POST
+def remove_home(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _home_member(request, person_id)
+    params = {"label": person.display_name}
+    response = submit_action(request, REMOVE_HOME_USER, Operation.TARGET_USER, person.pk, params)
+    return response or refused_key(request, reverse("people:person", args=[person.pk]))
