@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +21,31 @@ from accounts.models import Household, PinLogin
 from plextv.errors import PlexTVError
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def opener_policy(
+    policy: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Send `policy` as this view's Cross-Origin-Opener-Policy instead of the site-wide
+    "same-origin" (SecurityMiddleware only sets the header when the view has not).
+
+    Under "same-origin" the browser cuts every tie to a popup the moment it shows plex.tv:
+    the sign-in page would see the popup as closed at once, and the popup's landing page
+    could not close itself. The page that opens the popup keeps it with
+    "same-origin-allow-popups" (other origins still cannot keep a handle to the dashboard);
+    the landing page, which shows nothing, drops the policy so that it stays in that group.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            response["Cross-Origin-Opener-Policy"] = policy
+            return response
+
+        return wrapped
+
+    return decorator
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -52,6 +81,7 @@ def finish_sign_in(request: HttpRequest, login: PinLogin) -> str | None:
 
 
 @never_cache
+@opener_policy("same-origin-allow-popups")
 @require_GET
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, request.GET.get("next"))
@@ -137,6 +167,7 @@ def pin_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @never_cache
+@opener_policy("unsafe-none")
 @require_GET
 def pin_done(request: HttpRequest, public_id: str) -> HttpResponse:
     """Where plex.tv sends the popup after approval. It shows nothing about the attempt: the
