@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -30,6 +30,7 @@ from plextv.parsers import (
     parse_shared_servers,
     parse_users,
 )
+from plextv.prefetch import Prefetch
 from plextv.transport import Payload
 
 
@@ -41,26 +42,34 @@ class SharingOperations(ClientBase):
 
         The shares' `libraries` are empty here; `read_household` fills them in.
         """
+        users: list[User] = []
+        for page in self._user_pages():
+            users.extend(parse_users(page))
+        return users
+
+    def _user_pages(self) -> Iterator[Payload]:
+        """The answers of /api/users/, page by page, each requested once the one before it
+        has been taken (so a caller that fails on a page sends nothing more)."""
         payload = self._call("GET", "/api/users/")
-        users = parse_users(payload)
+        yield payload
         total = _total_size(payload)
+        count = _count_users(payload)
         # plex.tv answers the whole list at once today; should it start paging, the rest is
         # fetched page by page from where the first answer stopped.
-        while total is not None and len(users) < total:
-            page = parse_users(
-                self._call(
-                    "GET",
-                    "/api/users/",
-                    headers={
-                        "X-Plex-Container-Start": str(len(users)),
-                        "X-Plex-Container-Size": str(self.config.page_size),
-                    },
-                )
+        while total is not None and count < total:
+            page = self._call(
+                "GET",
+                "/api/users/",
+                headers={
+                    "X-Plex-Container-Start": str(count),
+                    "X-Plex-Container-Size": str(self.config.page_size),
+                },
             )
-            if not page:
+            yield page
+            found = _count_users(page)
+            if not found:
                 break
-            users.extend(page)
-        return users
+            count += found
 
     def user(self, identifier: str | int) -> User:
         """One user by title (any case), then username, e-mail or id (1 request)."""
@@ -77,33 +86,34 @@ class SharingOperations(ClientBase):
 
     def home_users(self) -> list[HomeUser]:
         """GET plex.tv/api/home/users (1 request): Home members with restriction profiles."""
-        return parse_home_users(self._call("GET", "/api/home/users"))
+        return parse_home_users(self._home_users_payload())
+
+    def _home_users_payload(self) -> Payload:
+        return self._call("GET", "/api/home/users")
 
     def server_sections(self, machine_identifier: str) -> ServerLibraries:
         """GET plex.tv/api/servers/{machineId} (1 request): libraries with global id and key."""
-        payload = self._call("GET", f"/api/servers/{machine_identifier}", missing="item")
-        return parse_server_sections(payload, machine_identifier)
+        return parse_server_sections(
+            self._server_sections_payload(machine_identifier), machine_identifier
+        )
+
+    def _server_sections_payload(self, machine_identifier: str) -> Payload:
+        return self._call("GET", f"/api/servers/{machine_identifier}", missing="item")
 
     def server_shares(self, machine_identifier: str) -> list[SharedServer]:
         """GET plex.tv/api/servers/{machineId}/shared_servers (1 request): every share of the
         server with its settings and libraries (`shared_sections`)."""
-        payload = self._call("GET", f"/api/servers/{machine_identifier}/shared_servers")
-        shares = parse_shared_servers(payload)
-        for share in shares:
-            register_token(share.access_token)
-        return [
-            share
-            if share.machine_identifier
-            else dataclasses.replace(share, machine_identifier=machine_identifier)
-            for share in shares
-        ]
+        return _server_shares(self._server_shares_payload(machine_identifier), machine_identifier)
+
+    def _server_shares_payload(self, machine_identifier: str) -> Payload:
+        return self._call("GET", f"/api/servers/{machine_identifier}/shared_servers")
 
     def pending_invites_sent(self) -> list[Invite]:
         """GET plex.tv/api/v2/shared_servers/invites/owned/pending (1 request)."""
-        payload = self._call(
-            "GET", "/api/v2/shared_servers/invites/owned/pending", accept_json=True
-        )
-        return parse_invites(payload, "sent")
+        return parse_invites(self._pending_invites_sent_payload(), "sent")
+
+    def _pending_invites_sent_payload(self) -> Payload:
+        return self._call("GET", "/api/v2/shared_servers/invites/owned/pending", accept_json=True)
 
     def pending_invites_received(self) -> list[Invite]:
         """GET clients.plex.tv/api/v2/shared_servers/invites/received/pending (1 request),
@@ -123,21 +133,36 @@ class SharingOperations(ClientBase):
         /api/v2/shared_servers/invites/owned/pending, then per server GET /api/servers/{id}
         and GET /api/servers/{id}/shared_servers: `3 + 2 * servers`, whatever the number
         of users. `Household.requests_made` is the number actually sent (retries included).
+
+        The requests go out one at a time in that order, and stop at the first that fails, as
+        before; they are sent from a background thread while the answers already in are
+        turned into models, so plex.tv's time and ours overlap. An answer of the wrong shape
+        is only found while parsing: the reads sent after it by then are not taken back.
         """
         before = self._transport.requests_sent
-        users = self.users()
-        home = self.home_users()
-        invites = self.pending_invites_sent()
+        machines = list(dict.fromkeys(machine_identifiers))
+        users: list[User] = []
+        home: list[HomeUser] = []
+        invites: list[Invite] = []
         servers: list[ServerLibraries] = []
         libraries_by_share: dict[int, tuple[Section, ...]] = {}
         libraries_by_user: dict[tuple[str, int], tuple[Section, ...]] = {}
-        for machine in dict.fromkeys(machine_identifiers):
-            servers.append(self.server_sections(machine))
-            for share in self.server_shares(machine):
-                libraries = share.shared_sections
-                libraries_by_share[share.id] = libraries
-                if share.user_id is not None:
-                    libraries_by_user[(machine, share.user_id)] = libraries
+        with Prefetch(self._household_answers(machines)) as answers:
+            for kind, machine, payload in answers:
+                if kind == "users":
+                    users.extend(parse_users(payload))
+                elif kind == "home":
+                    home = parse_home_users(payload)
+                elif kind == "invites":
+                    invites = parse_invites(payload, "sent")
+                elif kind == "sections":
+                    servers.append(parse_server_sections(payload, machine))
+                else:
+                    for share in _server_shares(payload, machine):
+                        libraries = share.shared_sections
+                        libraries_by_share[share.id] = libraries
+                        if share.user_id is not None:
+                            libraries_by_user[(machine, share.user_id)] = libraries
         complete = []
         for user in users:
             shares = tuple(
@@ -158,6 +183,15 @@ class SharingOperations(ClientBase):
             pending_invites=tuple(invites),
             requests_made=self._transport.requests_sent - before,
         )
+
+    def _household_answers(self, machines: list[str]) -> Iterator[tuple[str, str, Payload]]:
+        for page in self._user_pages():
+            yield "users", "", page
+        yield "home", "", self._home_users_payload()
+        yield "invites", "", self._pending_invites_sent_payload()
+        for machine in machines:
+            yield "sections", machine, self._server_sections_payload(machine)
+            yield "shares", machine, self._server_shares_payload(machine)
 
     # --- sharing ------------------------------------------------------------------------------
 
@@ -435,6 +469,22 @@ class SharingOperations(ClientBase):
             accept_json=True,
             missing="item",
         )
+
+
+def _server_shares(payload: Payload, machine_identifier: str) -> list[SharedServer]:
+    shares = parse_shared_servers(payload)
+    for share in shares:
+        register_token(share.access_token)
+    return [
+        share
+        if share.machine_identifier
+        else dataclasses.replace(share, machine_identifier=machine_identifier)
+        for share in shares
+    ]
+
+
+def _count_users(payload: Payload) -> int:
+    return len(payload.findall("User")) if isinstance(payload, Element) else 0
 
 
 def _total_size(payload: Payload) -> int | None:
