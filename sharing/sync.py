@@ -49,6 +49,51 @@ from sharing.observed import (
 
 BATCH = 1000
 
+Row = dict[str, Any]
+"""One database row as `QuerySet.values()` gives it."""
+
+PERSON_COLUMNS = (
+    "id",
+    "plex_id",
+    *PERSON_FIELDS,
+    "missing_since",
+    "missing_syncs",
+    "removed_locally_at",
+    "version",
+)
+SHARE_COLUMNS = (
+    "id",
+    "user_id",
+    "server_id",
+    "shared_server_id",
+    "pending",
+    "all_libraries",
+    *Share.SETTING_FIELDS,
+    "desired",
+    "version",
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the share and audit steps need of a person row."""
+
+    pk: int
+    label: str
+
+
+def display_name(row: Row) -> str:
+    """`PlexUser.display_name` of a row."""
+    return row["title"] or row["username"] or row["email"] or f"#{row['plex_id']}"
+
+
+def share_state(row: Row, library_ids: set[int]) -> dict[str, Any]:
+    """`Share.observed_state()` of a row, with its libraries' global ids."""
+    state = {name: row[name] for name in Share.SETTING_FIELDS}
+    state["all_libraries"] = row["all_libraries"]
+    state["libraries"] = sorted(library_ids)
+    return state
+
 
 @dataclass
 class Counts:
@@ -152,7 +197,7 @@ class Applier:
         self.pending = Operation.pending_targets()
         self.servers: dict[str, Server] = {}
         self.libraries: dict[int, Library] = {}
-        self.users: dict[int, PlexUser] = {}
+        self.users: dict[int, Person] = {}  # by plex id
         self.held_users: set[int] = set()  # plex ids the sync must not touch this time
         self.new_people: set[int] = set()
 
@@ -269,41 +314,47 @@ class Applier:
         """A pending operation, or a local edit (or creation) since the sync began reading."""
         return (kind, str(row_id)) in self.pending or snapshot.get(row_id) != version
 
+    def person_held(self, row: Row) -> bool:
+        return self.is_held(Operation.TARGET_USER, row["id"], row["version"], self.versions.people)
+
+    def share_held(self, row: Row) -> bool:
+        return self.is_held(Operation.TARGET_SHARE, row["id"], row["version"], self.versions.shares)
+
     def apply_people(self) -> None:
-        rows = list(PlexUser.objects.select_for_update())
-        self.users = {u.plex_id: u for u in rows}
-        active = [u for u in rows if u.removed_locally_at is None]
+        # Plain rows, not model instances: a resync compares thousands of people and changes
+        # few, so only the rows that change become instances (for bulk_update).
+        rows = list(PlexUser.objects.select_for_update().values(*PERSON_COLUMNS))
+        by_plex_id = {row["plex_id"]: row for row in rows}
+        self.users = {row["plex_id"]: Person(row["id"], display_name(row)) for row in rows}
+        active = [row for row in rows if row["removed_locally_at"] is None]
         observed = self.observed.people
         new: list[PlexUser] = []
         changed: list[PlexUser] = []
         updated = 0
         for plex_id, person in observed.items():
-            user = self.users.get(plex_id)
-            if user is None:
-                user = PlexUser(
-                    plex_id=plex_id, created_at=self.now, updated_at=self.now, **person.values()
+            row = by_plex_id.get(plex_id)
+            if row is None:
+                new.append(
+                    PlexUser(
+                        plex_id=plex_id, created_at=self.now, updated_at=self.now, **person.values()
+                    )
                 )
-                new.append(user)
-                self.users[plex_id] = user
                 continue
-            if user.removed_locally_at is not None or self.is_held(
-                Operation.TARGET_USER, user.pk, user.version, self.versions.people
-            ):
+            if row["removed_locally_at"] is not None or self.person_held(row):
                 self.held_users.add(plex_id)
                 self.counts.skipped += 1
                 continue
             values = person.values()
             if not values["uuid"]:
-                values["uuid"] = user.uuid  # only the Home list tells uuids; keep what we know
+                values["uuid"] = row["uuid"]  # only the Home list tells uuids; keep what we know
             differences = {
-                name: (getattr(user, name), value)
-                for name, value in values.items()
-                if getattr(user, name) != value
+                name: (row[name], value) for name, value in values.items() if row[name] != value
             }
-            came_back = user.missing_since is not None
+            came_back = row["missing_since"] is not None
             if not differences and not came_back:
                 self.counts.unchanged += 1
                 continue
+            user = PlexUser(**row)
             for name, (_, value) in differences.items():
                 setattr(user, name, value)
             if came_back:
@@ -317,15 +368,17 @@ class Applier:
             user.version += 1
             user.updated_at = self.now
             changed.append(user)
+            self.users[plex_id] = Person(user.pk, user.display_name)
             updated += 1
 
-        missing = [u for u in active if u.plex_id not in observed]
+        missing = [row for row in active if row["plex_id"] not in observed]
         suspicious = self.answer_looks_broken(active, missing)
-        for user in missing:
-            if self.is_held(Operation.TARGET_USER, user.pk, user.version, self.versions.people):
-                self.held_users.add(user.plex_id)
+        for row in missing:
+            self.held_users.add(row["plex_id"])
+            if self.person_held(row):
                 self.counts.skipped += 1
                 continue
+            user = PlexUser(**row)
             if user.missing_since is None:
                 user.missing_since = self.now
                 self.audit("plexuser", user.plex_id, user.display_name, "person.missing", [])
@@ -345,12 +398,12 @@ class Applier:
             user.version += 1
             user.updated_at = self.now
             changed.append(user)
-            self.held_users.add(user.plex_id)
 
         if new:
             PlexUser.objects.bulk_create(new, batch_size=BATCH)
             self.counts.created += len(new)
             for user in new:
+                self.users[user.plex_id] = Person(user.pk, user.display_name)
                 self.new_people.add(user.plex_id)
                 self.audit("plexuser", user.plex_id, user.display_name, "person.found", [])
         if changed:
@@ -371,7 +424,7 @@ class Applier:
         if removed:
             Share.objects.filter(user_id__in=removed).delete()
 
-    def answer_looks_broken(self, active: list[PlexUser], missing: list[PlexUser]) -> bool:
+    def answer_looks_broken(self, active: list[Row], missing: list[Row]) -> bool:
         """An empty list, or one that lost most people at once, is flagged but never pruned.
 
         Friends come from plex.tv's users list and Home members from the Home list, so each
@@ -381,7 +434,7 @@ class Applier:
         broken = False
         observed = list(self.observed.people.values())
         for label, is_home in (("users", False), ("Home members", True)):
-            expected = sum(1 for user in active if user.home == is_home)
+            expected = sum(1 for row in active if row["home"] == is_home)
             returned = sum(1 for person in observed if person.home == is_home)
             if expected and not returned:
                 self.warnings.append(f"plex.tv returned 0 {label}; {expected} expected.")
@@ -397,12 +450,12 @@ class Applier:
     # --- shares ---------------------------------------------------------------------------
 
     def apply_shares(self) -> None:
-        rows = list(Share.objects.select_for_update())
+        rows = list(Share.objects.select_for_update().values(*SHARE_COLUMNS))
         library_ids = {lib.pk: lib.global_id for lib in self.libraries.values() if lib.pk}
         current: dict[int, set[int]] = {}
         for share_id, library_id in ShareLibrary.objects.values_list("share_id", "library_id"):
             current.setdefault(share_id, set()).add(library_ids.get(library_id, -library_id))
-        by_key = {(s.user_id, s.server_id): s for s in rows}
+        by_key = {(row["user_id"], row["server_id"]): row for row in rows}
         seen: set[int] = set()
         new: list[tuple[Share, ObservedShare]] = []
         changed: list[Share] = []
@@ -413,36 +466,36 @@ class Applier:
                 continue
             user = self.users[observed.user_plex_id]
             server = self.servers[observed.machine_identifier]
-            share = by_key.get((user.pk, server.pk))
-            if share is None:
-                state = observed.state()
+            row = by_key.get((user.pk, server.pk))
+            if row is None:
                 share = Share(
-                    user=user,
+                    user_id=user.pk,
                     server=server,
                     shared_server_id=observed.shared_server_id,
                     pending=observed.pending,
                     all_libraries=observed.all_libraries,
-                    desired=state,
+                    desired=observed.state(),
                     created_at=self.now,
                     updated_at=self.now,
                     **observed.settings,
                 )
                 new.append((share, observed))
                 continue
-            seen.add(share.pk)
-            if self.is_held(Operation.TARGET_SHARE, share.pk, share.version, self.versions.shares):
+            seen.add(row["id"])
+            if self.share_held(row):
                 self.counts.skipped += 1
                 continue
-            before = share.observed_state(sorted(current.get(share.pk, set())))
+            before = share_state(row, current.get(row["id"], set()))
             after = observed.state()
             differences = {k: (before[k], after[k]) for k in after if before[k] != after[k]}
-            meta_changed = (share.shared_server_id, share.pending) != (
+            meta_changed = (row["shared_server_id"], row["pending"]) != (
                 observed.shared_server_id,
                 observed.pending,
             )
             if not differences and not meta_changed:
                 self.counts.unchanged += 1
                 continue
+            share = Share(**row)
             for name, (_, value) in differences.items():
                 if name != "libraries":
                     setattr(share, name, value)
@@ -451,10 +504,10 @@ class Applier:
                 link_add.extend((share, gid) for gid in wanted - old)
                 link_remove.extend((share.pk, gid) for gid in old - wanted)
             share.shared_server_id, share.pending = observed.shared_server_id, observed.pending
-            desired = share.desired or {}
+            desired = row["desired"] or {}
             drift = {k: v for k, v in differences.items() if desired.get(k, v[0]) != v[1]}
             if drift:
-                label = f"{user.display_name} on {server.name}"
+                label = f"{user.label} on {server.name}"
                 self.audit("share", share.pk, label, "share.drift", _pairs(drift))
             share.version += 1
             share.updated_at = self.now
@@ -466,8 +519,9 @@ class Applier:
             self.counts.created += len(new)
             for share, observed in new:
                 link_add.extend((share, gid) for gid in observed.libraries)
-                if share.user.plex_id not in self.new_people:
-                    label = f"{share.user.display_name} on {share.server.name}"
+                if observed.user_plex_id not in self.new_people:
+                    user = self.users[observed.user_plex_id]
+                    label = f"{user.label} on {share.server.name}"
                     self.audit("share", share.pk, label, "share.found", [])
         if changed:
             Share.objects.bulk_update(
@@ -485,31 +539,31 @@ class Applier:
             self.counts.updated += len(changed)
         self.write_links(link_add, link_remove)
 
-    def remove_vanished_shares(self, rows: list[Share], seen: set[int]) -> None:
+    def remove_vanished_shares(self, rows: list[Row], seen: set[int]) -> None:
         observed_servers = {self.servers[m].pk for m in self.observed.servers}
         listed = {self.users[p].pk for p in self.observed.people if p not in self.held_users}
         answered = {self.servers[s.machine_identifier].pk for s in self.observed.shares.values()}
-        gone: list[Share] = []
-        for share in rows:
-            if share.pk in seen or share.server_id not in observed_servers:
+        gone: list[Row] = []
+        for row in rows:
+            if row["id"] in seen or row["server_id"] not in observed_servers:
                 continue
-            if share.user_id not in listed:
+            if row["user_id"] not in listed:
                 continue  # the person is missing or held: flagged above, shares kept
-            if share.server_id not in answered:
+            if row["server_id"] not in answered:
                 continue  # no share at all on that server: a bad answer, not an unshare
-            if self.is_held(Operation.TARGET_SHARE, share.pk, share.version, self.versions.shares):
+            if self.share_held(row):
                 self.counts.skipped += 1
                 continue
-            gone.append(share)
+            gone.append(row)
         if not gone:
             return
-        users_by_pk = {u.pk: u for u in self.users.values()}
+        users_by_pk = {person.pk: person for person in self.users.values()}
         servers_by_pk = {s.pk: s for s in self.servers.values()}
-        for share in gone:
-            user, server = users_by_pk[share.user_id], servers_by_pk[share.server_id]
-            label = f"{user.display_name} on {server.name}"
-            self.audit("share", share.pk, label, "share.removed", [])
-        Share.objects.filter(pk__in=[s.pk for s in gone]).delete()
+        for row in gone:
+            user, server = users_by_pk[row["user_id"]], servers_by_pk[row["server_id"]]
+            label = f"{user.label} on {server.name}"
+            self.audit("share", row["id"], label, "share.removed", [])
+        Share.objects.filter(pk__in=[row["id"] for row in gone]).delete()
         self.counts.removed += len(gone)
 
     def write_links(self, add: list[tuple[Share, int]], remove: list[tuple[int, int]]) -> None:
