@@ -579,10 +579,19 @@ class Applier:
             # more than the insert itself, so they go straight through the cursor.
             table = ShareLibrary._meta.db_table
             with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {table} (share_id, library_id) VALUES (%s, %s)",  # noqa: S608
-                    links,
-                )
+                if connection.vendor == "postgresql":
+                    # One statement with two arrays: PostgreSQL unpacks them server-side,
+                    # several times faster than a statement per row.
+                    cursor.execute(
+                        f"INSERT INTO {table} (share_id, library_id) "  # noqa: S608
+                        "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+                        [[share for share, _ in links], [library for _, library in links]],
+                    )
+                else:
+                    cursor.executemany(
+                        f"INSERT INTO {table} (share_id, library_id) VALUES (%s, %s)",  # noqa: S608
+                        links,
+                    )
 
     # --- invites --------------------------------------------------------------------------
 
