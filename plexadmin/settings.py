@@ -274,6 +274,8 @@ PLEX_CLIENT_IDENTIFIER = _secret(
 PLEX_PRODUCT = "plexadmin"
 PLEXTV_CONNECT_TIMEOUT = env_int("PLEXTV_CONNECT_TIMEOUT", 5, minimum=1)
 PLEXTV_READ_TIMEOUT = env_int("PLEXTV_READ_TIMEOUT", 20, minimum=1)
+# Requests per second bulk changes may send; plex.tv answers 429 from about 10 per second.
+PLEXTV_RATE_LIMIT = env_int("PLEXTV_RATE_LIMIT", 8, minimum=1)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"

@@ -8,11 +8,11 @@ with growing countdowns so that the worker stays under plex.tv's rate limit.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
 from sharing.console_tasks import apply_operation
@@ -31,9 +31,16 @@ AUDIENCES = {
 }
 
 
+# An edit-share operation reads the server's shares, writes the share and reads it back.
+REQUESTS_PER_OPERATION = 3
+
+
 def pace_seconds() -> float:
-    """Seconds between the operations of one batch: each costs two plex.tv requests."""
-    return float(getattr(settings, "BULK_PACE_SECONDS", 0.5))
+    """Seconds between the operations of one batch, so a batch stays under the rate limit."""
+    configured = getattr(settings, "BULK_PACE_SECONDS", None)
+    if configured is not None:
+        return float(configured)
+    return REQUESTS_PER_OPERATION / float(settings.PLEXTV_RATE_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -41,12 +48,25 @@ class Cell:
     share: Share
     library: Library
     state: str
-    # The one-time key of this cell's toggle form, so a resent POST does not flip it twice.
-    key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def shared(self) -> bool:
         return self.state == SHARED
+
+    @property
+    def poll_url(self) -> str:
+        return reverse("matrix:cell", args=[self.share.server_id, self.share.pk, self.library.pk])
+
+    @property
+    def pressed(self) -> str:
+        return "true" if self.shared else "false"
+
+    @property
+    def label(self) -> str:
+        name = self.share.user.display_name
+        if self.shared:
+            return f"Unshare {self.library.title} from {name}"
+        return f"Share {self.library.title} with {name}"
 
 
 def shared_ids(share: Share, libraries: list[Library]) -> set[int]:

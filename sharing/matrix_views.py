@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
@@ -46,7 +47,14 @@ def matrix_index(request: HttpRequest) -> HttpResponse:
 def _cell_context(share: Share, library: Library) -> dict[str, object]:
     ids = matrix.shared_ids(share, list(share.server.libraries.all()))
     state = matrix.cell_state(share, library, ids, matrix.busy_shares())
-    return {"cell": matrix.Cell(share, library, state), "server": share.server}
+    server = share.server
+    return {
+        "cell": matrix.Cell(share, library, state),
+        "server": server,
+        "toggle_url": reverse("matrix:toggle", args=[server.pk]),
+        # A swapped-in cell brings its own key: the page's key already served this cell.
+        "fresh_key": new_key(),
+    }
 
 
 @never_cache
@@ -90,14 +98,18 @@ def server_matrix(request: HttpRequest, server_id: int) -> HttpResponse:
         "kind": kind,
         "q": query,
         "key": new_key(),
+        "toggle_url": reverse("matrix:toggle", args=[server.pk]),
         "batches": OperationBatch.objects.order_by("-created_at")[:5],
     }
     return render(request, "sharing/matrix.html", context)
 
 
 class ToggleForm(OperationForm):
-    share = forms.IntegerField(min_value=1)
-    library = forms.IntegerField(min_value=1)
+    cell = forms.RegexField(regex=r"^\d{1,18}-\d{1,18}$")
+
+    def ids(self) -> tuple[int, int]:
+        share, library = self.cleaned_data["cell"].split("-")
+        return int(share), int(library)
 
 
 @require_POST
@@ -108,14 +120,17 @@ def toggle_cell(request: HttpRequest, server_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "That change could not be read; reload the page and try again.")
         return redirect("matrix:server", server_id=server.pk)
-    share = get_share(request, form.cleaned_data["share"])
+    share_id, library_id = form.ids()
+    share = get_share(request, share_id)
     try:
-        library = _library(server, form.cleaned_data["library"])
+        library = _library(server, library_id)
     except Library.DoesNotExist:
         return HttpResponse("No such library on this server.", status=404)
     if share.server_id != server.pk:
         return HttpResponse("That share is on another server.", status=404)
-    op = matrix.toggle(share, library, request.user, form.cleaned_data["key"])  # type: ignore[arg-type]
+    # One page key serves every cell of the page; the cell makes it one key per change.
+    key = f"{form.cleaned_data['key']}:{share.pk}:{library.pk}"
+    op = matrix.toggle(share, library, request.user, key)  # type: ignore[arg-type]
     note = "" if op is not None else "Another change to this person is still being applied."
     if wants_partial(request):
         context = _cell_context(share, library)

@@ -33,12 +33,8 @@ def sim_sections(plexsim, shared_server_id: int) -> list[int]:  # type: ignore[n
     return sorted(found["sectionIds"])
 
 
-def cell_key(content: str, share_pk: int, library_pk: int) -> str:
-    match = re.search(
-        rf'name="share" value="{share_pk}"><input type="hidden" name="library" '
-        rf'value="{library_pk}"><input type="hidden" name="key" value="(\w+)"',
-        content,
-    )
+def page_key(content: str) -> str:
+    match = re.search(r'<form id="toggle-form"[^>]*>.*?name="key" value="(\w+)"', content)
     assert match is not None
     return match.group(1)
 
@@ -87,7 +83,7 @@ def test_clicking_a_cell_shares_that_library_through_an_operation(owner, den, pl
     content = owner.client.get(f"/matrix/{den.pk}/").content.decode()
     response = owner.client.post(
         f"/matrix/{den.pk}/toggle/",
-        {"share": alex.pk, "library": kids.pk, "key": cell_key(content, alex.pk, kids.pk)},
+        {"cell": f"{alex.pk}-{kids.pk}", "key": page_key(content)},
         headers={"HX-Request": "true"},
     )
     assert 'class="matrix-cell state-busy"' in response.content.decode()
@@ -110,7 +106,7 @@ def test_unsharing_one_library_from_an_all_libraries_share_keeps_the_rest(
     content = owner.client.get(f"/matrix/{den.pk}/").content.decode()
     owner.client.post(
         f"/matrix/{den.pk}/toggle/",
-        {"share": priya.pk, "library": music.pk, "key": cell_key(content, priya.pk, music.pk)},
+        {"cell": f"{priya.pk}-{music.pk}", "key": page_key(content)},
     )
     run_all(Operation.objects.all())
     assert sim_sections(plexsim, 30007) == [MOVIES, TV, PHOTOS, KIDS]
@@ -122,7 +118,7 @@ def test_a_second_click_while_one_runs_is_refused(owner, den) -> None:
     for lib in (library(KIDS), library(MUSIC)):
         response = owner.client.post(
             f"/matrix/{den.pk}/toggle/",
-            {"share": alex.pk, "library": lib.pk, "key": cell_key(content, alex.pk, lib.pk)},
+            {"cell": f"{alex.pk}-{lib.pk}", "key": page_key(content)},
             headers={"HX-Request": "true"},
         )
     assert "Another change to this person is still being applied." in response.content.decode()
@@ -238,14 +234,14 @@ def test_a_cell_of_another_server_is_404(owner, den) -> None:
     cabin_share = share(30008)
     response = owner.client.post(
         f"/matrix/{den.pk}/toggle/",
-        {"share": cabin_share.pk, "library": library(KIDS).pk, "key": "a" * 32},
+        {"cell": f"{cabin_share.pk}-{library(KIDS).pk}", "key": "a" * 32},
     )
     assert response.status_code == 404
     assert Operation.objects.count() == 0
 
 
 def test_only_admins_use_the_matrix(member, outsider, anonymous, den) -> None:
-    form = {"share": share(30006).pk, "library": library(KIDS).pk, "key": "a" * 32}
+    form = {"cell": f"{share(30006).pk}-{library(KIDS).pk}", "key": "a" * 32}
     assert member.client.get(f"/matrix/{den.pk}/").status_code == 403
     assert outsider.client.post(f"/matrix/{den.pk}/toggle/", form).status_code == 403
     assert anonymous.client.post(f"/matrix/{den.pk}/bulk/", form).status_code == 302
