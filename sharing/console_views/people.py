@@ -13,8 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -97,11 +107,24 @@ class Query:
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
+def _pending_on(target_type: str) -> Exists:
+    return Exists(
+        Operation.objects.filter(
+            state__in=Operation.PENDING_STATES,
+            target_type=target_type,
+            target_id=Cast(OuterRef("pk"), CharField()),
+        )
+    )
+
+
 def _owned_shares() -> QuerySet[Share]:
     return (
         Share.objects.filter(server__owned=True)
         .select_related("server")
-        .annotate(library_count=Count("libraries", distinct=True))
+        .annotate(
+            library_count=Count("libraries", distinct=True),
+            busy=_pending_on(Operation.TARGET_SHARE),
+        )
         .prefetch_related(Prefetch("libraries", queryset=Library.objects.only("id", "global_id")))
         .order_by("server__name")
     )
@@ -121,8 +144,10 @@ def people_queryset(query: Query) -> QuerySet[PlexUser]:
             | Q(username__icontains=query.q)
             | Q(email__icontains=query.q)
         )
-    return people.order_by(*SORTS[query.sort]).prefetch_related(
-        Prefetch("shares", queryset=_owned_shares(), to_attr="owned_shares")
+    return (
+        people.annotate(busy=_pending_on(Operation.TARGET_USER))
+        .order_by(*SORTS[query.sort])
+        .prefetch_related(Prefetch("shares", queryset=_owned_shares(), to_attr="owned_shares"))
     )
 
 
@@ -137,7 +162,7 @@ def _filters_summary(share: Share) -> list[str]:
     return [label for field, label in names.items() if getattr(share, field)]
 
 
-def to_row(person: PlexUser, busy: set[tuple[str, str]]) -> PersonRow:
+def to_row(person: PlexUser) -> PersonRow:
     shares: list[Share] = getattr(person, "owned_shares", [])
     summaries = [
         ShareSummary(
@@ -167,22 +192,37 @@ def to_row(person: PlexUser, busy: set[tuple[str, str]]) -> PersonRow:
         expires_at=min(expiries) if expiries else None,
         pending=any(share.pending for share in shares),
         drift=drift,
-        busy=(Operation.TARGET_USER, str(person.pk)) in busy
-        or any((Operation.TARGET_SHARE, str(s.pk)) in busy for s in shares),
+        busy=bool(getattr(person, "busy", False))
+        or any(getattr(share, "busy", False) for share in shares),
     )
 
 
-def counters() -> dict[str, int]:
-    active = PlexUser.objects.filter(removed_locally_at__isnull=True)
-    counts = active.aggregate(
+def invited_people() -> Subquery:
+    """How many different people have an invite pending, as a scalar subquery."""
+    who = Coalesce(Cast("invited_plex_id", CharField()), Lower("email"), Lower("username"))
+    return Subquery(
+        Invite.objects.order_by()
+        .annotate(all_rows=Value(1))
+        .values("all_rows")
+        .annotate(people=Count(who, distinct=True))
+        .values("people")[:1]
+    )
+
+
+def owned_servers() -> list[Server]:
+    """The owner's servers, each carrying the pending-invite count (saves a query per page)."""
+    return list(
+        Server.objects.filter(owned=True).only("id", "name").annotate(invited=invited_people())
+    )
+
+
+def counters(servers: list[Server] | None = None) -> dict[str, int]:
+    servers = owned_servers() if servers is None else servers
+    counts = PlexUser.objects.filter(removed_locally_at__isnull=True).aggregate(
         home_members=Count("pk", filter=Q(home=True), distinct=True),
-        shared_people=Count(
-            "pk",
-            filter=Q(home=False, shares__server__owned=True),
-            distinct=True,
-        ),
+        shared_people=Count("pk", filter=Q(home=False, shares__server__owned=True), distinct=True),
     )
-    invited = Invite.objects.values("email", "username", "invited_plex_id").distinct().count()
+    invited = (getattr(servers[0], "invited", 0) or 0) if servers else 0
     return {
         # The owner is the Home's admin and takes one of its 15 places.
         "home": counts["home_members"] + 1,
@@ -201,12 +241,13 @@ def _page(request: HttpRequest, items: Any) -> Page:
 @require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
     query = Query.from_request(request)
+    servers = owned_servers()
     context: dict[str, Any] = {
         "query": query,
         "kinds": KINDS,
         "sorts": SORT_LABELS,
-        "servers": list(Server.objects.filter(owned=True).only("id", "name")),
-        "counters": counters(),
+        "servers": servers,
+        "counters": counters(servers),
         "base_params": query.params(),
     }
     if query.kind == "pending":
@@ -219,9 +260,8 @@ def people_list(request: HttpRequest) -> HttpResponse:
         context["rows"] = []
     else:
         page = _page(request, people_queryset(query))
-        busy = Operation.pending_targets()
         context["page"] = page
-        context["rows"] = [to_row(person, busy) for person in page.object_list]
+        context["rows"] = [to_row(person) for person in page.object_list]
     if wants_partial(request):
         return render(request, "sharing/people.html#people-results", context)
     return render(request, "sharing/people.html", context)

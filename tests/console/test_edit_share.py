@@ -208,7 +208,7 @@ def test_it_answers_htmx_with_the_share_card(
     assert f'id="share-{share.pk}"' in html
     [op] = operations_for(share)
     assert f'hx-get="/people/operations/{op.pk}/"' in html
-    assert 'hx-trigger="every 1s"' in html
+    assert 'hx-trigger="every 500ms"' in html
 
 
 def test_it_lets_a_co_admin_edit(

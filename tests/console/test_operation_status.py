@@ -29,7 +29,7 @@ def test_it_polls_while_the_operation_is_pending(owner, op) -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html
-    assert 'hx-trigger="every 1s"' in html
+    assert 'hx-trigger="every 500ms"' in html
     assert "Queued" in html
     assert "HX-Trigger" not in response.headers
 
@@ -78,7 +78,7 @@ def test_it_offers_retry_on_failure_and_queues_the_operation_again(
     with django_capture_on_commit_callbacks() as callbacks:
         response = owner.client.post(f"/people/operations/{op.pk}/retry/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert 'hx-trigger="every 1s"' in response.content.decode()
+    assert 'hx-trigger="every 500ms"' in response.content.decode()
     assert len(callbacks) == 1
     op.refresh_from_db()
     assert (op.state, op.attempts, op.message) == (Operation.QUEUED, 0, "")
