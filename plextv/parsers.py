@@ -254,7 +254,7 @@ def share_settings(src: Source) -> ShareSettings:
     if isinstance(src, Element):
         # Thousands of people share a handful of distinct settings: XML attribute values are
         # plain strings, so each distinct combination is parsed once (ShareSettings is frozen).
-        return _xml_share_settings(tuple(src.get(key) for key in _SETTING_KEYS))
+        return _xml_share_settings(tuple(map(src.get, _SETTING_KEYS)))
     return _share_settings(src, xml=False)
 
 
@@ -373,7 +373,7 @@ _SECTION_KEYS = ("id", "key", "title", "type", "shared")
 def _section(src: Source) -> Section:
     if isinstance(src, Element):
         # A share listing repeats the same few libraries once per share: parse each once.
-        return _xml_section(tuple(src.get(key) for key in _SECTION_KEYS))
+        return _xml_section(tuple(map(src.get, _SECTION_KEYS)))
     return _build_section(src)
 
 
@@ -425,6 +425,7 @@ def _v1_shared_server(el: Element, container_machine: str) -> SharedServer:
     share_id = opt_int(el, "id")
     if share_id is None:
         raise changed("shared server without id")
+    accepted_at = opt_time(el, "acceptedAt")
     return SharedServer(
         id=share_id,
         machine_identifier=text(el, "machineIdentifier") or container_machine,
@@ -433,8 +434,8 @@ def _v1_shared_server(el: Element, container_machine: str) -> SharedServer:
         username=_none_if_empty(opt_str(el, "username")),
         email=_none_if_empty(opt_str(el, "email")),
         invited_email=_none_if_empty(opt_str(el, "invitedEmail")),
-        accepted=(opt_time(el, "acceptedAt") is not None) if el.get("acceptedAt") else None,
-        accepted_at=opt_time(el, "acceptedAt"),
+        accepted=(accepted_at is not None) if el.get("acceptedAt") else None,
+        accepted_at=accepted_at,
         invited_at=opt_time(el, "invitedAt"),
         all_libraries=flag(el, "allLibraries"),
         num_libraries=opt_int(el, "numLibraries"),
