@@ -106,11 +106,13 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect("accounts:pin", public_id=login.public_id)
 
 
+@never_cache
 @require_POST
 def start_oauth(request: HttpRequest) -> HttpResponse:
     return _start(request, PinLogin.Kind.OAUTH)
 
 
+@never_cache
 @require_POST
 def start_link(request: HttpRequest) -> HttpResponse:
     return _start(request, PinLogin.Kind.LINK)
