@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core import validators
@@ -87,7 +87,8 @@ class AccessForm(OperationForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in FILTER_FIELDS:
             for part in ("labels", "excluded_labels"):
                 field = f"{name}__{part}"
@@ -122,7 +123,9 @@ class ShareEditForm(AccessForm):
     def __init__(self, *args: Any, share: Share, libraries: list[Library], **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.share = share
-        self.fields["libraries"].choices = [(lib.global_id, lib.title) for lib in libraries]
+        cast(forms.ChoiceField, self.fields["libraries"]).choices = [
+            (lib.global_id, lib.title) for lib in libraries
+        ]
         self.add_filter_fields({name: getattr(share, name) for name in FILTER_FIELDS})
 
     @classmethod
@@ -157,7 +160,8 @@ class ShareEditForm(AccessForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.share.user.restriction_profile and self.sets_filters():
             raise forms.ValidationError(
                 "plex.tv does not allow rating or label filters for a managed user with a "
@@ -220,7 +224,7 @@ class InviteForm(AccessForm):
         super().__init__(*args, **kw)
         self.library_rows = libraries
         self.share_room = share_room
-        self.fields["libraries"].choices = [
+        cast(forms.ChoiceField, self.fields["libraries"]).choices = [
             (lib.global_id, f"{lib.server.name} · {lib.title}") for lib in libraries
         ]
         self.add_filter_fields({})
@@ -241,7 +245,8 @@ class InviteForm(AccessForm):
         return sorted(chosen)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.share_room <= 0:
             raise forms.ValidationError(
                 "plex.tv allows sharing with about 100 people and that limit is reached: "
@@ -305,7 +310,7 @@ class ManagedUserForm(AccessForm):
         super().__init__(*args, **kw)
         self.library_rows = libraries
         self.home_room = home_room
-        self.fields["libraries"].choices = [
+        cast(forms.ChoiceField, self.fields["libraries"]).choices = [
             (lib.global_id, f"{lib.server.name} · {lib.title}") for lib in libraries
         ]
         self.add_filter_fields({})
@@ -320,7 +325,8 @@ class ManagedUserForm(AccessForm):
         return clean_pin(self.cleaned_data.get("pin") or "")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.home_room <= 0:
             raise forms.ValidationError(
                 "Your Plex Home has 15 members, the most plex.tv allows: remove someone first."
@@ -352,7 +358,8 @@ class HomeInviteForm(OperationForm):
         return clean_address(self.cleaned_data["who"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.plex_pass:
             raise forms.ValidationError(
                 "Inviting an existing Plex account into your Home needs Plex Pass on the "
@@ -384,7 +391,8 @@ class PinForm(OperationForm):
         return clean_pin(self.cleaned_data.get("pin") or "")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("remove") and not data.get("pin"):
             raise forms.ValidationError("Enter a 4-digit PIN, or tick “Remove the PIN”.")
         if data.get("remove") and data.get("pin"):

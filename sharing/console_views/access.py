@@ -34,4 +34,4 @@ def get_operation(request: HttpRequest, op_id: int) -> Operation:
 
 def wants_partial(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request

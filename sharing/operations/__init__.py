@@ -48,11 +48,11 @@ def submit(
             )
     except IntegrityError:
         return Operation.objects.get(idempotency_key=key), False
-    apply_operation.delay_on_commit(op.pk)
+    apply_operation.delay_on_commit(op.pk)  # type: ignore[attr-defined]
     return op, True
 
 
 def enqueue(op: Operation) -> None:
     from sharing.console_tasks import apply_operation
 
-    apply_operation.delay_on_commit(op.pk)
+    apply_operation.delay_on_commit(op.pk)  # type: ignore[attr-defined]

@@ -26,13 +26,14 @@ REMOVE_FRIEND = "friend.remove"
 
 def access_settings(access: dict[str, Any]) -> ShareSettings:
     """The settings of a new share from the form's permissions and filter lists."""
-    filters = {name: merge_filter(Filters(), access.get(name, {})) for name in FILTER_FIELDS}
     return ShareSettings(
         allow_sync=bool(access.get("allow_sync")),
         allow_camera_upload=bool(access.get("allow_camera_upload")),
         allow_channels=bool(access.get("allow_channels")),
         allow_tuners=int(access.get("allow_tuners") or 0),
-        **filters,
+        filter_movies=merge_filter(Filters(), access.get("filter_movies", {})),
+        filter_television=merge_filter(Filters(), access.get("filter_television", {})),
+        filter_music=merge_filter(Filters(), access.get("filter_music", {})),
     )
 
 
@@ -167,9 +168,16 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
     # Withdrawn by an earlier delivery, or accepted meanwhile: either way, send it again.
     with contextlib.suppress(NotFound):
         client.cancel_invite(plan["old_id"])
-    base = access_settings(plan["access"])
-    kept = {name: Filters.parse(text) for name, text in plan["filters"].items() if text}
-    settings = dataclasses.replace(base, **kept)
+
+    def kept(name: str) -> Filters:
+        return Filters.parse(plan["filters"].get(name))
+
+    settings = dataclasses.replace(
+        access_settings(plan["access"]),
+        filter_movies=kept("filter_movies"),
+        filter_television=kept("filter_television"),
+        filter_music=kept("filter_music"),
+    )
     server = Server.objects.get(machine_identifier=plan["machine"])
     shared = client.ensure_shared(
         plan["machine"], plan["address"], libraries=plan["libraries"], settings=settings

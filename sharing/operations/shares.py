@@ -37,7 +37,12 @@ def merge_filter(current: Filters | None, parts: dict[str, list[str]]) -> Filter
     if current is None and not any(parts.values()):
         return None
     base = current or Filters()
-    return dataclasses.replace(base, **{name: tuple(parts.get(name, ())) for name in FILTER_PARTS})
+    return dataclasses.replace(
+        base,
+        content_ratings=tuple(parts.get("content_ratings", ())),
+        labels=tuple(parts.get("labels", ())),
+        excluded_labels=tuple(parts.get("excluded_labels", ())),
+    )
 
 
 def merge_settings(current: ShareSettings, changes: dict[str, Any]) -> ShareSettings:
