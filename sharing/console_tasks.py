@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -9,6 +10,8 @@ from django.conf import settings
 
 from sharing import operations
 from sharing.operations.executor import stale_queued, touch
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -26,7 +29,11 @@ def apply_operation(self, op_id: int) -> dict[str, object]:  # type: ignore[no-u
     """
     outcome = operations.execute(op_id)
     if outcome.retry_in is not None:
-        self.apply_async((op_id,), countdown=outcome.retry_in)
+        try:
+            self.apply_async((op_id,), countdown=outcome.retry_in)
+        except Exception:
+            # The broker is away: the row stays queued and the sweep enqueues it again.
+            log.warning("operation %s: could not schedule its retry", op_id)
     return {"operation": op_id, "state": outcome.state, "retry_in": outcome.retry_in}
 
 

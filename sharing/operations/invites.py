@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +17,8 @@ from plextv.models import SharedServer
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.executor import Applied, handler
 from sharing.operations.shares import FILTER_FIELDS, merge_filter
+
+log = logging.getLogger(__name__)
 
 INVITE_FRIEND = "friend.invite"
 CANCEL_INVITE = "invite.cancel"
@@ -38,11 +41,18 @@ def access_settings(access: dict[str, Any]) -> ShareSettings:
 
 
 def request_sync() -> None:
-    """People and invites changed at plex.tv: let the sync bring in what plex.tv made of it."""
+    """People and invites changed at plex.tv: let the sync bring in what plex.tv made of it.
+
+    The change itself is done by now, so a broker that cannot take the message (an outage)
+    must not turn it into a failure: the next scheduled sync brings the same picture.
+    """
     from sharing.models import SyncRun
     from sharing.services import request_sync as queue_sync
 
-    queue_sync(SyncRun.OPERATION)
+    try:
+        queue_sync(SyncRun.OPERATION)
+    except Exception:
+        log.warning("could not queue a sync after an operation; the schedule will catch up")
 
 
 def record_invite(
