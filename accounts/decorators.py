@@ -13,12 +13,13 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from accounts import roles
 from accounts.models import Household
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def not_yours(request: HttpRequest, *, admin_only: bool = False) -> HttpResponse:
@@ -34,7 +35,7 @@ def not_yours(request: HttpRequest, *, admin_only: bool = False) -> HttpResponse
 def _requiring(check: Callable[[Any], bool], admin_only: bool) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not check(request.user):

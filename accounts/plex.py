@@ -9,6 +9,7 @@ decrypt the stored token. Callers catch `PlexLinkProblem` and show its message.
 from __future__ import annotations
 
 import platform
+from typing import Any
 
 from django.conf import settings
 
@@ -30,7 +31,7 @@ class PlexLinkProblem(Exception):
 
 
 def client_config() -> plextv.ClientConfig:
-    options = {
+    options: dict[str, Any] = {
         "product": settings.PLEX_PRODUCT,
         "client_identifier": settings.PLEX_CLIENT_IDENTIFIER,
         "device_name": f"{settings.PLEX_PRODUCT} on {platform.node() or 'server'}",

@@ -11,7 +11,7 @@ def member_of(user: AbstractBaseUser | AnonymousUser) -> Member | None:
     if not user.is_authenticated:
         return None
     try:
-        member: Member = user.member  # type: ignore[union-attr]
+        member: Member = user.member  # type: ignore[union-attr,attr-defined]
     except Member.DoesNotExist:
         return None
     return member

@@ -64,7 +64,7 @@ def start_pin_login(session: dict[str, object], kind: str, next_url: str = "") -
             next_url=next_url,
             expires_at=timezone.now() + PinLogin.lifetime(pin.expires_in, kind),
         )
-        poll_pin.delay_on_commit(login.pk)
+        poll_pin.delay_on_commit(login.pk)  # type: ignore[attr-defined]  # DjangoTask: not in celery-types
     return login
 
 

@@ -40,26 +40,24 @@ CSV_COLUMNS = [
 ]
 
 
+class ActorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        user: User = obj
+        return user.plex_account.display_name if user.plex_account else user.get_username()
+
+
 class AuditFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search")
     person = forms.ModelChoiceField(
         queryset=PlexUser.objects.order_by("title", "username"), required=False
     )
-    actor = forms.ModelChoiceField(
+    actor = ActorChoiceField(
         queryset=User.objects.filter(member__isnull=False).select_related("plex_account"),
         required=False,
     )
     source = forms.ChoiceField(choices=[("", "Any source"), *AuditEvent.SOURCES], required=False)
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        actor_field = self.fields["actor"]
-        assert isinstance(actor_field, forms.ModelChoiceField)  # noqa: S101 (narrowing)
-        actor_field.label_from_instance = lambda user: (
-            user.plex_account.display_name if user.plex_account else user.get_username()
-        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -160,11 +158,12 @@ class _Echo:
 @never_cache
 @require_GET
 @admin_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditFilterForm(request.GET)
     if request.GET and not form.is_valid():
         return HttpResponse(
-            "The filters are not valid: " + "; ".join(form.errors.get("__all__", ["check them"])),
+            "The filters are not valid: "
+            + "; ".join(str(error) for error in form.errors.get("__all__", ["check them"])),
             status=400,
             content_type="text/plain; charset=utf-8",
         )

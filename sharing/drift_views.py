@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.models import User
 from sharing import operations
 from sharing.console_views.access import get_share, wants_partial
 from sharing.forms import OperationForm, new_key
@@ -129,8 +130,11 @@ class DriftForm(OperationForm):
 
 def _done(request: HttpRequest, share: Share, message: str, level: int) -> HttpResponse:
     if wants_partial(request):
-        context = {"entry": next(iter(drifted_shares([_reload(share)])), None), "share": share}
-        context["message"] = message
+        context: dict[str, object] = {
+            "entry": next(iter(drifted_shares([_reload(share)])), None),
+            "share": share,
+            "message": message,
+        }
         return render(request, "sharing/drift.html#drift-entry", context)
     messages.add_message(request, level, message)
     return redirect("drift:list")
@@ -169,7 +173,7 @@ def adopt(request: HttpRequest, share_id: int) -> HttpResponse:
         share.updated_at = timezone.now()
         share.save(update_fields=["desired", "updated_at"])
         AuditEvent.objects.create(
-            actor=request.user,
+            actor=request.user if isinstance(request.user, User) else None,
             source=AuditEvent.DASHBOARD,
             target_type=Operation.TARGET_SHARE,
             target_id=str(share.pk),

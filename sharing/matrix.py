@@ -147,7 +147,7 @@ def toggle(share: Share, library: Library, actor: User | None, key: str) -> Oper
     grant = library.global_id not in shared_ids(share, list(share.server.libraries.all()))
     with transaction.atomic():
         op = _edit(share, library, grant, actor, key)
-        apply_operation.delay_on_commit(op.pk)
+        apply_operation.delay_on_commit(op.pk)  # type: ignore[attr-defined]  # DjangoTask: not in celery-types
     return op
 
 

@@ -78,15 +78,17 @@ def server_matrix(request: HttpRequest, server_id: int) -> HttpResponse:
     busy = matrix.busy_shares()
     page = Paginator(shares, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
+    grid: list[list[matrix.Cell]] = []
     for share in page.object_list:
         ids = matrix.shared_ids(share, libraries)
         cells = [
             matrix.Cell(share, library, matrix.cell_state(share, library, ids, busy))
             for library in libraries
         ]
+        grid.append(cells)
         rows.append({"share": share, "cells": cells})
     counts = {
-        library.pk: sum(1 for row in rows if row["cells"][i].shared)
+        library.pk: sum(1 for cells in grid if cells[i].shared)
         for i, library in enumerate(libraries)
     }
     context = {

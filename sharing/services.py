@@ -153,7 +153,7 @@ def request_sync(triggered_by: str, actor: User | None = None) -> SyncRequest:
     run = SyncRun.objects.create(
         owner_plex_id=household.owner.plex_id, triggered_by=triggered_by, actor=actor
     )
-    sync_household_task.delay_on_commit(run.pk)
+    sync_household_task.delay_on_commit(run.pk)  # type: ignore[attr-defined]  # DjangoTask: not in celery-types
     return SyncRequest(run, True, "Sync started.")
 
 

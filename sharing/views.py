@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
 from accounts.models import Household
+from plexadmin.http import HtmxHttpRequest
 from sharing import services
 from sharing.models import SyncRun
 
@@ -27,7 +28,7 @@ def _context() -> dict[str, object]:
     }
 
 
-def _runs_response(request: HttpRequest) -> HttpResponse:
+def _runs_response(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "sharing/sync.html#sync-runs", _context())
     return redirect("sharing:sync")
@@ -35,7 +36,7 @@ def _runs_response(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_GET
-def sync_history(request: HttpRequest) -> HttpResponse:
+def sync_history(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "sharing/sync.html#sync-runs", _context())
     return render(request, "sharing/sync.html", _context())
@@ -43,7 +44,7 @@ def sync_history(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def sync_now(request: HttpRequest) -> HttpResponse:
+def sync_now(request: HtmxHttpRequest) -> HttpResponse:
     outcome = services.request_sync(SyncRun.ADMIN, actor=request.user)  # type: ignore[arg-type]
     level = messages.SUCCESS if outcome.started else messages.WARNING
     if not request.htmx:

@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from accounts import services
 from accounts.models import Household, PinLogin
+from plexadmin.http import HtmxHttpRequest
 from plextv.errors import PlexTVError
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -90,7 +91,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/sign_in.html", {"next": next_url})
 
 
-def _start(request: HttpRequest, kind: str) -> HttpResponse:
+def _start(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     next_url = safe_next(request, request.POST.get("next"))
     try:
         login = services.start_pin_login(request.session, kind, next_url)  # type: ignore[arg-type]
@@ -108,13 +109,13 @@ def _start(request: HttpRequest, kind: str) -> HttpResponse:
 
 @never_cache
 @require_POST
-def start_oauth(request: HttpRequest) -> HttpResponse:
+def start_oauth(request: HtmxHttpRequest) -> HttpResponse:
     return _start(request, PinLogin.Kind.OAUTH)
 
 
 @never_cache
 @require_POST
-def start_link(request: HttpRequest) -> HttpResponse:
+def start_link(request: HtmxHttpRequest) -> HttpResponse:
     return _start(request, PinLogin.Kind.LINK)
 
 
