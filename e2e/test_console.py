@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from e2e.session import sign_in_browser
 from sharing.models import PlexUser
 from sharing.services import run_sync
 from tests.personas import household, plex_settings  # noqa: F401
@@ -19,14 +18,7 @@ SASHA = 1001020
 
 @pytest.fixture
 def owner_page(browser_page, live_server, household):  # noqa: F811
-    from accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(plex_account=household.owner))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    browser_page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-    )
+    sign_in_browser(browser_page, live_server, household)
     assert run_sync().outcome in ("succeeded", "warning")
     return browser_page
 

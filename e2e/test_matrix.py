@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from e2e.session import sign_in_browser
 from sharing.services import run_sync
 from tests.personas import household, plex_settings  # noqa: F401
 
@@ -14,14 +13,7 @@ KIDS = 118181365
 
 @pytest.fixture
 def owner_page(browser_page, live_server, household):  # noqa: F811
-    from accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(plex_account=household.owner))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    browser_page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-    )
+    sign_in_browser(browser_page, live_server, household)
     return browser_page
 
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from e2e.session import sign_in_browser
 from sharing.models import PlexUser
 from tests.personas import household, plex_settings  # noqa: F401
 
@@ -12,15 +11,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def signed_in_page(browser_page, live_server, household):  # noqa: F811
-    """The browser carries the owner's session, made with the test client's force_login."""
-    from accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(plex_account=household.owner))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    browser_page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-    )
+    sign_in_browser(browser_page, live_server, household)
     return browser_page
 
 

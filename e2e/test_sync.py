@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from e2e.session import sign_in_browser
 from sharing.models import PlexUser, Share, SyncRun
 from tests.personas import household, plex_settings  # noqa: F401
 
@@ -32,14 +31,7 @@ def finished_run(*, after: int = 0, seconds: float = 30.0) -> SyncRun:
 def signed_in_page(celery_worker_on_broker, browser_page, live_server, household):  # noqa: F811
     """The owner's browser. Signing in queues the household's first sync, which the worker
     (started first, so the task reaches it) runs before the test goes on."""
-    from accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(plex_account=household.owner))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    browser_page.context.add_cookies(
-        [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
-    )
+    sign_in_browser(browser_page, live_server, household)
     return browser_page
 
 
