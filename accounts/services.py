@@ -29,6 +29,7 @@ from accounts.plex import (
     owner_client,
     report_failure,
 )
+from accounts.signals import household_created
 from plextv.errors import NotFound, PlexTVError, RateLimited, Unavailable
 from plextv.models import Account, Pin, Resource
 
@@ -254,4 +255,5 @@ def create_household(account: PlexAccount, user: User, machine_identifier: str) 
         )
         # Tokens of everyone else who signed in before the household existed are not needed.
         PlexAccount.objects.exclude(pk=account.pk).update(token_ciphertext="")
+        household_created.send(sender=Household, household=household, user=user)
     return household

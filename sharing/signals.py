@@ -1,4 +1,5 @@
-"""A first picture of the household as soon as an admin signs in, rather than at the next tick."""
+"""A first picture of the household as soon as it exists or an admin signs in, not at the next
+tick of the schedule."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from accounts import roles
+from accounts.signals import household_created
 from sharing.models import SyncRun
 
 
@@ -20,3 +22,11 @@ def sync_after_admin_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any
         and not SyncRun.objects.filter(outcome__in=[SyncRun.SUCCEEDED, SyncRun.WARNING]).exists()
     ):
         request_sync(SyncRun.ADMIN, actor=user)
+
+
+@receiver(household_created, dispatch_uid="sharing-sync-on-household-created")
+def sync_new_household(sender: Any, household: Any, user: Any, **kwargs: Any) -> None:
+    from sharing.services import request_sync
+
+    # Published when the household's transaction commits, like every task.
+    request_sync(SyncRun.ADMIN, actor=user)
