@@ -49,11 +49,14 @@ class ActorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class AuditFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search")
     person = forms.ModelChoiceField(
-        queryset=PlexUser.objects.order_by("title", "username"), required=False
+        queryset=PlexUser.objects.order_by("title", "username"),
+        required=False,
+        empty_label="Anyone",
     )
     actor = ActorChoiceField(
         queryset=User.objects.filter(member__isnull=False).select_related("plex_account"),
         required=False,
+        empty_label="Anyone, plex.tv or the system",
     )
     source = forms.ChoiceField(choices=[("", "Any source"), *AuditEvent.SOURCES], required=False)
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

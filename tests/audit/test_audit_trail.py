@@ -186,3 +186,9 @@ def test_only_admins_see_it(url, co_admin, member, outsider, anonymous, events) 
 def test_it_rejects_post(owner) -> None:
     assert owner.client.post(URL).status_code == 405
     assert owner.client.post("/audit/export.csv").status_code == 405
+
+
+def test_actions_read_as_words_with_the_code_on_hover(owner, events) -> None:
+    content = owner.client.get(URL).content.decode()
+    assert '<strong title="share.edit">Edited a share</strong>' in content
+    assert '<strong title="invite.expired">Invite expired</strong>' in content
