@@ -322,6 +322,10 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
             "sharing.console_tasks.sweep_operations",
             env_str("SCHEDULE_SWEEP_OPERATIONS", "*/5 * * * *"),
         ),
+        "expire_shares": (
+            "sharing.console_tasks.expire_shares",
+            env_str("SCHEDULE_EXPIRE_SHARES", "*/5 * * * *"),
+        ),
     }
 )
 

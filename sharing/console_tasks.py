@@ -52,3 +52,10 @@ def sweep_operations() -> dict[str, object]:
     for op_id in stale:
         apply_operation.delay(op_id)
     return {"requeued": len(stale)}
+
+
+@shared_task(name="sharing.console_tasks.expire_shares", ignore_result=True, time_limit=60)
+def expire_shares() -> dict[str, object]:
+    """Stop sharing every share past its expiry (each as an operation, submitted once)."""
+    created = operations.expiry.submit_expired()
+    return {"submitted": [op.pk for op in created]}

@@ -18,6 +18,8 @@ from sharing import operations
 from sharing.console_views.access import get_person, get_share, wants_partial
 from sharing.forms import PROFILE_CHOICES, ShareEditForm, new_key, shown_state
 from sharing.models import Library, Operation, PlexUser, Share
+from sharing.operations.expiry import ExpiryNote, describe
+from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
 
 
@@ -28,6 +30,14 @@ class ShareCard:
     operation: Operation | None
     conflict: bool = False
     stop_key: str = field(default_factory=new_key)
+
+    @property
+    def expiry(self) -> ExpiryNote | None:
+        note = describe(self.share.expires_at)
+        op = self.operation
+        if note and note.expired and op and op.kind == STOP_SHARING and op.state == op.FAILED:
+            return ExpiryNote(text="expired, removal failed", expired=True)
+        return note
 
 
 def _libraries(share: Share) -> list[Library]:

@@ -12,10 +12,20 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from sharing.models import Operation
-from sharing.operations import home, invites, shares
+from sharing.operations import expiry, home, invites, shares
 from sharing.operations.executor import HANDLERS, Outcome, execute, restart
 
-__all__ = ["HANDLERS", "Outcome", "execute", "home", "invites", "restart", "shares", "submit"]
+__all__ = [
+    "HANDLERS",
+    "Outcome",
+    "execute",
+    "expiry",
+    "home",
+    "invites",
+    "restart",
+    "shares",
+    "submit",
+]
 
 
 def submit(

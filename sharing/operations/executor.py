@@ -120,9 +120,11 @@ def op_label(op: Operation) -> str:
 
 
 def audit(op: Operation, applied: Applied, result: str) -> None:
+    # Operations the system starts on its own (an expired share) say so in the trail.
+    system = op.params.get("source") == AuditEvent.SYSTEM
     AuditEvent.objects.create(
         actor_id=op.actor_id,
-        source=AuditEvent.DASHBOARD,
+        source=AuditEvent.SYSTEM if system else AuditEvent.DASHBOARD,
         target_type=op.target_type,
         target_id=op.target_id,
         target_label=applied.label[:200],
