@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import admin_required
 from sharing.console_views.access import wants_partial
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
+from sharing.operations.expiry import ExpiryNote, describe
 
 PER_PAGE = 50
 HOME_LIMIT = 15
@@ -77,6 +78,17 @@ class PersonRow:
     expires_at: datetime | None
     pending: bool
     drift: bool
+    busy: bool
+
+    @property
+    def expiry(self) -> ExpiryNote | None:
+        return describe(self.expires_at)
+
+
+@dataclass
+class InviteRow:
+    invite: Invite
+    libraries: str
     busy: bool
 
 
@@ -130,7 +142,7 @@ def _owned_shares() -> QuerySet[Share]:
     )
 
 
-def people_queryset(query: Query) -> QuerySet[PlexUser]:
+def people_filter(query: Query) -> QuerySet[PlexUser]:
     people = PlexUser.objects.filter(removed_locally_at__isnull=True)
     if query.kind in (PlexUser.FRIEND, PlexUser.HOME, PlexUser.MANAGED):
         people = people.filter(kind=query.kind)
@@ -144,10 +156,91 @@ def people_queryset(query: Query) -> QuerySet[PlexUser]:
             | Q(username__icontains=query.q)
             | Q(email__icontains=query.q)
         )
+    return people
+
+
+def people_queryset(query: Query) -> QuerySet[PlexUser]:
     return (
-        people.annotate(busy=_pending_on(Operation.TARGET_USER))
+        people_filter(query)
+        .annotate(busy=_pending_on(Operation.TARGET_USER))
         .order_by(*SORTS[query.sort])
         .prefetch_related(Prefetch("shares", queryset=_owned_shares(), to_attr="owned_shares"))
+    )
+
+
+def invite_queryset(query: Query) -> QuerySet[Invite]:
+    invites = Invite.objects.filter(server__owned=True)
+    if query.server is not None:
+        invites = invites.filter(server_id=query.server)
+    if query.q:
+        invites = invites.filter(Q(email__icontains=query.q) | Q(username__icontains=query.q))
+    return invites
+
+
+def listed_invites(query: Query) -> QuerySet[Invite]:
+    return (
+        invite_queryset(query)
+        .select_related("server")
+        .annotate(
+            library_count=Count("libraries"),
+            busy=_pending_on(Operation.TARGET_INVITE),
+        )
+        .order_by("-created_at", "pk")
+    )
+
+
+def rows_count(rows: QuerySet[Any]) -> Subquery:
+    """How many rows `rows` holds, as a scalar subquery to annotate the server list with."""
+    return Subquery(
+        rows.order_by()
+        .annotate(all_rows=Value(1))
+        .values("all_rows")
+        .annotate(rows=Count("pk"))
+        .values("rows")[:1]
+    )
+
+
+class Everyone:
+    """Pending invites, then people, as one sliceable list for the paginator.
+
+    Invites head the list because they are the rows waiting for someone to act. Each page
+    costs at most one query for its invites and the usual three for its people; the number of
+    invites and of people come with the server list, so counting costs nothing more.
+    """
+
+    def __init__(
+        self,
+        invites: QuerySet[Invite],
+        invite_count: int,
+        people: QuerySet[PlexUser],
+        people_count: int | None,
+    ) -> None:
+        self.invites = invites
+        self.invite_count = invite_count
+        self.people = people
+        self.people_count = people_count
+
+    def count(self) -> int:
+        if self.people_count is None:
+            self.people_count = self.people.count()
+        return self.invite_count + self.people_count
+
+    def __getitem__(self, window: slice) -> list[Invite | PlexUser]:
+        start, stop = window.start or 0, window.stop
+        items: list[Invite | PlexUser] = []
+        if start < self.invite_count:
+            items.extend(self.invites[start : min(stop, self.invite_count)])
+        if stop > self.invite_count:
+            items.extend(self.people[max(0, start - self.invite_count) : stop - self.invite_count])
+        return items
+
+
+def to_invite_row(invite: Invite) -> InviteRow:
+    count = getattr(invite, "library_count", 0)
+    return InviteRow(
+        invite=invite,
+        libraries="all" if invite.all_libraries else str(count),
+        busy=bool(getattr(invite, "busy", False)),
     )
 
 
@@ -209,11 +302,21 @@ def invited_people() -> Subquery:
     )
 
 
-def owned_servers() -> list[Server]:
-    """The owner's servers, each carrying the pending-invite count (saves a query per page)."""
-    return list(
+def owned_servers(listed: Query | None = None) -> list[Server]:
+    """The owner's servers, each carrying the pending-invite count (saves a query per page).
+
+    With `listed`, each also carries `invite_rows` and `people_rows`: how many invites and
+    people the "Everyone" list of that query shows.
+    """
+    servers = (
         Server.objects.filter(owned=True).only("id", "name").annotate(invited=invited_people())
     )
+    if listed is not None:
+        servers = servers.annotate(
+            invite_rows=Coalesce(rows_count(invite_queryset(listed)), 0),
+            people_rows=Coalesce(rows_count(people_filter(listed)), 0),
+        )
+    return list(servers)
 
 
 def counters(servers: list[Server] | None = None) -> dict[str, int]:
@@ -241,7 +344,7 @@ def _page(request: HttpRequest, items: Any) -> Page:
 @require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
     query = Query.from_request(request)
-    servers = owned_servers()
+    servers = owned_servers(query)
     context: dict[str, Any] = {
         "query": query,
         "kinds": KINDS,
@@ -250,14 +353,24 @@ def people_list(request: HttpRequest) -> HttpResponse:
         "counters": counters(servers),
         "base_params": query.params(),
     }
+    context["invite_rows"] = []
     if query.kind == "pending":
-        invites = Invite.objects.select_related("server").annotate(library_count=Count("libraries"))
-        if query.server is not None:
-            invites = invites.filter(server_id=query.server)
-        if query.q:
-            invites = invites.filter(Q(email__icontains=query.q) | Q(username__icontains=query.q))
-        context["page"] = _page(request, invites.order_by("-created_at", "pk"))
+        context["page"] = _page(request, listed_invites(query))
         context["rows"] = []
+    elif query.kind == "":
+        first = servers[0] if servers else None
+        everyone = Everyone(
+            listed_invites(query),
+            getattr(first, "invite_rows", 0),
+            people_queryset(query),
+            getattr(first, "people_rows", None),
+        )
+        page = _page(request, everyone)
+        context["page"] = page
+        context["invite_rows"] = [
+            to_invite_row(item) for item in page.object_list if isinstance(item, Invite)
+        ]
+        context["rows"] = [to_row(item) for item in page.object_list if isinstance(item, PlexUser)]
     else:
         page = _page(request, people_queryset(query))
         context["page"] = page
