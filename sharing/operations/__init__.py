@@ -12,12 +12,13 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from sharing.models import Operation
-from sharing.operations import expiry, home, invites, shares
+from sharing.operations import account, expiry, home, invites, shares
 from sharing.operations.executor import HANDLERS, Outcome, execute, restart
 
 __all__ = [
     "HANDLERS",
     "Outcome",
+    "account",
     "execute",
     "expiry",
     "home",

@@ -12,4 +12,6 @@ KIND_LABELS: dict[str, str] = {
     "home.set_profile": "Change restriction profile",
     "home.set_pin": "Set or remove PIN",
     "home.remove": "Remove from Home",
+    "account.remove_device": "Remove a device",
+    "account.view_state_sync": "View-state sync",
 }

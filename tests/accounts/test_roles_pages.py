@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Member, PlexAccount
+from sharing import operations
+from sharing.forms import new_key
+from sharing.models import Operation
 from tests.personas import Persona
 
 pytestmark = pytest.mark.django_db
@@ -104,17 +107,22 @@ def test_it_rejects_get_on_actions(owner: Persona, path: str, plexsim) -> None: 
 
 
 def test_it_removes_a_device_only_when_confirmed(owner: Persona, plexsim) -> None:  # type: ignore[no-untyped-def]
-    owner.client.post("/accounts/account/devices/5003/remove/")
-    assert not [r for r in plexsim.requests() if r["method"] == "DELETE"]
-    response = owner.client.post("/accounts/account/devices/5003/remove/", {"confirm": "on"})
+    owner.client.post("/accounts/account/devices/5003/remove/", {"key": new_key()})
+    assert not Operation.objects.exists()
+    body = {"confirm": "on", "key": new_key()}
+    response = owner.client.post("/accounts/account/devices/5003/remove/", body)
     assert response.status_code == 302
+    op = Operation.objects.get(kind="account.remove_device")
+    assert operations.execute(op.pk).state == Operation.SUCCEEDED
     deletes = [r["path"] for r in plexsim.requests() if r["method"] == "DELETE"]
     assert deletes == ["/devices/5003.xml"]
 
 
 def test_it_will_not_remove_a_device_outside_the_account(owner: Persona, plexsim) -> None:  # type: ignore[no-untyped-def]
-    response = owner.client.post("/accounts/account/devices/5004/remove/", {"confirm": "on"})
-    assert response.status_code == 404
+    body = {"confirm": "on", "key": new_key()}
+    owner.client.post("/accounts/account/devices/5004/remove/", body)
+    op = Operation.objects.get(kind="account.remove_device")
+    operations.execute(op.pk)
     assert not [r for r in plexsim.requests() if r["method"] == "DELETE"]
 
 
@@ -127,10 +135,14 @@ def test_it_checks_connections(owner: Persona) -> None:
 
 
 def test_it_toggles_view_state_sync(owner: Persona, plexsim) -> None:  # type: ignore[no-untyped-def]
-    owner.client.post("/accounts/account/view-state-sync/", {"consent": "on"})
+    owner.client.post("/accounts/account/view-state-sync/", {"consent": "on", "key": new_key()})
+    for op in Operation.objects.filter(state=Operation.QUEUED):
+        operations.execute(op.pk)
     morgan = next(a for a in plexsim.state()["accounts"] if a["id"] == 1001001)
     assert morgan["viewStateSync"] is True
-    owner.client.post("/accounts/account/view-state-sync/", {})
+    owner.client.post("/accounts/account/view-state-sync/", {"key": new_key()})
+    for op in Operation.objects.filter(state=Operation.QUEUED):
+        operations.execute(op.pk)
     morgan = next(a for a in plexsim.state()["accounts"] if a["id"] == 1001001)
     assert morgan["viewStateSync"] is False
 
