@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import admin_required
 from sharing import operations
 from sharing.console_views.access import get_person, get_share, wants_partial
+from sharing.drift_views import drifted_shares
 from sharing.forms import PROFILE_CHOICES, ShareEditForm, new_key, shown_state
 from sharing.models import Library, Operation, PlexUser, Share
 from sharing.operations.expiry import ExpiryNote, describe
@@ -75,6 +76,7 @@ def _person_context(person: PlexUser, cards: dict[int, ShareCard] | None = None)
     cards = cards or {}
     return {
         "person": person,
+        "drifted": drifted_shares(list(shares.prefetch_related("libraries"))),
         "cards": [cards.get(share.pk) or share_card(share) for share in shares],
         "dialog_keys": {
             "remove": new_key(),

@@ -140,3 +140,17 @@ def test_only_admins_act_and_unknown_shares_are_404(member, outsider, owner, dri
     assert owner.client.get(f"/drift/{drifted.pk}/adopt/").status_code == 405
     drifted.refresh_from_db()
     assert len(drifted.drifted_fields()) == 2
+
+
+def test_the_person_screen_shows_the_drift_with_both_actions(owner, drifted) -> None:
+    content = owner.client.get(f"/people/{drifted.user.pk}/").content.decode()
+    assert "Differs from plex.tv" in content
+    assert f'id="drift-{drifted.pk}"' in content
+    assert f'action="/drift/{drifted.pk}/adopt/"' in content
+    assert f'action="/drift/{drifted.pk}/reapply/"' in content
+
+
+def test_a_person_without_drift_has_no_drift_panel(owner, household, plexsim) -> None:
+    run_sync()
+    alex = Share.objects.get(shared_server_id=ALEX_SHARE).user
+    assert "Differs from plex.tv" not in owner.client.get(f"/people/{alex.pk}/").content.decode()

@@ -175,3 +175,10 @@ def test_only_admins_may_switch(member, outsider, anonymous, home, plexsim) -> N
 
 def test_exit_is_post_only(owner) -> None:
     assert owner.client.get("/switch/exit/").status_code == 405
+
+
+def test_home_members_pages_link_to_switching_and_friends_do_not(owner, home) -> None:
+    sam = owner.client.get(f"/people/{home['sam'].pk}/").content.decode()
+    assert f'href="/switch/{home["sam"].pk}/">Switch to Sam</a>' in sam
+    alex = owner.client.get(f"/people/{home['alex'].pk}/").content.decode()
+    assert "Switch to" not in alex
