@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 
+from django.conf import settings
+
 from plextv import PlexTV
 from plextv.errors import NotFound
 from sharing.models import Operation
@@ -39,6 +41,11 @@ def remove_device(client: PlexTV, op: Operation) -> Applied:
     if "server" in device.provides:
         raise OperationFailed(
             f"{device.name} is a Plex Media Server; remove servers from the server itself."
+        )
+    if device.client_identifier == settings.PLEX_CLIENT_IDENTIFIER:
+        raise OperationFailed(
+            "That is this dashboard's own sign-in; removing it would cut the dashboard off "
+            "from plex.tv. Use “Sign out of plex.tv too” instead."
         )
     with contextlib.suppress(NotFound):  # removed meanwhile: the outcome wanted
         client.remove_device(device.id)

@@ -197,3 +197,26 @@ def test_an_htmx_form_that_queues_nothing_says_why_in_place(owner: Persona, plex
     stale = owner.client.post(f"{URL}view-state-sync/", {"key": "x"}, HTTP_HX_REQUEST="true")
     assert "out of date" in stale.content.decode()
     assert not Operation.objects.exists()
+
+
+def test_the_dashboards_own_device_is_never_removed(
+    owner: Persona, plexsim, settings, django_capture_on_commit_callbacks
+) -> None:
+    from accounts.plex import anonymous_client
+
+    pin = anonymous_client().create_pin()
+    plexsim.approve_pin(pin.code, "morgan")
+    own = next(
+        d
+        for d in owner_client().devices()
+        if d.client_identifier == settings.PLEX_CLIENT_IDENTIFIER
+    )
+    page = owner.client.get(URL).content.decode()
+    assert "this dashboard</span>" in page
+    assert f"devices/{own.id}/remove/" not in page
+    remove(owner, own.id, django_capture_on_commit_callbacks)
+    op = Operation.objects.get(kind="account.remove_device")
+    assert operations.execute(op.pk).state == Operation.FAILED
+    op.refresh_from_db()
+    assert "this dashboard's own sign-in" in op.message
+    assert writes(plexsim) == []
