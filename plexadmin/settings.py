@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "plexadmin.middleware.IdleTimeoutMiddleware",
     # Last, so it turns a sign-in lockout into its page whatever the view returned.
     "axes.middleware.AxesMiddleware",
 ]
@@ -243,6 +244,7 @@ SECURE_CSP = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600, minimum=300)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 3600, minimum=60)
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
