@@ -37,6 +37,21 @@ def to_operation(request: HttpRequest, op: Operation) -> HttpResponse:
     return redirect(url)
 
 
+def confirm_page(
+    request: HttpRequest, *, title: str, message: str, action: str, button: str, back: str
+) -> HttpResponse:
+    """The no-JavaScript confirmation of a destructive action, with a fresh one-time key."""
+    context = {
+        "title": title,
+        "message": message,
+        "action": action,
+        "button": button,
+        "back": back,
+        "key": new_key(),
+    }
+    return render(request, "sharing/confirm.html", context)
+
+
 def refused_key(request: HttpRequest, back: str) -> HttpResponse:
     context = {"message": "This form is out of date; go back, reload and try again.", "back": back}
     return render(request, "sharing/confirm.html", context, status=400)
@@ -124,18 +139,17 @@ def _friend(request: HttpRequest, person_id: int) -> PlexUser:
 @require_GET
 def remove_friend_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _friend(request, person_id)
-    context = {
-        "title": f"Remove {person.display_name}?",
-        "message": (
+    return confirm_page(
+        request,
+        title=f"Remove {person.display_name}?",
+        message=(
             f"{person.display_name} loses access to every server you share, and the friendship "
             "ends at plex.tv. Sharing again later means sending a new invite."
         ),
-        "action": reverse("people:remove-friend", args=[person.pk]),
-        "button": "Remove friend",
-        "back": reverse("people:person", args=[person.pk]),
-        "key": new_key(),
-    }
-    return render(request, "sharing/confirm.html", context)
+        action=reverse("people:remove-friend", args=[person.pk]),
+        button="Remove friend",
+        back=reverse("people:person", args=[person.pk]),
+    )
 
 
 @admin_required
@@ -155,16 +169,15 @@ def remove_friend(request: HttpRequest, person_id: int) -> HttpResponse:
 def stop_sharing_confirm(request: HttpRequest, share_id: int) -> HttpResponse:
     share = get_share(request, share_id)
     name = share.user.display_name
-    context = {
-        "title": f"Stop sharing {share.server.name} with {name}?",
-        "message": f"{name} keeps any other server you share; {share.server.name} disappears "
+    return confirm_page(
+        request,
+        title=f"Stop sharing {share.server.name} with {name}?",
+        message=f"{name} keeps any other server you share; {share.server.name} disappears "
         "from their Plex apps.",
-        "action": reverse("people:share-stop", args=[share.pk]),
-        "button": "Stop sharing",
-        "back": reverse("people:person", args=[share.user_id]),
-        "key": new_key(),
-    }
-    return render(request, "sharing/confirm.html", context)
+        action=reverse("people:share-stop", args=[share.pk]),
+        button="Stop sharing",
+        back=reverse("people:person", args=[share.user_id]),
+    )
 
 
 @admin_required
@@ -207,15 +220,14 @@ INVITE_ACTIONS = {
 def _invite_confirm(request: HttpRequest, invite_id: int, which: str) -> HttpResponse:
     invite = _invite(request, invite_id)
     _, url_name, title, message, button = INVITE_ACTIONS[which]
-    context = {
-        "title": title.format(address=invite.address),
-        "message": message,
-        "action": reverse(url_name, args=[invite.pk]),
-        "button": button,
-        "back": reverse("people:list") + "?kind=pending",
-        "key": new_key(),
-    }
-    return render(request, "sharing/confirm.html", context)
+    return confirm_page(
+        request,
+        title=title.format(address=invite.address),
+        message=message,
+        action=reverse(url_name, args=[invite.pk]),
+        button=button,
+        back=reverse("people:list") + "?kind=pending",
+    )
 
 
 def _invite_act(request: HttpRequest, invite_id: int, which: str) -> HttpResponse:

@@ -12,7 +12,13 @@ from accounts.decorators import admin_required
 from accounts.models import Household
 from sharing import operations
 from sharing.console_views.access import get_person
-from sharing.console_views.actions import invite_libraries, refused_key, submit_action, to_operation
+from sharing.console_views.actions import (
+    confirm_page,
+    invite_libraries,
+    refused_key,
+    submit_action,
+    to_operation,
+)
 from sharing.console_views.people import counters
 from sharing.forms import HomeInviteForm, ManagedUserForm, PinForm, ProfileForm, new_key
 from sharing.models import Operation, PlexUser
@@ -179,15 +185,14 @@ def remove_home_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
         if person.kind == PlexUser.MANAGED
         else f"{name} leaves your Home; their Plex account stays theirs."
     )
-    context = {
-        "title": f"Remove {name} from your Home?",
-        "message": message,
-        "action": reverse("people:home-remove", args=[person.pk]),
-        "button": "Remove from Home",
-        "back": reverse("people:person", args=[person.pk]),
-        "key": new_key(),
-    }
-    return render(request, "sharing/confirm.html", context)
+    return confirm_page(
+        request,
+        title=f"Remove {name} from your Home?",
+        message=message,
+        action=reverse("people:home-remove", args=[person.pk]),
+        button="Remove from Home",
+        back=reverse("people:person", args=[person.pk]),
+    )
 
 
 @admin_required
