@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,11 @@ from plexsim import (  # noqa: F401
     routes_sharing,
 )
 from plexsim.faults import FaultBook, FaultRule, RateLimiter, RequestLog
+from plexsim.listeners import KINDS as PMS_KINDS
+from plexsim.listeners import PMS_ENVIRON_KEY, PmsListeners
 from plexsim.model import SimError, State
 from plexsim.render import JSON_TYPE, XML_TYPE, Reply, error_reply
+from plexsim.routes_pms import PMS
 from plexsim.routing import PLEX_HOSTS, ROUTES, Ctx, RouteSpec
 from plexsim.seeds import build_state
 
@@ -63,12 +66,12 @@ class Simulator:
         self.log = RequestLog()
         self.limiter = RateLimiter(rate_limit)
         self.base_url = "http://127.0.0.1:32500"
+        self.address = "127.0.0.1"
+        self.listeners: PmsListeners | None = None
         self._specs: list[RouteSpec] = list(ROUTES)
-        self._map = Map(
-            [Rule(s.path, methods=list(s.methods), endpoint=i) for i, s in enumerate(self._specs)],
-            strict_slashes=False,
-            merge_slashes=False,
-        )
+        # plex.tv's hosts share one port; the simulated servers answer on their own ports.
+        self._map = _route_map(self._specs, lambda s: s.host != PMS)
+        self._pms_map = _route_map(self._specs, lambda s: s.host == PMS)
 
     # ---- state ----------------------------------------------------------------------------
 
@@ -77,6 +80,8 @@ class Simulator:
         with self.state.lock:
             fresh.clockOffset = 0.0
             self.state = fresh
+        if self.listeners is not None:
+            self.listeners.sync()
         self.save()
 
     def save(self) -> None:
@@ -89,21 +94,27 @@ class Simulator:
             tmp.write(text)
         Path(tmp.name).replace(self.state_file)
 
-    def pms_url(self, machine_id: str) -> str:
-        return f"{self.base_url}/pms/{machine_id}"
+    def server_url(self, port: int) -> str:
+        """The URL of a simulated server's connection (its own port, no path)."""
+        return f"http://{self.address}:{port}"
 
     # ---- WSGI -----------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         started = time.perf_counter()
-        spec, kwargs, reply = self._match(request)
-        host = self._infer_host(request, spec)
+        server: str | None = None
+        if PMS_ENVIRON_KEY in environ:
+            server, host = environ[PMS_ENVIRON_KEY]
+            spec, kwargs, reply = self._match_pms(request, server)
+        else:
+            spec, kwargs, reply = self._match(request)
+            host = self._infer_host(request, spec)
         if host in UNLOGGED_HOSTS and spec is not None:
             reply = self._run(spec, request, host, kwargs)
             return self._respond(reply, environ, start_response)
 
-        fault = self.faults.take(request.method, host, request.path)
+        fault = self.faults.take(request.method, host, request.path, server)
         if fault and fault.delay:
             time.sleep(float(fault.delay))
         if reply is None:
@@ -129,6 +140,7 @@ class Simulator:
                 "client": request.headers.get("X-Plex-Client-Identifier")
                 or request.args.get("X-Plex-Client-Identifier", ""),
                 "fault": fault.action if fault else None,
+                "server": server,
             }
         )
         if request.method != "GET" and 200 <= reply.status < 300:
@@ -147,9 +159,17 @@ class Simulator:
             return None, {}, _not_found(request)
         return self._specs[index], dict(kwargs), None
 
+    def _match_pms(
+        self, request: Request, machine_id: str
+    ) -> tuple[RouteSpec | None, dict[str, Any], Reply | None]:
+        adapter = self._pms_map.bind_to_environ(request.environ)
+        try:
+            index, kwargs = adapter.match()
+        except (MethodNotAllowed, NotFound) as error:
+            return None, {}, _pms_error(error.code or 404)
+        return self._specs[index], {**kwargs, "machine_id": machine_id}, None
+
     def _infer_host(self, request: Request, spec: RouteSpec | None) -> str:
-        if request.path.startswith("/pms/"):
-            return "pms"
         if spec is not None and spec.host in UNLOGGED_HOSTS:
             return spec.host
         named = request.host.split(":")[0].lower()
@@ -161,15 +181,18 @@ class Simulator:
         self, spec: RouteSpec, request: Request, host: str, kwargs: dict[str, Any]
     ) -> Reply:
         ctx = Ctx(self, request, host)
+        if host in PMS_KINDS:
+            return self._run(spec, request, host, kwargs, ctx)
         wrong_host = _wrong_host(request, spec)
         if wrong_host is not None:
             return wrong_host
-        if host != "pms":
-            wait = self.limiter.check(ctx.client_id or request.remote_addr or "?")
-            if wait is not None:
-                reply = error_reply(SimError(429, 1003, "API rate limit exceeded"), ctx.wants_json)
+        wait = self.limiter.check(ctx.client_id or request.remote_addr or "?")
+        if wait is not None:
+            reply = error_reply(SimError(429, 1003, "API rate limit exceeded"), ctx.wants_json)
+            # No capture shows plex.tv sending Retry-After with a 429; it is opt-in.
+            if self.limiter.retry_after:
                 reply.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-                return reply
+            return reply
         if request.path.startswith("/api/v2/") and not ctx.client_id:
             error = SimError(400, 1000, "X-Plex-Client-Identifier is missing")
             return error_reply(error, ctx.wants_json)
@@ -221,6 +244,21 @@ def _fault_reply(rule: FaultRule) -> Reply:
         if key.lower() == "content-type":
             kind = headers.pop(key)
     return Reply(status=int(rule.status), body=body, content_type=kind, headers=headers)
+
+
+def _route_map(specs: list[RouteSpec], keep: Callable[[RouteSpec], bool]) -> Map:
+    rules = [
+        Rule(s.path, methods=list(s.methods), endpoint=i) for i, s in enumerate(specs) if keep(s)
+    ]
+    return Map(rules, strict_slashes=False, merge_slashes=False)
+
+
+def _pms_error(status: int) -> Reply:
+    """A Plex Media Server's plain HTML error page."""
+    reason = {404: "Not Found", 405: "Method Not Allowed"}.get(status, "Error")
+    title = f"<head><title>{reason}</title></head>"
+    body = f"<html>{title}<body><h1>{status} {reason}</h1></body></html>"
+    return Reply(status=status, body=body.encode(), content_type="text/html")
 
 
 def _not_found(request: Request, status: int = 404) -> Reply:

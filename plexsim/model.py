@@ -128,6 +128,9 @@ class Server:
     device: str = "PC"
     createdAt: int = 1_600_000_000
     lastSeenAt: int = 1_760_000_000
+    # The loopback ports the server and its relay answer on; 0 until the simulator binds them.
+    port: int = 0
+    relayPort: int = 0
     sections: list[Section] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
 
@@ -334,7 +337,10 @@ class State:
     # ---- lookups ------------------------------------------------------------------------
 
     def reindex(self) -> None:
-        self._by_token = {a.token: a.id for a in self.accounts.values()}
+        """Rebuild the token index: each account's own token and every device's token."""
+        by_token = {d.token: d.ownerId for d in self.devices.values() if d.token}
+        by_token.update({a.token: a.id for a in self.accounts.values()})
+        self._by_token = by_token
 
     def account_by_token(self, token: str) -> Account | None:
         account_id = self._by_token.get(token)

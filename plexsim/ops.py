@@ -15,6 +15,7 @@ from plexsim.model import (
     MAX_SHARED_PEOPLE,
     RESTRICTION_PROFILES,
     Account,
+    Device,
     Home,
     HomeInvite,
     Relation,
@@ -23,8 +24,57 @@ from plexsim.model import (
     SharingSettings,
     SimError,
     State,
+    stable_hex,
 )
 from plexsim.routing import flag
+
+
+def device_token(state: State, account: Account, client_id: str, about: dict[str, str]) -> str:
+    """The token a sign-in from one device gets: that device's own token.
+
+    plex.tv issues tokens per device (each `<Device>` of devices.xml has its own), so a
+    password sign-in, an approved PIN or a Home switch from a client identifier registers that
+    device for the account and answers with its token. Signing in again from the same device
+    answers the same token until it signs out. `about` holds the device's X-Plex-* values.
+    """
+    if not client_id:
+        # Without a client identifier there is no device to issue a token to.
+        return account.token
+    device = state.device_by_client(account.id, client_id)
+    if device is None:
+        now = int(state.now())
+        product = about.get("product") or "Unknown"
+        device = Device(
+            id=state.new_id(),
+            ownerId=account.id,
+            name=about.get("name") or product,
+            clientIdentifier=client_id,
+            product=product,
+            productVersion=about.get("version", ""),
+            platform=about.get("platform", ""),
+            platformVersion=about.get("platformVersion", ""),
+            device=about.get("device", ""),
+            model=about.get("model", ""),
+            provides=about.get("provides", ""),
+            createdAt=now,
+            lastSeenAt=now,
+        )
+        state.devices[device.id] = device
+        state.reindex()
+    return device.token
+
+
+def sign_out(state: State, account: Account, token: str) -> None:
+    """End one sign-in: the device holding `token` goes, every other token stays valid."""
+    device = next(
+        (d for d in state.devices.values() if d.ownerId == account.id and d.token == token), None
+    )
+    if device is not None:
+        del state.devices[device.id]
+    elif token == account.token:
+        # The seed's own token stands for a sign-in on a device the seed does not list.
+        account.token = f"sim-{stable_hex('signed-out', token, state.now(), length=20)}"
+    state.reindex()
 
 
 def owned_server(state: State, owner: Account, machine_id: str, *, style: str = "v1") -> Server:

@@ -6,16 +6,15 @@ import math
 import secrets
 import string
 
+from plexsim import ops
 from plexsim.docs import account_user_json, account_user_xml
 from plexsim.model import (
     PIN_LIFETIME,
     STRONG_PIN_LIFETIME,
     Account,
-    Device,
     Pin,
     SimError,
     State,
-    stable_hex,
 )
 from plexsim.render import Reply, empty_reply, iso, json_reply, xml_reply
 from plexsim.routing import Ctx, flag, route
@@ -25,10 +24,25 @@ LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 STRONG_ALPHABET = string.ascii_lowercase + string.digits
 
 
-def user_reply(ctx: Ctx, account: Account, status: int = 200) -> Reply:
+def user_reply(ctx: Ctx, account: Account, token: str, status: int = 200) -> Reply:
     if ctx.wants_json:
-        return json_reply(account_user_json(ctx.state, account), status)
-    return xml_reply(account_user_xml(ctx.state, account), status)
+        return json_reply(account_user_json(ctx.state, account, token), status)
+    return xml_reply(account_user_xml(ctx.state, account, token), status)
+
+
+def device_about(ctx: Ctx) -> dict[str, str]:
+    """What the calling device says about itself in its X-Plex-* values."""
+    names = {
+        "product": "X-Plex-Product",
+        "version": "X-Plex-Version",
+        "name": "X-Plex-Device-Name",
+        "platform": "X-Plex-Platform",
+        "platformVersion": "X-Plex-Platform-Version",
+        "device": "X-Plex-Device",
+        "model": "X-Plex-Model",
+        "provides": "X-Plex-Provides",
+    }
+    return {key: ctx.plex_value(header) for key, header in names.items()}
 
 
 @route("/api/v2/users/signin", "POST", auth=False)
@@ -50,20 +64,18 @@ def signin(ctx: Ctx) -> Reply:
             raise SimError(401, 1029, "Please enter the verification code")
     elif password != account.password:
         raise SimError(401, 1001, "User could not be authenticated")
-    return user_reply(ctx, account, 201)
+    token = ops.device_token(ctx.state, account, ctx.client_id, device_about(ctx))
+    return user_reply(ctx, account, token, 201)
 
 
 @route("/api/v2/user")
 def user(ctx: Ctx) -> Reply:
-    return user_reply(ctx, ctx.account())
+    return user_reply(ctx, ctx.account(), ctx.token)
 
 
 @route("/api/v2/users/signout", "DELETE")
 def signout(ctx: Ctx) -> Reply:
-    account = ctx.account()
-    # One token per account here, so signing out rotates it; a reset restores the seed's token.
-    account.token = f"sim-{stable_hex('rotated', account.token, ctx.now, length=20)}"
-    ctx.state.reindex()
+    ops.sign_out(ctx.state, ctx.account(), ctx.token)
     return empty_reply()
 
 
@@ -161,27 +173,15 @@ def check_pin(ctx: Ctx, pin_id: int) -> Reply:
     return ctx.v2(pin_doc(ctx.state, pin), "pin")
 
 
-def link_pin(state: State, pin: Pin, account: Account) -> None:
-    """Authorise a PIN for an account and register the polling app as one of its devices."""
-    pin.authToken = account.token
+def link_pin(state: State, pin: Pin, account: Account) -> str:
+    """Authorise a PIN for an account: the polling app becomes one of its devices.
+
+    Returns the token the PIN now carries (that device's token).
+    """
+    about = {"product": pin.product, "model": "Plex OAuth"}
+    pin.authToken = ops.device_token(state, account, pin.clientIdentifier, about)
     pin.accountId = account.id
-    if pin.clientIdentifier and state.device_by_client(account.id, pin.clientIdentifier) is None:
-        device = Device(
-            id=state.new_id(),
-            ownerId=account.id,
-            name=pin.product or "Unknown",
-            clientIdentifier=pin.clientIdentifier,
-            product=pin.product or "Unknown",
-            productVersion="",
-            platform="",
-            platformVersion="",
-            device="",
-            model="Plex OAuth",
-            provides="",
-            createdAt=int(state.now()),
-            lastSeenAt=int(state.now()),
-        )
-        state.devices[device.id] = device
+    return pin.authToken
 
 
 @route("/api/v2/pins/link", "PUT")

@@ -12,21 +12,27 @@ LOOPBACK = "127.0.0.1"
 
 
 def _connections(ctx: Ctx, server: Server) -> list[dict[str, Any]]:
-    """Local, remote and relay connections, all of them this simulator's own PMS URL."""
-    uri = ctx.sim.pms_url(server.machineIdentifier)
-    port = int(ctx.sim.base_url.rsplit(":", 1)[-1])
-    kinds = [(True, False), (False, False), (False, True)]
+    """Local, remote and relay connections; `uri`, `address` and `port` always agree.
+
+    The local and remote connections reach the server's own port (on loopback they are the
+    same place); the relay connection reaches the server's relay port.
+    """
+    kinds = [
+        (True, False, server.port),
+        (False, False, server.port),
+        (False, True, server.relayPort),
+    ]
     return [
         {
             "protocol": "http",
-            "address": LOOPBACK,
+            "address": ctx.sim.address,
             "port": port,
-            "uri": uri,
+            "uri": ctx.sim.server_url(port),
             "local": local,
             "relay": relay,
             "IPv6": False,
         }
-        for local, relay in kinds
+        for local, relay, port in kinds
     ]
 
 
@@ -146,7 +152,7 @@ def devices(ctx: Ctx) -> Reply:
             "screenResolution": "",
             "screenDensity": "",
         }
-        uri = ctx.sim.pms_url(server.machineIdentifier)
+        uri = ctx.sim.server_url(server.port)
         children.append(element("Device", values, [element("Connection", {"uri": uri})]))
     for device in state.devices.values():
         if device.ownerId != account.id:
@@ -194,7 +200,9 @@ def delete_device(ctx: Ctx, device_id: int) -> Reply:
     device = ctx.state.devices.get(device_id)
     if device is None or device.ownerId != account.id:
         raise SimError(404, 1002, "Not found", style="v1-missing")
+    # Removing a device also ends its sign-in: its token stops working.
     del ctx.state.devices[device_id]
+    ctx.state.reindex()
     return xml_reply(container("MediaContainer", {"size": 0}, []))
 
 

@@ -121,12 +121,12 @@ def server_sections(ctx: Ctx, machine_id: str) -> Reply:
     server = ops.owned_server(ctx.state, ctx.account(), machine_id)
     values = {
         "name": server.name,
-        "address": "127.0.0.1",
-        "port": ctx.sim.base_url.rsplit(":", 1)[-1],
+        "address": ctx.sim.address,
+        "port": server.port,
         "version": server.version,
         "scheme": "http",
-        "host": "127.0.0.1",
-        "localAddresses": "127.0.0.1",
+        "host": ctx.sim.address,
+        "localAddresses": ctx.sim.address,
         "machineIdentifier": server.machineIdentifier,
         "createdAt": server.createdAt,
         "updatedAt": server.lastSeenAt,
@@ -146,13 +146,13 @@ def server_v2(ctx: Ctx, machine_id: str) -> Reply:
     server = ops.owned_server(ctx.state, ctx.account(), machine_id, style="v2")
     doc = {
         "name": server.name,
-        "address": "127.0.0.1",
-        "port": int(ctx.sim.base_url.rsplit(":", 1)[-1]),
+        "address": ctx.sim.address,
+        "port": server.port,
         "version": server.version,
         "scheme": "http",
         "synced": False,
         "owned": True,
-        "localAddresses": "127.0.0.1",
+        "localAddresses": ctx.sim.address,
         "machineIdentifier": server.machineIdentifier,
         "createdAt": server.createdAt,
         "updatedAt": server.lastSeenAt,
