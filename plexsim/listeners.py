@@ -82,8 +82,7 @@ class PmsListeners:
                     for machine_id, server in self.sim.state.servers.items()
                     for kind in KINDS
                 }
-            for key in [k for k in self._bound if k not in wanted]:
-                self._bound.pop(key).close()
+            _close_all([self._bound.pop(k) for k in list(self._bound) if k not in wanted])
             ports = {key: self._ensure(key, port) for key, port in wanted.items()}
             with self.sim.state.lock:
                 for (machine_id, kind), port in ports.items():
@@ -121,6 +120,14 @@ class PmsListeners:
 
     def close(self) -> None:
         with self._lock:
-            for listener in self._bound.values():
-                listener.close()
+            _close_all(list(self._bound.values()))
             self._bound.clear()
+
+
+def _close_all(listeners: list[_Listener]) -> None:
+    """Close listeners side by side: each waits up to a poll interval for its loop to stop."""
+    threads = [threading.Thread(target=listener.close) for listener in listeners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import plexapi
 import pytest
 import requests
 from plexapi.exceptions import BadRequest, NotFound, TwoFactorRequired, Unauthorized
@@ -311,3 +312,51 @@ def test_it_records_the_host_each_call_was_meant_for(
     assert ("metadata.provider.plex.tv", "/") in hosts
     assert seen[0]["host"] == "plex.tv"
     assert seen[0]["path"] == "/api/v2/user"
+
+
+@pytest.mark.parametrize("ssl", [None, True, False])
+def test_it_connects_to_the_right_server_with_or_without_ssl(
+    plexsim: SimHandle, account: MyPlexAccount, ssl: bool | None
+) -> None:
+    # plexapi builds its plain-http candidates from address:port and the others from uri, so
+    # both must name the same server.
+    for name, machine in [("Morgan's Den", DEN), ("Cabin NAS", CABIN)]:
+        server = account.resource(name).connect(ssl=ssl, timeout=10)
+        assert server.machineIdentifier == machine
+        assert server._baseurl == plexsim.server_url(machine)
+
+
+def test_it_connects_through_the_relay_alone(plexsim: SimHandle, account: MyPlexAccount) -> None:
+    resource = account.resource("Cabin NAS")
+    relay = [c for c in resource.connections if c.relay]
+    assert [(c.uri, c.httpuri) for c in relay] == [(plexsim.server_url(CABIN, relay=True),) * 2]
+    server = resource.connect(locations=["relay"], timeout=10)
+    assert server.machineIdentifier == CABIN
+    assert server._baseurl == plexsim.server_url(CABIN, relay=True)
+    assert {e["host"] for e in plexsim.requests() if e["server"] == CABIN} == {"relay"}
+
+
+def test_it_connects_to_a_server_listed_in_devices(
+    plexsim: SimHandle, account: MyPlexAccount
+) -> None:
+    server = account.device(clientId=CABIN).connect(timeout=10)
+    assert server.machineIdentifier == CABIN
+
+
+def test_one_devices_sign_out_leaves_the_others_signed_in(
+    session: requests.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def sign_in(client_id: str) -> MyPlexAccount:
+        monkeypatch.setitem(plexapi.BASE_HEADERS, "X-Plex-Client-Identifier", client_id)
+        return MyPlexAccount("jamie", "partner-pass-2", session=session)
+
+    tablet, laptop = sign_in("jamie-tablet"), sign_in("jamie-laptop")
+    assert tablet.authenticationToken != laptop.authenticationToken
+    assert sign_in("jamie-tablet").authenticationToken == tablet.authenticationToken
+    tablet.signout()
+    with pytest.raises(Unauthorized):
+        MyPlexAccount(token=tablet.authenticationToken, session=session)
+    assert MyPlexAccount(token=laptop.authenticationToken, session=session).username == "jamie"
+    assert MyPlexAccount(token="demo-partner-token-0002", session=session).username == "jamie"
+    again = sign_in("jamie-tablet")
+    assert again.authenticationToken not in {tablet.authenticationToken, laptop.authenticationToken}
