@@ -70,6 +70,8 @@ class Account:
     joinedAt: int = 1_500_000_000
     country: str = "US"
     viewStateSync: bool = False
+    optOutPlayback: bool = False
+    optOutLibraryStats: bool = False
     watchlist: dict[str, int] = field(default_factory=dict)
     viewCounts: dict[str, int] = field(default_factory=dict)
 

@@ -212,3 +212,28 @@ def view_state_sync(ctx: Ctx) -> Reply:
         account.viewStateSync = flag(consent)
         return empty_reply()
     return ctx.v2({"consent": account.viewStateSync}, "viewStateSync")
+
+
+PRIVACY_KEYS = ("optOutPlayback", "optOutLibraryStats")
+
+
+@route("/api/v2/user/privacy", "GET", "PUT")
+def privacy(ctx: Ctx) -> Reply:
+    """The account's opt-outs; a PUT changes only the keys it sends (form or query, 0 or 1).
+
+    A bad value changes nothing, not even the keys sent alongside it.
+    """
+    account = ctx.account()
+    if ctx.request.method == "PUT":
+        changes: dict[str, bool] = {}
+        for key in PRIVACY_KEYS:
+            value = ctx.param(key, "")
+            if value == "":
+                continue
+            if value.lower() not in {"0", "1", "true", "false"}:
+                raise SimError(400, 1000, f"{key} must be 0 or 1")
+            changes[key] = flag(value)
+        for key, opted_out in changes.items():
+            setattr(account, key, opted_out)
+        return empty_reply()
+    return ctx.v2({key: getattr(account, key) for key in PRIVACY_KEYS}, "privacy")

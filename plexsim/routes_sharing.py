@@ -15,8 +15,8 @@ from plexsim.docs import (
     shared_server_xml,
 )
 from plexsim.model import Account, Share, SharingSettings, SimError, State
-from plexsim.render import Reply, container, element, empty_reply, json_reply, xml_reply
-from plexsim.routing import Ctx, route
+from plexsim.render import Reply, container, element, empty_reply, xml_reply
+from plexsim.routing import Ctx, flag, route
 
 
 def page_bounds(ctx: Ctx, total: int) -> tuple[int, int]:
@@ -239,7 +239,7 @@ def create_shared_server(ctx: Ctx) -> Reply:
         body.get("settings") or None,
         v2=True,
     )
-    return json_reply(share_json(state, share), 201)
+    return ctx.v2(share_json(state, share), "sharedServer", 201)
 
 
 @route("/api/v2/shared_servers/<int:share_id>", "GET", "POST", "DELETE", host="clients.plex.tv")
@@ -251,7 +251,7 @@ def v2_shared_server(ctx: Ctx, share_id: int) -> Reply:
         raise SimError(404, 1002, "The requested resource or endpoint could not be found")
     method = ctx.request.method
     if method == "GET":
-        return json_reply(share_json(state, share))
+        return ctx.v2(share_json(state, share), "sharedServer")
     if share.ownerId != account.id:
         if method == "DELETE":
             # The invitee leaving a share they were given.
@@ -267,14 +267,15 @@ def v2_shared_server(ctx: Ctx, share_id: int) -> Reply:
         ops.apply_settings(state, relation, body.get("settings") or {}, replace=True)
     if "librarySectionIds" in body:
         ops.set_share_sections(state, share, body.get("librarySectionIds"))
-    return json_reply(share_json(state, share))
+    return ctx.v2(share_json(state, share), "sharedServer")
 
 
 @route("/api/v2/shared_servers/owned/accepted", host="clients.plex.tv")
 def owned_accepted(ctx: Ctx) -> Reply:
     owner = ctx.account()
     shares = [s for s in ctx.state.shares.values() if s.ownerId == owner.id and s.accepted]
-    return json_reply([share_json(ctx.state, s) for s in sorted(shares, key=lambda s: s.id)])
+    items = [share_json(ctx.state, s) for s in sorted(shares, key=lambda s: s.id)]
+    return ctx.v2(items, "sharedServers")
 
 
 @route("/api/v2/shared_servers/invites/owned/pending")
@@ -292,7 +293,7 @@ def owned_pending(ctx: Ctx) -> Reply:
             invite["invited"] = person_json(state, state.accounts[user_id], "pending")
         invite["sharedServers"] = [share_json(state, s, with_invited=False) for s in shares]
         invites.append(invite)
-    return json_reply(invites)
+    return ctx.v2(invites, "invites")
 
 
 @route("/api/v2/shared_servers/invites/received/pending", host="clients.plex.tv")
@@ -315,7 +316,7 @@ def received_pending(ctx: Ctx) -> Reply:
                 "sharedServers": [share_json(state, s, with_invited=False) for s in shares],
             }
         )
-    return json_reply(invites)
+    return ctx.v2(invites, "invites")
 
 
 @route("/api/v2/shared_servers/<int:share_id>/accept", "POST", host="clients.plex.tv")
@@ -325,7 +326,7 @@ def accept(ctx: Ctx, share_id: int) -> Reply:
     if share is None:
         raise SimError(404, 1002, "The requested resource or endpoint could not be found")
     ops.accept_share(ctx.state, account, share)
-    return json_reply(share_json(ctx.state, share))
+    return ctx.v2(share_json(ctx.state, share), "sharedServer")
 
 
 # ---- /api/v2/sharings/{userId} -----------------------------------------------------------------
@@ -347,34 +348,62 @@ def sharings(ctx: Ctx, user_id: int) -> Reply:
     return empty_reply()
 
 
+FRIEND_STATUSES = ("accepted", "pending_sent", "pending_received", "pending")
+
+
 @route("/api/v2/friends")
 def friends(ctx: Ctx) -> Reply:
-    owner = ctx.account()
+    """The caller's friends, or the friend requests they sent or received.
+
+    `pending` (a value clients know of) is read as both kinds of pending request.
+    """
+    account = ctx.account()
     state = ctx.state
     status = ctx.request.args.get("status", "accepted")
-    include_servers = ctx.request.args.get("includeSharedServers") in {"1", "true"}
+    if status not in FRIEND_STATUSES:
+        raise SimError(400, 1000, f"status must be one of {', '.join(FRIEND_STATUSES)}")
+    include_servers = flag(ctx.request.args.get("includeSharedServers", "0"))
+    wanted = {"pending_sent", "pending_received"} if status == "pending" else {status}
     items = []
+    seen: set[int] = set()
     for relation in state.relations:
-        if relation.ownerId != owner.id or relation.userId not in state.accounts:
+        if relation.userId is None or relation.userId not in state.accounts:
             continue
-        if (status == "accepted") != relation.accepted:
+        if relation.ownerId == account.id:
+            other_id, direction = relation.userId, "sent"
+        elif relation.userId == account.id:
+            other_id, direction = relation.ownerId, "received"
+        else:
             continue
-        person = state.accounts[relation.userId]
-        doc: dict[str, Any] = {
-            "status": "accepted" if relation.accepted else "pending_sent",
-            "sharingSettings": {**relation.settings.__dict__},
-            "sharedServers": [
-                share_json(state, s, with_invited=False)
-                for s in state.shares_for_user(owner.id, person.id)
-            ]
-            if include_servers
-            else [],
-            "sharedSources": [],
-            **person_json(state, person),
-            "restrictionProfile": person.restrictionProfile,
-        }
-        items.append(doc)
-    return json_reply(items)
+        kind = "accepted" if relation.accepted else f"pending_{direction}"
+        if kind not in wanted or other_id in seen or other_id not in state.accounts:
+            continue
+        seen.add(other_id)
+        items.append(_friend(state, account, state.accounts[other_id], kind, include_servers))
+    return ctx.v2(items, "friends")
+
+
+def _friend(
+    state: State, account: Account, person: Account, status: str, include_servers: bool
+) -> dict[str, Any]:
+    """One friend entry: the person, with the settings and shares between the two of them.
+
+    For a request the caller received, those are the ones the other person offers.
+    """
+    owner_id, user_id = (
+        (person.id, account.id) if status == "pending_received" else (account.id, person.id)
+    )
+    relation = state.relation(owner_id, user_id)
+    settings = relation.settings if relation else SharingSettings()
+    shares = state.shares_for_user(owner_id, user_id) if include_servers else []
+    return {
+        "status": status,
+        "sharingSettings": {**settings.__dict__},
+        "sharedServers": [share_json(state, s, with_invited=False) for s in shares],
+        "sharedSources": [],
+        **person_json(state, person),
+        "restrictionProfile": person.restrictionProfile,
+    }
 
 
 # ---- retired endpoints -------------------------------------------------------------------------

@@ -360,3 +360,15 @@ def test_one_devices_sign_out_leaves_the_others_signed_in(
     assert MyPlexAccount(token="demo-partner-token-0002", session=session).username == "jamie"
     again = sign_in("jamie-tablet")
     assert again.authenticationToken not in {tablet.authenticationToken, laptop.authenticationToken}
+
+
+def test_it_keeps_privacy_opt_outs(account: MyPlexAccount) -> None:
+    privacy = "https://plex.tv/api/v2/user/privacy"
+    assert account.query(privacy).attrib == {"optOutPlayback": "0", "optOutLibraryStats": "0"}
+    account.optOut(playback=True, library=False)
+    assert account.query(privacy).attrib == {"optOutPlayback": "1", "optOutLibraryStats": "0"}
+    account.optOut(library=True)
+    assert account.query(privacy).attrib == {"optOutPlayback": "1", "optOutLibraryStats": "1"}
+    with pytest.raises(BadRequest):
+        account.query(privacy, method=account._session.put, data={"optOutPlayback": "maybe"})
+    assert account.query(privacy).attrib["optOutPlayback"] == "1"
