@@ -188,7 +188,8 @@ class Simulator:
             return wrong_host
         wait = self.limiter.check(ctx.client_id or request.remote_addr or "?")
         if wait is not None:
-            reply = error_reply(SimError(429, 1003, "API rate limit exceeded"), ctx.wants_json)
+            error = SimError(429, 1003, "API rate limit exceeded")
+            reply = error_reply(error, ctx.wants_json, v1=spec.v1)
             # No capture shows plex.tv sending Retry-After with a 429; it is opt-in.
             if self.limiter.retry_after:
                 reply.headers["Retry-After"] = str(max(1, math.ceil(wait)))
@@ -214,10 +215,11 @@ class Simulator:
                     ctx.account()
                 return spec.handler(ctx, **kwargs)
         except SimError as error:
-            return error_reply(error, ctx.wants_json)
+            return error_reply(error, ctx.wants_json, v1=spec.v1)
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            return error_reply(SimError(500, 1, "Internal simulator error"), ctx.wants_json)
+            failure = SimError(500, 1, "Internal simulator error", style="v2")
+            return error_reply(failure, ctx.wants_json)
 
     def _respond(self, reply: Reply, environ: dict[str, Any], start_response: Any) -> Any:
         response = Response(reply.body, status=reply.status or 500)

@@ -202,7 +202,7 @@ def _add_friend(state: State, body: dict[str, Any]) -> dict[str, Any]:
     accepted = bool(body.get("accepted", True))
     share_ids = []
     for wanted in body.get("servers", []):
-        server = ops.owned_server(state, owner, wanted["machineIdentifier"], style="v2")
+        server = ops.owned_server(state, owner, wanted["machineIdentifier"])
         share = ops.create_share(
             state,
             owner,

@@ -295,11 +295,12 @@ def _build[T](cls: type[T], doc: dict[str, Any]) -> T:
 class SimError(Exception):
     """A plex.tv-style failure raised by a model operation; routes turn it into a response."""
 
-    def __init__(self, status: int, code: int, message: str, *, style: str = "v2") -> None:
+    def __init__(self, status: int, code: int, message: str, *, style: str = "auto") -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        # "auto": the form of the route's family (see `render.error_reply`);
         # "v2": <errors><error code message status/></errors> or its JSON twin;
         # "v1": <Response code status/>; "v1-missing": <errors><error>Not found</error></errors>;
         # "provider": <Error error message statusCode/>.

@@ -77,21 +77,20 @@ def sign_out(state: State, account: Account, token: str) -> None:
     state.reindex()
 
 
-def owned_server(state: State, owner: Account, machine_id: str, *, style: str = "v1") -> Server:
+NOT_FOUND = "The requested resource or endpoint could not be found"
+
+
+def owned_server(state: State, owner: Account, machine_id: str) -> Server:
     server = state.servers.get(machine_id)
     if server is None or server.ownerId != owner.id:
-        if style == "v1":
-            raise SimError(404, 1002, "Not found", style="v1-missing")
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, NOT_FOUND)
     return server
 
 
-def owned_share(state: State, owner: Account, share_id: int, *, style: str = "v2") -> Share:
+def owned_share(state: State, owner: Account, share_id: int) -> Share:
     share = state.shares.get(share_id)
     if share is None or share.ownerId != owner.id:
-        if style == "v1":
-            raise SimError(404, 1002, "Not found", style="v1-missing")
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, NOT_FOUND)
     return share
 
 
@@ -102,14 +101,14 @@ def resolve_invitee(state: State, invited: str | int | None) -> tuple[Account | 
     if isinstance(invited, int) or str(invited).isdigit():
         account = state.accounts.get(int(invited))
         if account is None:
-            raise SimError(400, 1000, "User not found", style="v1")
+            raise SimError(400, 1000, "User not found")
         return account, None
     account = state.account_by_login(str(invited))
     if account is not None:
         return account, None
     if "@" in str(invited):
         return None, str(invited).strip().lower()
-    raise SimError(400, 1000, "User not found", style="v1")
+    raise SimError(400, 1000, "User not found")
 
 
 def section_ids_for(server: Server, requested: list[Any] | None) -> tuple[list[int], bool]:
@@ -194,7 +193,7 @@ def create_share(
 ) -> Share:
     user, email = resolve_invitee(state, invited)
     if user is not None and user.id == owner.id:
-        raise SimError(400, 1000, "You cannot share a server with yourself", style="v1")
+        raise SimError(400, 1000, "You cannot share a server with yourself")
     for share in state.shares_of_server(server.machineIdentifier):
         if (user is not None and share.userId == user.id) or (
             user is None and share.invitedEmail == email
@@ -203,9 +202,7 @@ def create_share(
             message = (
                 f"You're already sharing this server with {label}. Please edit your existing share."
             )
-            if v2:
-                raise SimError(422, 1000, message)
-            raise SimError(400, 1000, message, style="v1")
+            raise SimError(422 if v2 else 400, 1000, message)
     already = any(
         s.ownerId == owner.id
         and s.userId == (user.id if user else None)
@@ -214,7 +211,7 @@ def create_share(
     )
     if not already and people_shared_with(state, owner.id) >= MAX_SHARED_PEOPLE:
         message = f"You can share with at most {MAX_SHARED_PEOPLE} people"
-        raise SimError(400, 1000, message, style="v2" if v2 else "v1")
+        raise SimError(400, 1000, message)
     ids, all_libraries = section_ids_for(server, section_values)
     home = state.home_of(owner.id)
     in_home = user is not None and home is not None and user.id in home.memberIds
@@ -344,20 +341,17 @@ def create_managed_user(
 
 def invite_to_home(state: State, admin: Account, login: str) -> HomeInvite:
     if not admin.plexPass:
-        raise SimError(
-            400,
-            1000,
-            "A Plex Pass subscription is required to invite users to your Home",
-            style="v1",
-        )
+        message = "A Plex Pass subscription is required to invite users to your Home"
+        raise SimError(400, 1000, message)
     home = admin_home(state, admin)
     user = state.account_by_login(login)
     if user is None:
+        # No capture shows this answer; it keeps its message rather than the bare "Not found".
         raise SimError(404, 1002, "User not found", style="v1")
     if state.home_of(user.id) is not None:
-        raise SimError(400, 1000, f"{user.username} is already a member of a Home", style="v1")
+        raise SimError(400, 1000, f"{user.username} is already a member of a Home")
     if len(home.memberIds) >= MAX_HOME_SIZE:
-        raise SimError(400, 1000, f"A Plex Home has at most {MAX_HOME_SIZE} members", style="v1")
+        raise SimError(400, 1000, f"A Plex Home has at most {MAX_HOME_SIZE} members")
     invite = HomeInvite(
         id=state.new_id(), adminId=admin.id, userId=user.id, createdAt=int(state.now())
     )

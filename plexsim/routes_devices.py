@@ -199,7 +199,7 @@ def delete_device(ctx: Ctx, device_id: int) -> Reply:
     account = ctx.account()
     device = ctx.state.devices.get(device_id)
     if device is None or device.ownerId != account.id:
-        raise SimError(404, 1002, "Not found", style="v1-missing")
+        raise SimError(404, 1002, "Not found")
     # Removing a device also ends its sign-in: its token stops working.
     del ctx.state.devices[device_id]
     ctx.state.reindex()
@@ -209,7 +209,7 @@ def delete_device(ctx: Ctx, device_id: int) -> Reply:
 def _sync_device(ctx: Ctx, client_id: str) -> Device:
     device = ctx.state.device_by_client(ctx.account().id, client_id)
     if device is None:
-        raise SimError(404, 1002, "Not found", style="v1-missing")
+        raise SimError(404, 1002, "Not found")
     return device
 
 
@@ -271,7 +271,7 @@ def sync_items(ctx: Ctx, client_id: str) -> Reply:
     device = _sync_device(ctx, client_id)
     if ctx.request.method == "POST":
         if "sync-target" not in device.provides:
-            raise SimError(400, 1000, "This device cannot sync", style="v1")
+            raise SimError(400, 1000, "This device cannot sync")
         a = ctx.request.args
         item = SyncItem(
             id=ctx.state.new_id(),
@@ -304,5 +304,5 @@ def delete_sync_item(ctx: Ctx, client_id: str, item_id: int) -> Reply:
     before = len(device.syncItems)
     device.syncItems = [i for i in device.syncItems if i.id != item_id]
     if len(device.syncItems) == before:
-        raise SimError(404, 1002, "Not found", style="v1-missing")
+        raise SimError(404, 1002, "Not found")
     return xml_reply(container("MediaContainer", {"size": 0}, []))

@@ -67,7 +67,7 @@ def _add_home_user(ctx: Ctx) -> Reply:
         )
     title = ctx.param("title")
     if not title:
-        raise SimError(400, 1000, "title or invitedEmail is required", style="v1")
+        raise SimError(400, 1000, "title or invitedEmail is required")
     user = ops.create_managed_user(state, admin, title)
     home = state.home_of(user.id)
     return xml_reply(element("User", home_user_attrs(state, user, home.adminId if home else 0)))

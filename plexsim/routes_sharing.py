@@ -143,7 +143,7 @@ def server_sections(ctx: Ctx, machine_id: str) -> Reply:
 
 @route("/api/v2/servers/<machine_id>")
 def server_v2(ctx: Ctx, machine_id: str) -> Reply:
-    server = ops.owned_server(ctx.state, ctx.account(), machine_id, style="v2")
+    server = ops.owned_server(ctx.state, ctx.account(), machine_id)
     doc = {
         "name": server.name,
         "address": ctx.sim.address,
@@ -203,14 +203,17 @@ def shared_servers(ctx: Ctx, machine_id: str) -> Reply:
     return _shared_servers_reply(state, machine_id, [share])
 
 
-@route("/api/servers/<machine_id>/shared_servers/<int:share_id>", "GET", "PUT", "DELETE")
-def shared_server(ctx: Ctx, machine_id: str, share_id: int) -> Reply:
+@route("/api/servers/<machine_id>/shared_servers/<share_id>", "GET", "PUT", "DELETE")
+def shared_server(ctx: Ctx, machine_id: str, share_id: str) -> Reply:
     owner = ctx.account()
     state = ctx.state
     ops.owned_server(state, owner, machine_id)
-    share = ops.owned_share(state, owner, share_id, style="v1")
+    if not share_id.isdigit():
+        # As captured for /api/servers/None/shared_servers/None.
+        raise SimError(404, 1002, ops.NOT_FOUND)
+    share = ops.owned_share(state, owner, int(share_id))
     if share.machineIdentifier != machine_id:
-        raise SimError(404, 1002, "Not found", style="v1-missing")
+        raise SimError(404, 1002, ops.NOT_FOUND)
     if ctx.request.method == "DELETE":
         ops.delete_share(state, share)
         return xml_reply(container("MediaContainer", {**MYPLEX, "size": 0}, []))
@@ -228,7 +231,7 @@ def create_shared_server(ctx: Ctx) -> Reply:
     owner = ctx.account()
     state = ctx.state
     body = ctx.body()
-    server = ops.owned_server(state, owner, str(body.get("machineIdentifier", "")), style="v2")
+    server = ops.owned_server(state, owner, str(body.get("machineIdentifier", "")))
     invited = body.get("invitedId") or body.get("invitedEmail")
     share = ops.create_share(
         state,
@@ -418,4 +421,4 @@ ALL_METHODS = ("GET", "POST", "PUT", "DELETE")
 @route("/api/invites/requests/<path:rest>", *ALL_METHODS, auth=False)
 @route("/api/friends/<path:rest>", *ALL_METHODS, auth=False)
 def gone(ctx: Ctx, rest: str = "") -> Reply:
-    raise SimError(410, 410, GONE, style="v1")
+    raise SimError(410, 410, GONE)

@@ -258,3 +258,54 @@ def test_friends_refuses_an_unknown_status(owner: PlexClient) -> None:
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == 1000
+
+
+# plextv-samples/api-servers-machineid-shared_servers-id-error-404.xml, a capture of
+# GET plex.tv/api/servers/None/shared_servers/None.
+CAPTURED_V1_404 = (
+    '<?xml version="1.0" encoding="UTF-8"?> <errors>   <error>Not found</error> </errors>'
+)
+
+
+def test_v1_paths_answer_the_captured_v1_error_forms(plexsim: SimHandle, owner: PlexClient) -> None:
+    for accept in ("*/*", "application/json"):
+        missing = owner.get("/api/servers/None/shared_servers/None", headers={"Accept": accept})
+        assert missing.status_code == 404
+        assert missing.headers["Content-Type"].startswith("application/xml")
+        assert missing.text.split() == CAPTURED_V1_404.split()
+    assert owner.get(f"/api/servers/{DEN}/shared_servers/99").text.split() == (
+        CAPTURED_V1_404.split()
+    )
+    body = {
+        "server_id": DEN,
+        "shared_server": {"library_section_ids": [7], "invited_email": "river"},
+    }
+    refused = owner.call("POST", f"/api/servers/{DEN}/shared_servers", json=body)
+    assert refused.status_code == 400
+    assert refused.text.strip().endswith(
+        '<Response code="400" status="Library section 7 is not on this server"/>'
+    )
+    jamie = client_for(plexsim, "demo-partner-token-0002")
+    not_admin = jamie.call(
+        "DELETE", "/api/home/users/1001004", headers={"Accept": "application/json"}
+    )
+    assert not_admin.status_code == 403
+    assert '<Response code="403"' in not_admin.text
+
+
+def test_v1_paths_keep_coded_errors_in_xml(plexsim: SimHandle) -> None:
+    stranger = client_for(plexsim, "not-a-token")
+    response = stranger.get("/api/users/", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert '<error code="1001" message="User could not be authenticated"' in response.text
+
+
+def test_v2_paths_never_answer_v1_error_forms(owner: PlexClient) -> None:
+    body = {"machineIdentifier": DEN, "invitedEmail": "no-such-login", "librarySectionIds": []}
+    xml = owner.call("POST", "/api/v2/shared_servers", json=body)
+    assert xml.status_code == 400
+    assert '<error code="1000" message="User not found" status="400"/>' in xml.text
+    json = owner.call(
+        "POST", "/api/v2/shared_servers", json=body, headers={"Accept": "application/json"}
+    )
+    assert json.json() == {"errors": [{"code": 1000, "message": "User not found", "status": 400}]}
