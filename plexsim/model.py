@@ -276,6 +276,7 @@ class CatalogItem:
     duration: int = 0
     originallyAvailableAt: str = ""
     rating: float = 0.0
+    tagline: str = ""
 
     @property
     def guid(self) -> str:
