@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 # Importing the route modules registers their handlers.
 from plexsim import (  # noqa: F401
     control,
+    hosts,
     oauth_page,
     routes_account,
     routes_devices,
@@ -172,7 +173,7 @@ class Simulator:
     def _infer_host(self, request: Request, spec: RouteSpec | None) -> str:
         if spec is not None and spec.host in UNLOGGED_HOSTS:
             return spec.host
-        named = request.host.split(":")[0].lower()
+        named = _named_host(request)
         if named in PLEX_HOSTS:
             return named
         return spec.host if spec else "plex.tv"
@@ -183,9 +184,9 @@ class Simulator:
         ctx = Ctx(self, request, host)
         if host in PMS_KINDS:
             return self._run(spec, request, host, kwargs, ctx)
-        wrong_host = _wrong_host(request, spec)
-        if wrong_host is not None:
-            return wrong_host
+        refused = hosts.refusal(_named_host(request), spec.host, request.path)
+        if refused is not None:
+            return error_reply(refused, ctx.wants_json)
         wait = self.limiter.check(ctx.client_id or request.remote_addr or "?")
         if wait is not None:
             error = SimError(429, 1003, "API rate limit exceeded")
@@ -263,29 +264,17 @@ def _pms_error(status: int) -> Reply:
     return Reply(status=status, body=body.encode(), content_type="text/html")
 
 
+def _named_host(request: Request) -> str:
+    return request.host.split(":")[0].lower()
+
+
 def _not_found(request: Request, status: int = 404) -> Reply:
     wants_json = "application/json" in request.headers.get("Accept", "")
+    if _named_host(request) in hosts.PROVIDERS:
+        return error_reply(hosts.provider_not_found(request.path), False)
     if status == 405:
         return error_reply(SimError(405, 1002, "Method not allowed"), wants_json)
-    message = "The requested resource or endpoint could not be found"
-    return error_reply(SimError(404, 1002, message), wants_json)
-
-
-def _wrong_host(request: Request, spec: RouteSpec) -> Reply | None:
-    """A request naming a provider host that does not serve this path gets that host's 404.
-
-    This is how plex.tv behaves after an endpoint moves host (the watchlist left
-    metadata.provider.plex.tv in 2025), so a client aimed at the old host fails as it would.
-    """
-    named = request.host.split(":")[0].lower()
-    providers = {"discover.provider.plex.tv", "metadata.provider.plex.tv"}
-    if named not in PLEX_HOSTS or named == spec.host:
-        return None
-    if named in providers or spec.host in providers:
-        section = request.path.split("/")[3] if request.path.count("/") >= 3 else request.path
-        message = f"Section '{section}' not found!"
-        return error_reply(SimError(404, 1002, message, style="provider"), False)
-    return None
+    return error_reply(SimError(404, 1002, hosts.NOT_FOUND), wants_json)
 
 
 def _reset_connection(environ: dict[str, Any], partial: Reply | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plexsim.hosts import NOT_FOUND
 from plexsim.model import (
     FILTER_KEYS,
     FLAG_KEYS,
@@ -75,9 +76,6 @@ def sign_out(state: State, account: Account, token: str) -> None:
         # The seed's own token stands for a sign-in on a device the seed does not list.
         account.token = f"sim-{stable_hex('signed-out', token, state.now(), length=20)}"
     state.reindex()
-
-
-NOT_FOUND = "The requested resource or endpoint could not be found"
 
 
 def owned_server(state: State, owner: Account, machine_id: str) -> Server:
@@ -260,7 +258,7 @@ def remove_friend(state: State, owner: Account, user_id: int) -> None:
     relation = state.relation(owner.id, user_id)
     shares = state.shares_for_user(owner.id, user_id)
     if relation is None and not shares:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, NOT_FOUND)
     for share in shares:
         del state.shares[share.id]
     home = state.home_of(user_id)
@@ -270,7 +268,7 @@ def remove_friend(state: State, owner: Account, user_id: int) -> None:
 
 def accept_share(state: State, account: Account, share: Share) -> None:
     if share.userId != account.id:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, NOT_FOUND)
     if not account.emailVerified:
         raise SimError(403, 1000, "You must verify your email address before accepting invites")
     share.accepted = True
@@ -375,7 +373,7 @@ def accept_home_invite(state: State, invite: HomeInvite) -> None:
 def remove_home_user(state: State, admin: Account, user_id: int) -> None:
     home = admin_home(state, admin)
     if user_id == admin.id or user_id not in home.memberIds:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, NOT_FOUND)
     home.memberIds.remove(user_id)
     user = state.accounts[user_id]
     if user.restricted:

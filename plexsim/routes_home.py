@@ -10,12 +10,11 @@ from plexsim.docs import (
     home_user_attrs,
     home_user_json,
 )
+from plexsim.hosts import NOT_FOUND
 from plexsim.model import Account, Home, SimError
 from plexsim.render import Reply, container, element, empty_reply, json_reply, xml_reply
 from plexsim.routes_account import device_about
 from plexsim.routing import Ctx, route
-
-NOT_FOUND = "The requested resource or endpoint could not be found"
 
 
 def _members(ctx: Ctx) -> tuple[Home | None, list[Account]]:

@@ -251,7 +251,7 @@ def v2_shared_server(ctx: Ctx, share_id: int) -> Reply:
     state = ctx.state
     share = state.shares.get(share_id)
     if share is None or account.id not in {share.ownerId, share.userId}:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, ops.NOT_FOUND)
     method = ctx.request.method
     if method == "GET":
         return ctx.v2(share_json(state, share), "sharedServer")
@@ -327,7 +327,7 @@ def accept(ctx: Ctx, share_id: int) -> Reply:
     account = ctx.account()
     share = ctx.state.shares.get(share_id)
     if share is None:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, ops.NOT_FOUND)
     ops.accept_share(ctx.state, account, share)
     return ctx.v2(share_json(ctx.state, share), "sharedServer")
 
@@ -344,7 +344,7 @@ def sharings(ctx: Ctx, user_id: int) -> Reply:
         return empty_reply()
     relation = state.relation(owner.id, user_id)
     if relation is None:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, ops.NOT_FOUND)
     values = {**ctx.request.args.to_dict(), **ctx.body()}
     values = {k: v for k, v in values.items() if not k.startswith("X-Plex-")}
     ops.apply_settings(state, relation, values, replace=False)

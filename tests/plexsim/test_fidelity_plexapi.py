@@ -372,3 +372,10 @@ def test_it_keeps_privacy_opt_outs(account: MyPlexAccount) -> None:
     with pytest.raises(BadRequest):
         account.query(privacy, method=account._session.put, data={"optOutPlayback": "maybe"})
     assert account.query(privacy).attrib["optOutPlayback"] == "1"
+
+
+def test_it_fails_a_client_aimed_at_the_old_watchlist_host(account: MyPlexAccount) -> None:
+    with pytest.raises(NotFound, match="Section 'watchlist' not found!"):
+        account.query("https://metadata.provider.plex.tv/library/sections/watchlist/all")
+    with pytest.raises(NotFound, match="1002"):
+        account.query("https://plex.tv/library/sections/watchlist/all")
