@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from plexsim import (  # noqa: F401
     control,
     hosts,
+    link_page,
     oauth_page,
     routes_account,
     routes_devices,
@@ -40,7 +41,7 @@ from plexsim.routes_pms import PMS
 from plexsim.routing import PLEX_HOSTS, ROUTES, Ctx, RouteSpec
 from plexsim.seeds import build_state
 
-UNLOGGED_HOSTS = {"sim", "app.plex.tv"}
+UNLOGGED_HOSTS = {"sim", "app.plex.tv", link_page.WEB}
 TEXT_TYPE = "text/plain; charset=utf-8"
 
 

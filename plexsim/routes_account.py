@@ -45,13 +45,9 @@ def device_about(ctx: Ctx) -> dict[str, str]:
     return {key: ctx.plex_value(header) for key, header in names.items()}
 
 
-@route("/api/v2/users/signin", "POST", auth=False)
-def signin(ctx: Ctx) -> Reply:
-    fields = ctx.body()
-    login = str(fields.get("login") or fields.get("user[login]") or "")
-    password = str(fields.get("password") or fields.get("user[password]") or "")
-    code = str(fields.get("verificationCode") or "")
-    account = ctx.state.account_by_login(login) if login else None
+def check_credentials(state: State, login: str, password: str, code: str) -> Account:
+    """The account a login, password and 2FA code sign in to, or plex.tv's refusal."""
+    account = state.account_by_login(login) if login else None
     if account is None or account.password is None:
         raise SimError(401, 1001, "User could not be authenticated")
     if account.twoFactorCode is not None:
@@ -64,6 +60,18 @@ def signin(ctx: Ctx) -> Reply:
             raise SimError(401, 1029, "Please enter the verification code")
     elif password != account.password:
         raise SimError(401, 1001, "User could not be authenticated")
+    return account
+
+
+@route("/api/v2/users/signin", "POST", auth=False)
+def signin(ctx: Ctx) -> Reply:
+    fields = ctx.body()
+    account = check_credentials(
+        ctx.state,
+        str(fields.get("login") or fields.get("user[login]") or ""),
+        str(fields.get("password") or fields.get("user[password]") or ""),
+        str(fields.get("verificationCode") or ""),
+    )
     token = ops.device_token(ctx.state, account, ctx.client_id, device_about(ctx))
     return user_reply(ctx, account, token, 201)
 
@@ -184,21 +192,18 @@ def link_pin(state: State, pin: Pin, account: Account) -> str:
     return pin.authToken
 
 
+def linkable_pin(state: State, code: str) -> Pin:
+    """The live 4-character PIN a person typed (in any case), as plex.tv/link looks it up."""
+    wanted = code.strip().upper()
+    for pin in state.pins.values():
+        if not pin.strong and pin.code == wanted and pin.expiresAt > state.now():
+            return pin
+    raise SimError(404, 1020, "Code not found or expired")
+
+
 @route("/api/v2/pins/link", "PUT")
 def link(ctx: Ctx) -> Reply:
-    code = ctx.param("code").strip().upper()
-    state = ctx.state
-    pin = next(
-        (
-            p
-            for p in state.pins.values()
-            if not p.strong and p.code == code and p.expiresAt > state.now()
-        ),
-        None,
-    )
-    if pin is None:
-        raise SimError(404, 1020, "Code not found or expired")
-    link_pin(state, pin, ctx.account())
+    link_pin(ctx.state, linkable_pin(ctx.state, ctx.param("code")), ctx.account())
     return empty_reply()
 
 
