@@ -59,7 +59,7 @@ def _pin_polls(plexsim) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_the_owner_signs_in_through_the_popup_picks_the_den_and_sees_the_account_page(
-    browser_page, plex_site
+    browser_page, plex_site, settings
 ) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
     popup = _open_popup(page, plex_site)
@@ -91,13 +91,18 @@ def test_the_owner_signs_in_through_the_popup_picks_the_den_and_sees_the_account
     assert "This dashboard now manages Morgan's Den." in page.locator(".message").inner_text()
     assert "Managing Morgan's Den." in page.content()
     assert page.get_by_role("cell", name="Living Room TV").count() == 1
-    assert OWNER_TOKEN not in page.content()
+    # The dashboard holds the token plex.tv issued to its own device for this sign-in.
+    stored = PlexAccount.objects.get(plex_id=1001001).get_token()
+    assert stored not in page.content()
 
     household = Household.objects.get()
     assert household.machine_identifier == DEN
     assert household.owner.plex_id == 1001001
     assert Member.objects.get(plex_account=household.owner).role == Member.Role.OWNER
-    assert PlexAccount.objects.get(plex_id=1001001).get_token() == OWNER_TOKEN
+    devices = plex_site.state()["devices"]
+    dashboard = next(d for d in devices if d["clientIdentifier"] == settings.PLEX_CLIENT_IDENTIFIER)
+    assert (dashboard["ownerId"], dashboard["token"]) == (1001001, stored)
+    assert stored != OWNER_TOKEN
     assert PinLogin.objects.get().status == PinLogin.Status.COMPLETED
 
     # The account page's htmx partial works under the CSP too.

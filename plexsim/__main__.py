@@ -29,6 +29,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="requests per second per client before 429 (default off)",
     )
+    parser.add_argument(
+        "--retry-after",
+        action="store_true",
+        help="send Retry-After with rate-limit 429s (plex.tv is not seen to send it)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print one line per request")
     return parser.parse_args(argv)
 
@@ -47,9 +52,16 @@ def main(argv: list[str] | None = None) -> int:
         state_file=args.state_file,
         quiet=not args.verbose,
     )
+    server.sim.limiter.retry_after = args.retry_after
     print(f"plexsim serving {server.url}", flush=True)
     print(f"  OAuth page:  {server.url}/auth#?clientID=…&code=…&forwardUrl=…", flush=True)
+    print(f"  link page:   {server.url}/link", flush=True)
     print(f"  control API: {server.url}/__sim__/state", flush=True)
+    for machine in server.sim.state.servers.values():
+        relay = server.sim.server_url(machine.relayPort)
+        print(
+            f"  {machine.name}: {server.sim.server_url(machine.port)} (relay {relay})", flush=True
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from werkzeug.wrappers import Request, Response
 # Importing the route modules registers their handlers.
 from plexsim import (  # noqa: F401
     control,
+    hosts,
+    link_page,
     oauth_page,
     routes_account,
     routes_devices,
@@ -31,12 +33,15 @@ from plexsim import (  # noqa: F401
     routes_sharing,
 )
 from plexsim.faults import FaultBook, FaultRule, RateLimiter, RequestLog
+from plexsim.listeners import KINDS as PMS_KINDS
+from plexsim.listeners import PMS_ENVIRON_KEY, PmsListeners
 from plexsim.model import SimError, State
 from plexsim.render import JSON_TYPE, XML_TYPE, Reply, error_reply
+from plexsim.routes_pms import PMS
 from plexsim.routing import PLEX_HOSTS, ROUTES, Ctx, RouteSpec
 from plexsim.seeds import build_state
 
-UNLOGGED_HOSTS = {"sim", "app.plex.tv"}
+UNLOGGED_HOSTS = {"sim", "app.plex.tv", link_page.WEB}
 TEXT_TYPE = "text/plain; charset=utf-8"
 
 
@@ -63,12 +68,12 @@ class Simulator:
         self.log = RequestLog()
         self.limiter = RateLimiter(rate_limit)
         self.base_url = "http://127.0.0.1:32500"
+        self.address = "127.0.0.1"
+        self.listeners: PmsListeners | None = None
         self._specs: list[RouteSpec] = list(ROUTES)
-        self._map = Map(
-            [Rule(s.path, methods=list(s.methods), endpoint=i) for i, s in enumerate(self._specs)],
-            strict_slashes=False,
-            merge_slashes=False,
-        )
+        # plex.tv's hosts share one port; the simulated servers answer on their own ports.
+        self._map = _route_map(self._specs, lambda s: s.host != PMS)
+        self._pms_map = _route_map(self._specs, lambda s: s.host == PMS)
 
     # ---- state ----------------------------------------------------------------------------
 
@@ -77,6 +82,8 @@ class Simulator:
         with self.state.lock:
             fresh.clockOffset = 0.0
             self.state = fresh
+        if self.listeners is not None:
+            self.listeners.sync()
         self.save()
 
     def save(self) -> None:
@@ -89,21 +96,27 @@ class Simulator:
             tmp.write(text)
         Path(tmp.name).replace(self.state_file)
 
-    def pms_url(self, machine_id: str) -> str:
-        return f"{self.base_url}/pms/{machine_id}"
+    def server_url(self, port: int) -> str:
+        """The URL of a simulated server's connection (its own port, no path)."""
+        return f"http://{self.address}:{port}"
 
     # ---- WSGI -----------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         started = time.perf_counter()
-        spec, kwargs, reply = self._match(request)
-        host = self._infer_host(request, spec)
+        server: str | None = None
+        if PMS_ENVIRON_KEY in environ:
+            server, host = environ[PMS_ENVIRON_KEY]
+            spec, kwargs, reply = self._match_pms(request, server)
+        else:
+            spec, kwargs, reply = self._match(request)
+            host = self._infer_host(request, spec)
         if host in UNLOGGED_HOSTS and spec is not None:
             reply = self._run(spec, request, host, kwargs)
             return self._respond(reply, environ, start_response)
 
-        fault = self.faults.take(request.method, host, request.path)
+        fault = self.faults.take(request.method, host, request.path, server)
         if fault and fault.delay:
             time.sleep(float(fault.delay))
         if reply is None:
@@ -129,6 +142,7 @@ class Simulator:
                 "client": request.headers.get("X-Plex-Client-Identifier")
                 or request.args.get("X-Plex-Client-Identifier", ""),
                 "fault": fault.action if fault else None,
+                "server": server,
             }
         )
         if request.method != "GET" and 200 <= reply.status < 300:
@@ -147,12 +161,20 @@ class Simulator:
             return None, {}, _not_found(request)
         return self._specs[index], dict(kwargs), None
 
+    def _match_pms(
+        self, request: Request, machine_id: str
+    ) -> tuple[RouteSpec | None, dict[str, Any], Reply | None]:
+        adapter = self._pms_map.bind_to_environ(request.environ)
+        try:
+            index, kwargs = adapter.match()
+        except (MethodNotAllowed, NotFound) as error:
+            return None, {}, _pms_error(error.code or 404)
+        return self._specs[index], {**kwargs, "machine_id": machine_id}, None
+
     def _infer_host(self, request: Request, spec: RouteSpec | None) -> str:
-        if request.path.startswith("/pms/"):
-            return "pms"
         if spec is not None and spec.host in UNLOGGED_HOSTS:
             return spec.host
-        named = request.host.split(":")[0].lower()
+        named = _named_host(request)
         if named in PLEX_HOSTS:
             return named
         return spec.host if spec else "plex.tv"
@@ -161,15 +183,19 @@ class Simulator:
         self, spec: RouteSpec, request: Request, host: str, kwargs: dict[str, Any]
     ) -> Reply:
         ctx = Ctx(self, request, host)
-        wrong_host = _wrong_host(request, spec)
-        if wrong_host is not None:
-            return wrong_host
-        if host != "pms":
-            wait = self.limiter.check(ctx.client_id or request.remote_addr or "?")
-            if wait is not None:
-                reply = error_reply(SimError(429, 1003, "API rate limit exceeded"), ctx.wants_json)
+        if host in PMS_KINDS:
+            return self._run(spec, request, host, kwargs, ctx)
+        refused = hosts.refusal(_named_host(request), spec.host, request.path)
+        if refused is not None:
+            return error_reply(refused, ctx.wants_json)
+        wait = self.limiter.check(ctx.client_id or request.remote_addr or "?")
+        if wait is not None:
+            error = SimError(429, 1003, "API rate limit exceeded")
+            reply = error_reply(error, ctx.wants_json, v1=spec.v1)
+            # No capture shows plex.tv sending Retry-After with a 429; it is opt-in.
+            if self.limiter.retry_after:
                 reply.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-                return reply
+            return reply
         if request.path.startswith("/api/v2/") and not ctx.client_id:
             error = SimError(400, 1000, "X-Plex-Client-Identifier is missing")
             return error_reply(error, ctx.wants_json)
@@ -191,10 +217,11 @@ class Simulator:
                     ctx.account()
                 return spec.handler(ctx, **kwargs)
         except SimError as error:
-            return error_reply(error, ctx.wants_json)
+            return error_reply(error, ctx.wants_json, v1=spec.v1)
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            return error_reply(SimError(500, 1, "Internal simulator error"), ctx.wants_json)
+            failure = SimError(500, 1, "Internal simulator error", style="v2")
+            return error_reply(failure, ctx.wants_json)
 
     def _respond(self, reply: Reply, environ: dict[str, Any], start_response: Any) -> Any:
         response = Response(reply.body, status=reply.status or 500)
@@ -223,29 +250,32 @@ def _fault_reply(rule: FaultRule) -> Reply:
     return Reply(status=int(rule.status), body=body, content_type=kind, headers=headers)
 
 
+def _route_map(specs: list[RouteSpec], keep: Callable[[RouteSpec], bool]) -> Map:
+    rules = [
+        Rule(s.path, methods=list(s.methods), endpoint=i) for i, s in enumerate(specs) if keep(s)
+    ]
+    return Map(rules, strict_slashes=False, merge_slashes=False)
+
+
+def _pms_error(status: int) -> Reply:
+    """A Plex Media Server's plain HTML error page."""
+    reason = {404: "Not Found", 405: "Method Not Allowed"}.get(status, "Error")
+    title = f"<head><title>{reason}</title></head>"
+    body = f"<html>{title}<body><h1>{status} {reason}</h1></body></html>"
+    return Reply(status=status, body=body.encode(), content_type="text/html")
+
+
+def _named_host(request: Request) -> str:
+    return request.host.split(":")[0].lower()
+
+
 def _not_found(request: Request, status: int = 404) -> Reply:
     wants_json = "application/json" in request.headers.get("Accept", "")
+    if _named_host(request) in hosts.PROVIDERS:
+        return error_reply(hosts.provider_not_found(request.path), False)
     if status == 405:
         return error_reply(SimError(405, 1002, "Method not allowed"), wants_json)
-    message = "The requested resource or endpoint could not be found"
-    return error_reply(SimError(404, 1002, message), wants_json)
-
-
-def _wrong_host(request: Request, spec: RouteSpec) -> Reply | None:
-    """A request naming a provider host that does not serve this path gets that host's 404.
-
-    This is how plex.tv behaves after an endpoint moves host (the watchlist left
-    metadata.provider.plex.tv in 2025), so a client aimed at the old host fails as it would.
-    """
-    named = request.host.split(":")[0].lower()
-    providers = {"discover.provider.plex.tv", "metadata.provider.plex.tv"}
-    if named not in PLEX_HOSTS or named == spec.host:
-        return None
-    if named in providers or spec.host in providers:
-        section = request.path.split("/")[3] if request.path.count("/") >= 3 else request.path
-        message = f"Section '{section}' not found!"
-        return error_reply(SimError(404, 1002, message, style="provider"), False)
-    return None
+    return error_reply(SimError(404, 1002, hosts.NOT_FOUND), wants_json)
 
 
 def _reset_connection(environ: dict[str, Any], partial: Reply | None) -> None:

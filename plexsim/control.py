@@ -107,9 +107,9 @@ def approve_pin(ctx: Ctx, code: str) -> dict[str, Any]:
     )
     if pin is None:
         raise SimError(404, 1020, "Code not found or expired")
-    link_pin(state, pin, account)
+    token = link_pin(state, pin, account)
     ctx.sim.save()
-    return {"ok": True, "pinId": pin.id, "userId": account.id}
+    return {"ok": True, "pinId": pin.id, "userId": account.id, "token": token}
 
 
 @route("/__sim__/invites/<int:invite_id>/accept", "POST", host=SIM, auth=False)
@@ -164,9 +164,13 @@ def clock(ctx: Ctx) -> dict[str, Any]:
 @route("/__sim__/rate_limit", "POST", host=SIM, auth=False)
 @_control
 def rate_limit(ctx: Ctx) -> dict[str, Any]:
-    rate = _json(ctx).get("rate")
-    ctx.sim.limiter.set_rate(float(rate) if rate else None)
-    return {"ok": True, "rate": ctx.sim.limiter.rate}
+    body = _json(ctx)
+    rate = body.get("rate")
+    retry_after = body.get("retryAfter", False)
+    if not isinstance(retry_after, bool):
+        raise ValueError("retryAfter must be true or false")
+    ctx.sim.limiter.set_rate(float(rate) if rate else None, retry_after)
+    return {"ok": True, "rate": ctx.sim.limiter.rate, "retryAfter": ctx.sim.limiter.retry_after}
 
 
 # ---- mutate ----------------------------------------------------------------------------------
@@ -198,7 +202,7 @@ def _add_friend(state: State, body: dict[str, Any]) -> dict[str, Any]:
     accepted = bool(body.get("accepted", True))
     share_ids = []
     for wanted in body.get("servers", []):
-        server = ops.owned_server(state, owner, wanted["machineIdentifier"], style="v2")
+        server = ops.owned_server(state, owner, wanted["machineIdentifier"])
         share = ops.create_share(
             state,
             owner,

@@ -41,8 +41,12 @@ def container_id(owner_id: int) -> str:
     return stable_hex("container", owner_id, length=40)
 
 
-def account_user_json(state: State, account: Account) -> dict[str, Any]:
-    """The `/api/v2/user` (and sign-in) document, in its JSON form."""
+def account_user_json(state: State, account: Account, token: str | None = None) -> dict[str, Any]:
+    """The `/api/v2/user` (and sign-in) document, in its JSON form.
+
+    `authToken` is the token of the sign-in the document answers (`token`), since an account
+    has one per device; it defaults to the account's own token.
+    """
     home = state.home_of(account.id)
     subscription = {
         "active": account.plexPass,
@@ -66,7 +70,7 @@ def account_user_json(state: State, account: Account) -> dict[str, Any]:
         "hasPassword": account.password is not None,
         "protected": account.homePin is not None,
         "thumb": account.thumb,
-        "authToken": account.token,
+        "authToken": token or account.token,
         "mailingListStatus": "unsubscribed",
         "mailingListActive": False,
         "scrobbleTypes": "",
@@ -105,9 +109,11 @@ def account_user_json(state: State, account: Account) -> dict[str, Any]:
     return doc
 
 
-def account_user_xml(state: State, account: Account, extra: dict[str, Any] | None = None) -> str:
+def account_user_xml(
+    state: State, account: Account, token: str | None = None, extra: dict[str, Any] | None = None
+) -> str:
     """The same document as plex.tv's XML: nested objects become the child elements it emits."""
-    doc = account_user_json(state, account)
+    doc = account_user_json(state, account, token)
     sub = doc.pop("subscription")
     profile = doc.pop("profile")
     entitlements = doc.pop("entitlements")

@@ -24,6 +24,7 @@ class FaultRule:
     method: str = "*"
     path: str = "*"
     host: str = "*"
+    server: str = "*"
     status: int = 500
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
@@ -52,11 +53,12 @@ class FaultRule:
             raise FaultRuleError("delay must not be negative")
         return rule
 
-    def matches(self, method: str, host: str, path: str) -> bool:
+    def matches(self, method: str, host: str, path: str, server: str | None) -> bool:
         return (
             self.method in {"*", method}
             and (self.host in {"*", host})
             and fnmatch.fnmatchcase(path, self.path)
+            and (self.server == "*" or fnmatch.fnmatchcase(server or "", self.server))
         )
 
 
@@ -81,11 +83,11 @@ class FaultBook:
         with self._lock:
             return [asdict(r) for r in self._rules]
 
-    def take(self, method: str, host: str, path: str) -> FaultRule | None:
+    def take(self, method: str, host: str, path: str, server: str | None) -> FaultRule | None:
         """The first matching rule, counting the use and retiring it when its `times` run out."""
         with self._lock:
             for rule in self._rules:
-                if rule.matches(method, host, path):
+                if rule.matches(method, host, path, server):
                     rule.hits += 1
                     if rule.times is not None and rule.hits >= rule.times:
                         self._rules.remove(rule)
@@ -118,14 +120,17 @@ class RequestLog:
 class RateLimiter:
     """A token bucket per client: `rate` requests per second, bursts up to `rate`."""
 
-    def __init__(self, rate: float | None) -> None:
+    def __init__(self, rate: float | None, retry_after: bool = False) -> None:
         self.rate = rate
+        # plex.tv's 429s carry no Retry-After in any capture; a test may ask for one.
+        self.retry_after = retry_after
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def set_rate(self, rate: float | None) -> None:
+    def set_rate(self, rate: float | None, retry_after: bool = False) -> None:
         with self._lock:
             self.rate = rate
+            self.retry_after = retry_after
             self._buckets.clear()
 
     def check(self, client: str) -> float | None:

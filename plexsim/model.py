@@ -70,6 +70,8 @@ class Account:
     joinedAt: int = 1_500_000_000
     country: str = "US"
     viewStateSync: bool = False
+    optOutPlayback: bool = False
+    optOutLibraryStats: bool = False
     watchlist: dict[str, int] = field(default_factory=dict)
     viewCounts: dict[str, int] = field(default_factory=dict)
 
@@ -128,6 +130,9 @@ class Server:
     device: str = "PC"
     createdAt: int = 1_600_000_000
     lastSeenAt: int = 1_760_000_000
+    # The loopback ports the server and its relay answer on; 0 until the simulator binds them.
+    port: int = 0
+    relayPort: int = 0
     sections: list[Section] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
 
@@ -271,6 +276,7 @@ class CatalogItem:
     duration: int = 0
     originallyAvailableAt: str = ""
     rating: float = 0.0
+    tagline: str = ""
 
     @property
     def guid(self) -> str:
@@ -290,11 +296,12 @@ def _build[T](cls: type[T], doc: dict[str, Any]) -> T:
 class SimError(Exception):
     """A plex.tv-style failure raised by a model operation; routes turn it into a response."""
 
-    def __init__(self, status: int, code: int, message: str, *, style: str = "v2") -> None:
+    def __init__(self, status: int, code: int, message: str, *, style: str = "auto") -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        # "auto": the form of the route's family (see `render.error_reply`);
         # "v2": <errors><error code message status/></errors> or its JSON twin;
         # "v1": <Response code status/>; "v1-missing": <errors><error>Not found</error></errors>;
         # "provider": <Error error message statusCode/>.
@@ -334,7 +341,10 @@ class State:
     # ---- lookups ------------------------------------------------------------------------
 
     def reindex(self) -> None:
-        self._by_token = {a.token: a.id for a in self.accounts.values()}
+        """Rebuild the token index: each account's own token and every device's token."""
+        by_token = {d.token: d.ownerId for d in self.devices.values() if d.token}
+        by_token.update({a.token: a.id for a in self.accounts.values()})
+        self._by_token = by_token
 
     def account_by_token(self, token: str) -> Account | None:
         account_id = self._by_token.get(token)

@@ -44,6 +44,11 @@ class SimHandle:
     def reset(self, seed: str | dict[str, Any] = "demo") -> None:
         self._call("POST", "reset", {"seed": seed})
 
+    def server_url(self, machine_id: str, relay: bool = False) -> str:
+        """Where a simulated server (or its relay) answers: its own loopback port."""
+        server = next(s for s in self.state()["servers"] if s["machineIdentifier"] == machine_id)
+        return f"http://127.0.0.1:{server['relayPort' if relay else 'port']}"
+
     def add_fault(self, **rule: Any) -> None:
         self._call("POST", "faults", rule)
 
@@ -59,8 +64,10 @@ class SimHandle:
     def mutate(self, **change: Any) -> dict[str, Any]:
         return self._call("POST", "mutate", change)
 
-    def approve_pin(self, code: str, username: str) -> None:
-        self._call("POST", f"pins/{code}/approve", {"username": username})
+    def approve_pin(self, code: str, username: str) -> str:
+        """Approve a PIN as `username`; returns the token the PIN now carries."""
+        result: dict[str, Any] = self._call("POST", f"pins/{code}/approve", {"username": username})
+        return str(result["token"])
 
     def accept_invite(self, invite_id: int | str) -> None:
         self._call("POST", f"invites/{invite_id}/accept")
@@ -68,8 +75,8 @@ class SimHandle:
     def advance_clock(self, seconds: float) -> None:
         self._call("POST", "clock", {"advance": seconds})
 
-    def set_rate_limit(self, rate: float | None) -> None:
-        self._call("POST", "rate_limit", {"rate": rate})
+    def set_rate_limit(self, rate: float | None, retry_after: bool = False) -> None:
+        self._call("POST", "rate_limit", {"rate": rate, "retryAfter": retry_after})
 
 
 @pytest.fixture(scope="session")

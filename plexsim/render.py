@@ -104,15 +104,33 @@ def empty_reply(status: int = 204) -> Reply:
     return Reply(status=status, body=b"", content_type=None)
 
 
-def error_reply(error: SimError, wants_json: bool) -> Reply:
-    if error.style == "v1":
+# Errors whose code the protocol notes name for v1 paths too keep the coded v2 body there.
+CODED_ON_V1 = {1001, 1003, 1029, 1031, 1041}
+
+
+def error_reply(error: SimError, wants_json: bool, *, v1: bool = False) -> Reply:
+    """An error in the form of the route's family.
+
+    v1 paths answer XML whatever the client accepts. Their captured error forms are
+    `<Response code status/>` (400 "already sharing" on the shared_servers POST, 410 on the
+    retired invite and friend paths) and `<errors><error>Not found</error></errors>` (404 on
+    `/api/servers/None/shared_servers/None`), so an error that does not choose its form takes
+    those; the coded errors the notes give for v1 paths (bad token 1001, rate limit 1003, PIN
+    1041) keep the coded body, which is ASSUMED.
+    """
+    style = error.style
+    if style == "auto":
+        style = _v1_style(error) if v1 else "v2"
+    if v1:
+        wants_json = False
+    if style == "v1":
         return xml_reply(
             element("Response", {"code": error.status, "status": error.message}), error.status
         )
-    if error.style == "v1-missing":
+    if style == "v1-missing":
         # The v1 sharing endpoints' bare 404 body, as captured.
         return xml_reply("<errors>\n  <error>Not found</error>\n</errors>\n", error.status)
-    if error.style == "provider":
+    if style == "provider":
         values = {
             "error": _reason(error.status),
             "message": error.message,
@@ -123,6 +141,12 @@ def error_reply(error: SimError, wants_json: bool) -> Reply:
     if wants_json:
         return json_reply({"errors": [body]}, error.status)
     return xml_reply(element("errors", {}, [element("error", body)]), error.status)
+
+
+def _v1_style(error: SimError) -> str:
+    if error.code in CODED_ON_V1:
+        return "v2"
+    return "v1-missing" if error.status == 404 else "v1"
 
 
 def _reason(status: int) -> str:

@@ -6,16 +6,15 @@ import math
 import secrets
 import string
 
+from plexsim import ops
 from plexsim.docs import account_user_json, account_user_xml
 from plexsim.model import (
     PIN_LIFETIME,
     STRONG_PIN_LIFETIME,
     Account,
-    Device,
     Pin,
     SimError,
     State,
-    stable_hex,
 )
 from plexsim.render import Reply, empty_reply, iso, json_reply, xml_reply
 from plexsim.routing import Ctx, flag, route
@@ -25,19 +24,30 @@ LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 STRONG_ALPHABET = string.ascii_lowercase + string.digits
 
 
-def user_reply(ctx: Ctx, account: Account, status: int = 200) -> Reply:
+def user_reply(ctx: Ctx, account: Account, token: str, status: int = 200) -> Reply:
     if ctx.wants_json:
-        return json_reply(account_user_json(ctx.state, account), status)
-    return xml_reply(account_user_xml(ctx.state, account), status)
+        return json_reply(account_user_json(ctx.state, account, token), status)
+    return xml_reply(account_user_xml(ctx.state, account, token), status)
 
 
-@route("/api/v2/users/signin", "POST", auth=False)
-def signin(ctx: Ctx) -> Reply:
-    fields = ctx.body()
-    login = str(fields.get("login") or fields.get("user[login]") or "")
-    password = str(fields.get("password") or fields.get("user[password]") or "")
-    code = str(fields.get("verificationCode") or "")
-    account = ctx.state.account_by_login(login) if login else None
+def device_about(ctx: Ctx) -> dict[str, str]:
+    """What the calling device says about itself in its X-Plex-* values."""
+    names = {
+        "product": "X-Plex-Product",
+        "version": "X-Plex-Version",
+        "name": "X-Plex-Device-Name",
+        "platform": "X-Plex-Platform",
+        "platformVersion": "X-Plex-Platform-Version",
+        "device": "X-Plex-Device",
+        "model": "X-Plex-Model",
+        "provides": "X-Plex-Provides",
+    }
+    return {key: ctx.plex_value(header) for key, header in names.items()}
+
+
+def check_credentials(state: State, login: str, password: str, code: str) -> Account:
+    """The account a login, password and 2FA code sign in to, or plex.tv's refusal."""
+    account = state.account_by_login(login) if login else None
     if account is None or account.password is None:
         raise SimError(401, 1001, "User could not be authenticated")
     if account.twoFactorCode is not None:
@@ -50,20 +60,30 @@ def signin(ctx: Ctx) -> Reply:
             raise SimError(401, 1029, "Please enter the verification code")
     elif password != account.password:
         raise SimError(401, 1001, "User could not be authenticated")
-    return user_reply(ctx, account, 201)
+    return account
+
+
+@route("/api/v2/users/signin", "POST", auth=False)
+def signin(ctx: Ctx) -> Reply:
+    fields = ctx.body()
+    account = check_credentials(
+        ctx.state,
+        str(fields.get("login") or fields.get("user[login]") or ""),
+        str(fields.get("password") or fields.get("user[password]") or ""),
+        str(fields.get("verificationCode") or ""),
+    )
+    token = ops.device_token(ctx.state, account, ctx.client_id, device_about(ctx))
+    return user_reply(ctx, account, token, 201)
 
 
 @route("/api/v2/user")
 def user(ctx: Ctx) -> Reply:
-    return user_reply(ctx, ctx.account())
+    return user_reply(ctx, ctx.account(), ctx.token)
 
 
 @route("/api/v2/users/signout", "DELETE")
 def signout(ctx: Ctx) -> Reply:
-    account = ctx.account()
-    # One token per account here, so signing out rotates it; a reset restores the seed's token.
-    account.token = f"sim-{stable_hex('rotated', account.token, ctx.now, length=20)}"
-    ctx.state.reindex()
+    ops.sign_out(ctx.state, ctx.account(), ctx.token)
     return empty_reply()
 
 
@@ -161,44 +181,29 @@ def check_pin(ctx: Ctx, pin_id: int) -> Reply:
     return ctx.v2(pin_doc(ctx.state, pin), "pin")
 
 
-def link_pin(state: State, pin: Pin, account: Account) -> None:
-    """Authorise a PIN for an account and register the polling app as one of its devices."""
-    pin.authToken = account.token
+def link_pin(state: State, pin: Pin, account: Account) -> str:
+    """Authorise a PIN for an account: the polling app becomes one of its devices.
+
+    Returns the token the PIN now carries (that device's token).
+    """
+    about = {"product": pin.product, "model": "Plex OAuth"}
+    pin.authToken = ops.device_token(state, account, pin.clientIdentifier, about)
     pin.accountId = account.id
-    if pin.clientIdentifier and state.device_by_client(account.id, pin.clientIdentifier) is None:
-        device = Device(
-            id=state.new_id(),
-            ownerId=account.id,
-            name=pin.product or "Unknown",
-            clientIdentifier=pin.clientIdentifier,
-            product=pin.product or "Unknown",
-            productVersion="",
-            platform="",
-            platformVersion="",
-            device="",
-            model="Plex OAuth",
-            provides="",
-            createdAt=int(state.now()),
-            lastSeenAt=int(state.now()),
-        )
-        state.devices[device.id] = device
+    return pin.authToken
+
+
+def linkable_pin(state: State, code: str) -> Pin:
+    """The live 4-character PIN a person typed (in any case), as plex.tv/link looks it up."""
+    wanted = code.strip().upper()
+    for pin in state.pins.values():
+        if not pin.strong and pin.code == wanted and pin.expiresAt > state.now():
+            return pin
+    raise SimError(404, 1020, "Code not found or expired")
 
 
 @route("/api/v2/pins/link", "PUT")
 def link(ctx: Ctx) -> Reply:
-    code = ctx.param("code").strip().upper()
-    state = ctx.state
-    pin = next(
-        (
-            p
-            for p in state.pins.values()
-            if not p.strong and p.code == code and p.expiresAt > state.now()
-        ),
-        None,
-    )
-    if pin is None:
-        raise SimError(404, 1020, "Code not found or expired")
-    link_pin(state, pin, ctx.account())
+    link_pin(ctx.state, linkable_pin(ctx.state, ctx.param("code")), ctx.account())
     return empty_reply()
 
 
@@ -212,3 +217,28 @@ def view_state_sync(ctx: Ctx) -> Reply:
         account.viewStateSync = flag(consent)
         return empty_reply()
     return ctx.v2({"consent": account.viewStateSync}, "viewStateSync")
+
+
+PRIVACY_KEYS = ("optOutPlayback", "optOutLibraryStats")
+
+
+@route("/api/v2/user/privacy", "GET", "PUT")
+def privacy(ctx: Ctx) -> Reply:
+    """The account's opt-outs; a PUT changes only the keys it sends (form or query, 0 or 1).
+
+    A bad value changes nothing, not even the keys sent alongside it.
+    """
+    account = ctx.account()
+    if ctx.request.method == "PUT":
+        changes: dict[str, bool] = {}
+        for key in PRIVACY_KEYS:
+            value = ctx.param(key, "")
+            if value == "":
+                continue
+            if value.lower() not in {"0", "1", "true", "false"}:
+                raise SimError(400, 1000, f"{key} must be 0 or 1")
+            changes[key] = flag(value)
+        for key, opted_out in changes.items():
+            setattr(account, key, opted_out)
+        return empty_reply()
+    return ctx.v2({key: getattr(account, key) for key in PRIVACY_KEYS}, "privacy")

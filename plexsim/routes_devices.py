@@ -12,21 +12,27 @@ LOOPBACK = "127.0.0.1"
 
 
 def _connections(ctx: Ctx, server: Server) -> list[dict[str, Any]]:
-    """Local, remote and relay connections, all of them this simulator's own PMS URL."""
-    uri = ctx.sim.pms_url(server.machineIdentifier)
-    port = int(ctx.sim.base_url.rsplit(":", 1)[-1])
-    kinds = [(True, False), (False, False), (False, True)]
+    """Local, remote and relay connections; `uri`, `address` and `port` always agree.
+
+    The local and remote connections reach the server's own port (on loopback they are the
+    same place); the relay connection reaches the server's relay port.
+    """
+    kinds = [
+        (True, False, server.port),
+        (False, False, server.port),
+        (False, True, server.relayPort),
+    ]
     return [
         {
             "protocol": "http",
-            "address": LOOPBACK,
+            "address": ctx.sim.address,
             "port": port,
-            "uri": uri,
+            "uri": ctx.sim.server_url(port),
             "local": local,
             "relay": relay,
             "IPv6": False,
         }
-        for local, relay in kinds
+        for local, relay, port in kinds
     ]
 
 
@@ -146,7 +152,7 @@ def devices(ctx: Ctx) -> Reply:
             "screenResolution": "",
             "screenDensity": "",
         }
-        uri = ctx.sim.pms_url(server.machineIdentifier)
+        uri = ctx.sim.server_url(server.port)
         children.append(element("Device", values, [element("Connection", {"uri": uri})]))
     for device in state.devices.values():
         if device.ownerId != account.id:
@@ -193,15 +199,17 @@ def delete_device(ctx: Ctx, device_id: int) -> Reply:
     account = ctx.account()
     device = ctx.state.devices.get(device_id)
     if device is None or device.ownerId != account.id:
-        raise SimError(404, 1002, "Not found", style="v1-missing")
+        raise SimError(404, 1002, "Not found")
+    # Removing a device also ends its sign-in: its token stops working.
     del ctx.state.devices[device_id]
+    ctx.state.reindex()
     return xml_reply(container("MediaContainer", {"size": 0}, []))
 
 
 def _sync_device(ctx: Ctx, client_id: str) -> Device:
     device = ctx.state.device_by_client(ctx.account().id, client_id)
     if device is None:
-        raise SimError(404, 1002, "Not found", style="v1-missing")
+        raise SimError(404, 1002, "Not found")
     return device
 
 
@@ -263,7 +271,7 @@ def sync_items(ctx: Ctx, client_id: str) -> Reply:
     device = _sync_device(ctx, client_id)
     if ctx.request.method == "POST":
         if "sync-target" not in device.provides:
-            raise SimError(400, 1000, "This device cannot sync", style="v1")
+            raise SimError(400, 1000, "This device cannot sync")
         a = ctx.request.args
         item = SyncItem(
             id=ctx.state.new_id(),
@@ -296,5 +304,5 @@ def delete_sync_item(ctx: Ctx, client_id: str, item_id: int) -> Reply:
     before = len(device.syncItems)
     device.syncItems = [i for i in device.syncItems if i.id != item_id]
     if len(device.syncItems) == before:
-        raise SimError(404, 1002, "Not found", style="v1-missing")
+        raise SimError(404, 1002, "Not found")
     return xml_reply(container("MediaContainer", {"size": 0}, []))

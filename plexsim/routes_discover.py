@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
+import time
 from typing import Any
 
-from plexsim.model import CatalogItem, SimError
+from plexsim.model import CatalogItem, SimError, stable_hex
 from plexsim.render import Reply, container, element, json_reply, xml_reply
 from plexsim.routes_sharing import page_bounds
 from plexsim.routing import Ctx, route
@@ -42,9 +44,48 @@ def item_values(item: CatalogItem, watchlisted_at: int | None = None) -> dict[st
     return values
 
 
+def watchlist_values(item: CatalogItem, now: float) -> dict[str, Any]:
+    """A watchlist entry, with the attributes (and in the order) of the 2024 capture.
+
+    The list carries no `watchlistedAt` (userState does) and no summary. The meaning of
+    `expiresAt` is not known; it is ASSUMED to lie about seven weeks ahead, as in the capture.
+    """
+    released = calendar.timegm(time.strptime(item.originallyAvailableAt, "%Y-%m-%d"))
+    values: dict[str, Any] = {
+        "art": f"https://metadata-static.plex.tv/sim/{item.ratingKey}/art.jpg",
+        "banner": f"https://metadata-static.plex.tv/sim/{item.ratingKey}/banner.jpg",
+        "guid": item.guid,
+        "key": f"/library/metadata/{item.ratingKey}",
+        "rating": item.rating,
+        "ratingKey": item.ratingKey,
+        "studio": item.studio,
+        "tagline": item.tagline,
+        "type": item.type,
+        "thumb": f"https://metadata-static.plex.tv/sim/{item.ratingKey}/thumb.jpg",
+        "addedAt": released,
+        "duration": item.duration,
+        "publicPagesURL": f"https://watch.plex.tv/{item.type}/{item.slug}",
+        "slug": item.slug,
+        "expiresAt": int(now) + 49 * 86_400,
+        "userState": 0,
+        "title": item.title,
+        "contentRating": item.contentRating,
+        "originallyAvailableAt": item.originallyAvailableAt,
+        "year": item.year,
+        "availabilityId": stable_hex("availability", item.ratingKey, length=24),
+    }
+    if item.type == "show":
+        values["childCount"] = 2
+        values["leafCount"] = 16
+    return values
+
+
 def item_xml(item: CatalogItem, watchlisted_at: int | None = None) -> str:
-    tag = "Video" if item.type == "movie" else "Directory"
-    return element(tag, item_values(item, watchlisted_at))
+    return element(_tag(item), item_values(item, watchlisted_at))
+
+
+def _tag(item: CatalogItem) -> str:
+    return "Video" if item.type == "movie" else "Directory"
 
 
 def _catalog_item(ctx: Ctx, rating_key: str) -> CatalogItem:
@@ -87,10 +128,12 @@ def watchlist(ctx: Ctx, which: str) -> Reply:
         "identifier": "tv.plex.provider.discover",
         "size": len(page),
     }
+    meta = [(item, watchlist_values(item, ctx.now)) for item, _at in page]
     if ctx.wants_json:
-        meta = [item_values(i, at) for i, at in page]
-        return json_reply({"MediaContainer": {**head, **({"Metadata": meta} if meta else {})}})
-    return xml_reply(container("MediaContainer", head, [item_xml(i, at) for i, at in page]))
+        docs = [values for _item, values in meta]
+        return json_reply({"MediaContainer": {**head, **({"Metadata": docs} if docs else {})}})
+    children = [element(_tag(item), values) for item, values in meta]
+    return xml_reply(container("MediaContainer", head, children))
 
 
 @route("/actions/addToWatchlist", "PUT", host=DISCOVER)

@@ -10,11 +10,11 @@ from plexsim.docs import (
     home_user_attrs,
     home_user_json,
 )
+from plexsim.hosts import NOT_FOUND
 from plexsim.model import Account, Home, SimError
 from plexsim.render import Reply, container, element, empty_reply, json_reply, xml_reply
+from plexsim.routes_account import device_about
 from plexsim.routing import Ctx, route
-
-NOT_FOUND = "The requested resource or endpoint could not be found"
 
 
 def _members(ctx: Ctx) -> tuple[Home | None, list[Account]]:
@@ -66,7 +66,7 @@ def _add_home_user(ctx: Ctx) -> Reply:
         )
     title = ctx.param("title")
     if not title:
-        raise SimError(400, 1000, "title or invitedEmail is required", style="v1")
+        raise SimError(400, 1000, "title or invitedEmail is required")
     user = ops.create_managed_user(state, admin, title)
     home = state.home_of(user.id)
     return xml_reply(element("User", home_user_attrs(state, user, home.adminId if home else 0)))
@@ -124,20 +124,26 @@ def _switch_target(ctx: Ctx, user_ref: str) -> Account:
     return target
 
 
+def _switch_token(ctx: Ctx, target: Account) -> str:
+    """Switching signs the target in on the calling device, with a token of its own."""
+    return ops.device_token(ctx.state, target, ctx.client_id, device_about(ctx))
+
+
 @route("/api/home/users/<user_ref>/switch", "POST")
 def switch_v1(ctx: Ctx, user_ref: str) -> Reply:
     target = _switch_target(ctx, user_ref)
-    extra = {"authenticationToken": target.token}
-    return xml_reply(account_user_xml(ctx.state, target, extra), 201)
+    token = _switch_token(ctx, target)
+    extra = {"authenticationToken": token}
+    return xml_reply(account_user_xml(ctx.state, target, token, extra), 201)
 
 
 @route("/api/v2/home/users/<user_ref>/switch", "POST")
 def switch_v2(ctx: Ctx, user_ref: str) -> Reply:
     target = _switch_target(ctx, user_ref)
-    doc = account_user_json(ctx.state, target)
+    token = _switch_token(ctx, target)
     if ctx.wants_json:
-        return json_reply(doc, 201)
-    return xml_reply(account_user_xml(ctx.state, target), 201)
+        return json_reply(account_user_json(ctx.state, target, token), 201)
+    return xml_reply(account_user_xml(ctx.state, target, token), 201)
 
 
 @route("/api/v2/home/users/restricted", "POST")

@@ -1,4 +1,7 @@
-"""The simulated Plex Media Servers, served under /pms/<machineIdentifier>/."""
+"""The simulated Plex Media Servers, each on its own loopback port (see `listeners`).
+
+The listener a request arrived on names the server, so handlers get its `machine_id`.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +28,8 @@ def _server_for(ctx: Ctx, machine_id: str) -> tuple[Server, Share | None]:
     if server is None:
         raise _Denied
     token = ctx.token
-    owner = ctx.state.accounts.get(server.ownerId)
-    if token and (token == server.accessToken or (owner is not None and token == owner.token)):
+    signed_in = ctx.state.account_by_token(token) if token else None
+    if token and (token == server.accessToken or (signed_in and signed_in.id == server.ownerId)):
         return server, None
     for share in ctx.state.shares_of_server(machine_id):
         if share.accepted and token == share.accessToken:
@@ -46,7 +49,7 @@ def _guard(handler: Any) -> Any:
     return wrapped
 
 
-@route("/pms/<machine_id>/", host=PMS, auth=False)
+@route("/", host=PMS, auth=False)
 @_guard
 def root(ctx: Ctx, server: Server, share: Share | None) -> Reply:
     owner = ctx.state.accounts.get(server.ownerId)
@@ -78,7 +81,7 @@ def root(ctx: Ctx, server: Server, share: Share | None) -> Reply:
     return xml_reply(container("MediaContainer", head, children))
 
 
-@route("/pms/<machine_id>/identity", host=PMS, auth=False)
+@route("/identity", host=PMS, auth=False)
 def identity(ctx: Ctx, machine_id: str) -> Reply:
     server = ctx.state.servers.get(machine_id)
     if server is None:
@@ -87,7 +90,7 @@ def identity(ctx: Ctx, machine_id: str) -> Reply:
     return xml_reply(container("MediaContainer", head, []))
 
 
-@route("/pms/<machine_id>/library", host=PMS, auth=False)
+@route("/library", host=PMS, auth=False)
 @_guard
 def library(ctx: Ctx, server: Server, share: Share | None) -> Reply:
     head = {
@@ -111,7 +114,7 @@ def library(ctx: Ctx, server: Server, share: Share | None) -> Reply:
     return xml_reply(container("MediaContainer", head, children))
 
 
-@route("/pms/<machine_id>/library/sections", host=PMS, auth=False)
+@route("/library/sections", host=PMS, auth=False)
 @_guard
 def sections(ctx: Ctx, server: Server, share: Share | None) -> Reply:
     visible = set(ctx.state.share_section_ids(share)) if share else None
@@ -147,7 +150,7 @@ def sections(ctx: Ctx, server: Server, share: Share | None) -> Reply:
     return xml_reply(container("MediaContainer", head, children))
 
 
-@route("/pms/<machine_id>/status/sessions/history/all", host=PMS, auth=False)
+@route("/status/sessions/history/all", host=PMS, auth=False)
 @_guard
 def history(ctx: Ctx, server: Server, share: Share | None) -> Reply:
     args = ctx.request.args

@@ -15,8 +15,8 @@ from plexsim.docs import (
     shared_server_xml,
 )
 from plexsim.model import Account, Share, SharingSettings, SimError, State
-from plexsim.render import Reply, container, element, empty_reply, json_reply, xml_reply
-from plexsim.routing import Ctx, route
+from plexsim.render import Reply, container, element, empty_reply, xml_reply
+from plexsim.routing import Ctx, flag, route
 
 
 def page_bounds(ctx: Ctx, total: int) -> tuple[int, int]:
@@ -121,12 +121,12 @@ def server_sections(ctx: Ctx, machine_id: str) -> Reply:
     server = ops.owned_server(ctx.state, ctx.account(), machine_id)
     values = {
         "name": server.name,
-        "address": "127.0.0.1",
-        "port": ctx.sim.base_url.rsplit(":", 1)[-1],
+        "address": ctx.sim.address,
+        "port": server.port,
         "version": server.version,
         "scheme": "http",
-        "host": "127.0.0.1",
-        "localAddresses": "127.0.0.1",
+        "host": ctx.sim.address,
+        "localAddresses": ctx.sim.address,
         "machineIdentifier": server.machineIdentifier,
         "createdAt": server.createdAt,
         "updatedAt": server.lastSeenAt,
@@ -143,16 +143,16 @@ def server_sections(ctx: Ctx, machine_id: str) -> Reply:
 
 @route("/api/v2/servers/<machine_id>")
 def server_v2(ctx: Ctx, machine_id: str) -> Reply:
-    server = ops.owned_server(ctx.state, ctx.account(), machine_id, style="v2")
+    server = ops.owned_server(ctx.state, ctx.account(), machine_id)
     doc = {
         "name": server.name,
-        "address": "127.0.0.1",
-        "port": int(ctx.sim.base_url.rsplit(":", 1)[-1]),
+        "address": ctx.sim.address,
+        "port": server.port,
         "version": server.version,
         "scheme": "http",
         "synced": False,
         "owned": True,
-        "localAddresses": "127.0.0.1",
+        "localAddresses": ctx.sim.address,
         "machineIdentifier": server.machineIdentifier,
         "createdAt": server.createdAt,
         "updatedAt": server.lastSeenAt,
@@ -203,14 +203,17 @@ def shared_servers(ctx: Ctx, machine_id: str) -> Reply:
     return _shared_servers_reply(state, machine_id, [share])
 
 
-@route("/api/servers/<machine_id>/shared_servers/<int:share_id>", "GET", "PUT", "DELETE")
-def shared_server(ctx: Ctx, machine_id: str, share_id: int) -> Reply:
+@route("/api/servers/<machine_id>/shared_servers/<share_id>", "GET", "PUT", "DELETE")
+def shared_server(ctx: Ctx, machine_id: str, share_id: str) -> Reply:
     owner = ctx.account()
     state = ctx.state
     ops.owned_server(state, owner, machine_id)
-    share = ops.owned_share(state, owner, share_id, style="v1")
+    if not share_id.isdigit():
+        # As captured for /api/servers/None/shared_servers/None.
+        raise SimError(404, 1002, ops.NOT_FOUND)
+    share = ops.owned_share(state, owner, int(share_id))
     if share.machineIdentifier != machine_id:
-        raise SimError(404, 1002, "Not found", style="v1-missing")
+        raise SimError(404, 1002, ops.NOT_FOUND)
     if ctx.request.method == "DELETE":
         ops.delete_share(state, share)
         return xml_reply(container("MediaContainer", {**MYPLEX, "size": 0}, []))
@@ -228,7 +231,7 @@ def create_shared_server(ctx: Ctx) -> Reply:
     owner = ctx.account()
     state = ctx.state
     body = ctx.body()
-    server = ops.owned_server(state, owner, str(body.get("machineIdentifier", "")), style="v2")
+    server = ops.owned_server(state, owner, str(body.get("machineIdentifier", "")))
     invited = body.get("invitedId") or body.get("invitedEmail")
     share = ops.create_share(
         state,
@@ -239,7 +242,7 @@ def create_shared_server(ctx: Ctx) -> Reply:
         body.get("settings") or None,
         v2=True,
     )
-    return json_reply(share_json(state, share), 201)
+    return ctx.v2(share_json(state, share), "sharedServer", 201)
 
 
 @route("/api/v2/shared_servers/<int:share_id>", "GET", "POST", "DELETE", host="clients.plex.tv")
@@ -248,10 +251,10 @@ def v2_shared_server(ctx: Ctx, share_id: int) -> Reply:
     state = ctx.state
     share = state.shares.get(share_id)
     if share is None or account.id not in {share.ownerId, share.userId}:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, ops.NOT_FOUND)
     method = ctx.request.method
     if method == "GET":
-        return json_reply(share_json(state, share))
+        return ctx.v2(share_json(state, share), "sharedServer")
     if share.ownerId != account.id:
         if method == "DELETE":
             # The invitee leaving a share they were given.
@@ -267,14 +270,15 @@ def v2_shared_server(ctx: Ctx, share_id: int) -> Reply:
         ops.apply_settings(state, relation, body.get("settings") or {}, replace=True)
     if "librarySectionIds" in body:
         ops.set_share_sections(state, share, body.get("librarySectionIds"))
-    return json_reply(share_json(state, share))
+    return ctx.v2(share_json(state, share), "sharedServer")
 
 
 @route("/api/v2/shared_servers/owned/accepted", host="clients.plex.tv")
 def owned_accepted(ctx: Ctx) -> Reply:
     owner = ctx.account()
     shares = [s for s in ctx.state.shares.values() if s.ownerId == owner.id and s.accepted]
-    return json_reply([share_json(ctx.state, s) for s in sorted(shares, key=lambda s: s.id)])
+    items = [share_json(ctx.state, s) for s in sorted(shares, key=lambda s: s.id)]
+    return ctx.v2(items, "sharedServers")
 
 
 @route("/api/v2/shared_servers/invites/owned/pending")
@@ -292,7 +296,7 @@ def owned_pending(ctx: Ctx) -> Reply:
             invite["invited"] = person_json(state, state.accounts[user_id], "pending")
         invite["sharedServers"] = [share_json(state, s, with_invited=False) for s in shares]
         invites.append(invite)
-    return json_reply(invites)
+    return ctx.v2(invites, "invites")
 
 
 @route("/api/v2/shared_servers/invites/received/pending", host="clients.plex.tv")
@@ -315,7 +319,7 @@ def received_pending(ctx: Ctx) -> Reply:
                 "sharedServers": [share_json(state, s, with_invited=False) for s in shares],
             }
         )
-    return json_reply(invites)
+    return ctx.v2(invites, "invites")
 
 
 @route("/api/v2/shared_servers/<int:share_id>/accept", "POST", host="clients.plex.tv")
@@ -323,9 +327,9 @@ def accept(ctx: Ctx, share_id: int) -> Reply:
     account = ctx.account()
     share = ctx.state.shares.get(share_id)
     if share is None:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, ops.NOT_FOUND)
     ops.accept_share(ctx.state, account, share)
-    return json_reply(share_json(ctx.state, share))
+    return ctx.v2(share_json(ctx.state, share), "sharedServer")
 
 
 # ---- /api/v2/sharings/{userId} -----------------------------------------------------------------
@@ -340,41 +344,69 @@ def sharings(ctx: Ctx, user_id: int) -> Reply:
         return empty_reply()
     relation = state.relation(owner.id, user_id)
     if relation is None:
-        raise SimError(404, 1002, "The requested resource or endpoint could not be found")
+        raise SimError(404, 1002, ops.NOT_FOUND)
     values = {**ctx.request.args.to_dict(), **ctx.body()}
     values = {k: v for k, v in values.items() if not k.startswith("X-Plex-")}
     ops.apply_settings(state, relation, values, replace=False)
     return empty_reply()
 
 
+FRIEND_STATUSES = ("accepted", "pending_sent", "pending_received", "pending")
+
+
 @route("/api/v2/friends")
 def friends(ctx: Ctx) -> Reply:
-    owner = ctx.account()
+    """The caller's friends, or the friend requests they sent or received.
+
+    `pending` (a value clients know of) is read as both kinds of pending request.
+    """
+    account = ctx.account()
     state = ctx.state
     status = ctx.request.args.get("status", "accepted")
-    include_servers = ctx.request.args.get("includeSharedServers") in {"1", "true"}
+    if status not in FRIEND_STATUSES:
+        raise SimError(400, 1000, f"status must be one of {', '.join(FRIEND_STATUSES)}")
+    include_servers = flag(ctx.request.args.get("includeSharedServers", "0"))
+    wanted = {"pending_sent", "pending_received"} if status == "pending" else {status}
     items = []
+    seen: set[int] = set()
     for relation in state.relations:
-        if relation.ownerId != owner.id or relation.userId not in state.accounts:
+        if relation.userId is None or relation.userId not in state.accounts:
             continue
-        if (status == "accepted") != relation.accepted:
+        if relation.ownerId == account.id:
+            other_id, direction = relation.userId, "sent"
+        elif relation.userId == account.id:
+            other_id, direction = relation.ownerId, "received"
+        else:
             continue
-        person = state.accounts[relation.userId]
-        doc: dict[str, Any] = {
-            "status": "accepted" if relation.accepted else "pending_sent",
-            "sharingSettings": {**relation.settings.__dict__},
-            "sharedServers": [
-                share_json(state, s, with_invited=False)
-                for s in state.shares_for_user(owner.id, person.id)
-            ]
-            if include_servers
-            else [],
-            "sharedSources": [],
-            **person_json(state, person),
-            "restrictionProfile": person.restrictionProfile,
-        }
-        items.append(doc)
-    return json_reply(items)
+        kind = "accepted" if relation.accepted else f"pending_{direction}"
+        if kind not in wanted or other_id in seen or other_id not in state.accounts:
+            continue
+        seen.add(other_id)
+        items.append(_friend(state, account, state.accounts[other_id], kind, include_servers))
+    return ctx.v2(items, "friends")
+
+
+def _friend(
+    state: State, account: Account, person: Account, status: str, include_servers: bool
+) -> dict[str, Any]:
+    """One friend entry: the person, with the settings and shares between the two of them.
+
+    For a request the caller received, those are the ones the other person offers.
+    """
+    owner_id, user_id = (
+        (person.id, account.id) if status == "pending_received" else (account.id, person.id)
+    )
+    relation = state.relation(owner_id, user_id)
+    settings = relation.settings if relation else SharingSettings()
+    shares = state.shares_for_user(owner_id, user_id) if include_servers else []
+    return {
+        "status": status,
+        "sharingSettings": {**settings.__dict__},
+        "sharedServers": [share_json(state, s, with_invited=False) for s in shares],
+        "sharedSources": [],
+        **person_json(state, person),
+        "restrictionProfile": person.restrictionProfile,
+    }
 
 
 # ---- retired endpoints -------------------------------------------------------------------------
@@ -389,4 +421,4 @@ ALL_METHODS = ("GET", "POST", "PUT", "DELETE")
 @route("/api/invites/requests/<path:rest>", *ALL_METHODS, auth=False)
 @route("/api/friends/<path:rest>", *ALL_METHODS, auth=False)
 def gone(ctx: Ctx, rest: str = "") -> Reply:
-    raise SimError(410, 410, GONE, style="v1")
+    raise SimError(410, 410, GONE)

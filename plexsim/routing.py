@@ -33,6 +33,11 @@ class RouteSpec:
     handler: Handler
     auth: bool
 
+    @property
+    def v1(self) -> bool:
+        """plex.tv's older API (not under /api/v2/): XML only, with its own error forms."""
+        return self.host in {"plex.tv", "clients.plex.tv"} and not self.path.startswith("/api/v2/")
+
 
 ROUTES: list[RouteSpec] = []
 

@@ -34,25 +34,39 @@ DEN = stable_hex("server", "den", length=40)
 CABIN = stable_hex("server", "cabin", length=40)
 SASHA_NAS = stable_hex("server", "sasha-nas", length=40)
 
-_CATALOG: list[tuple[str, str, int, str, str]] = [
-    ("movie", "The Lighthouse Keeper", 2019, "PG-13", "Harbour Light Films"),
-    ("movie", "Paper Moons", 2021, "PG", "Northwind Pictures"),
-    ("movie", "Quiet Orbit", 2023, "PG-13", "Helio Studio"),
-    ("movie", "The Last Ferry", 2016, "R", "Tidewater"),
-    ("movie", "Garden of Clocks", 2022, "G", "Little Acorn"),
-    ("movie", "Midnight Diner Blues", 2018, "R", "Blue Neon"),
-    ("movie", "Cartographers", 2024, "PG", "Atlas Works"),
-    ("show", "Harbour Street", 2020, "TV-14", "Pier Nine"),
-    ("show", "Snack Detectives", 2022, "TV-Y7", "Little Acorn"),
-    ("show", "Deep Field", 2019, "TV-PG", "Helio Studio"),
-    ("show", "Orchard Lane", 2017, "TV-MA", "Tidewater"),
-    ("show", "Kitchen Physics", 2023, "TV-G", "Atlas Works"),
+_CATALOG: list[tuple[str, str, int, str, str, str]] = [
+    (
+        "movie",
+        "The Lighthouse Keeper",
+        2019,
+        "PG-13",
+        "Harbour Light Films",
+        "One light. One keeper.",
+    ),
+    ("movie", "Paper Moons", 2021, "PG", "Northwind Pictures", "Fold the sky."),
+    ("movie", "Quiet Orbit", 2023, "PG-13", "Helio Studio", "Silence has a shape."),
+    ("movie", "The Last Ferry", 2016, "R", "Tidewater", "Nobody misses the last ferry twice."),
+    ("movie", "Garden of Clocks", 2022, "G", "Little Acorn", "Every flower keeps time."),
+    (
+        "movie",
+        "Midnight Diner Blues",
+        2018,
+        "R",
+        "Blue Neon",
+        "Open all night. Closed to questions.",
+    ),
+    ("movie", "Cartographers", 2024, "PG", "Atlas Works", "The map is only the beginning."),
+    ("show", "Harbour Street", 2020, "TV-14", "Pier Nine", "Everyone on the street has a secret."),
+    ("show", "Snack Detectives", 2022, "TV-Y7", "Little Acorn", "No crumb left behind."),
+    ("show", "Deep Field", 2019, "TV-PG", "Helio Studio", "Look up. Keep looking."),
+    ("show", "Orchard Lane", 2017, "TV-MA", "Tidewater", "The fruit falls far from the tree."),
+    ("show", "Kitchen Physics", 2023, "TV-G", "Atlas Works", "Science you can taste."),
 ]
 
 
 def _catalog() -> dict[str, CatalogItem]:
     items = {}
-    for kind, title, year, rating, studio in _CATALOG:
+    for kind, title, year, rating, studio, tagline in _CATALOG:
         key = stable_hex("catalog", title, length=24)
         items[key] = CatalogItem(
             ratingKey=key,
@@ -65,6 +79,7 @@ def _catalog() -> dict[str, CatalogItem]:
             duration=5_400_000 if kind == "movie" else 1_800_000,
             originallyAvailableAt=f"{year}-06-01",
             rating=7.5,
+            tagline=tagline,
         )
     return items
 

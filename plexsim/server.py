@@ -9,6 +9,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from plexsim.app import Simulator
+from plexsim.listeners import PmsListeners
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -39,6 +40,11 @@ class SimServer:
         self.port: int = self._server.socket.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self.sim.base_url = self.url
+        # Connections name an address a client can reach, even when binding every interface.
+        self.sim.address = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
+        self.sim.listeners = PmsListeners(self.sim, host, handler)
+        self.sim.listeners.sync()
+        self.sim.save()
         self._thread: threading.Thread | None = None
 
     def start(self) -> SimServer:
@@ -54,6 +60,8 @@ class SimServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if self.sim.listeners is not None:
+            self.sim.listeners.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
 

@@ -120,9 +120,12 @@ def start_link(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _pin_context(login: PinLogin) -> dict[str, object]:
+    # plex.tv/link lives where plex.tv does: the simulator's own page in the demo.
+    base = settings.PLEXTV_BASE_URL.rstrip("/") if settings.PLEXTV_BASE_URL else "https://plex.tv"
     return {
         "login": login,
         "auth_url": services.oauth_url(login) if login.kind == PinLogin.Kind.OAUTH else None,
+        "link_url": f"{base}/link",
     }
 
 

@@ -60,13 +60,13 @@ def test_the_worker_links_the_pin_within_seconds_of_approval(worker, plexsim, se
     # The worker is polling: wait for its first check, then approve as plex.tv's page would.
     assert wait_for(lambda: len(_pin_polls(plexsim, login)) >= 1)
     assert _status(login) == PinLogin.Status.PENDING
-    plexsim.approve_pin(login.code, "morgan")
+    token = plexsim.approve_pin(login.code, "morgan")
 
     assert wait_for(lambda: _status(login) == PinLogin.Status.LINKED)
     linked = PinLogin.objects.get(pk=login.pk)
     assert linked.plex_account is not None
     assert linked.plex_account.plex_id == 1001001
-    assert PlexAccount.objects.get(plex_id=1001001).get_token() == "demo-owner-token-0001"
+    assert PlexAccount.objects.get(plex_id=1001001).get_token() == token
 
     polls = _pin_polls(plexsim, login)
     # About one check a second: the one before approval, perhaps one in flight, the one that

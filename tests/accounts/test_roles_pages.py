@@ -8,6 +8,7 @@ from accounts.models import Member, PlexAccount
 from sharing import operations
 from sharing.forms import new_key
 from sharing.models import Operation
+from tests.factories import CABIN, DEN
 from tests.personas import Persona
 
 pytestmark = pytest.mark.django_db
@@ -126,11 +127,12 @@ def test_it_will_not_remove_a_device_outside_the_account(owner: Persona, plexsim
     assert not [r for r in plexsim.requests() if r["method"] == "DELETE"]
 
 
-def test_it_checks_connections(owner: Persona) -> None:
+def test_it_checks_connections(owner: Persona, plexsim) -> None:  # type: ignore[no-untyped-def]
     response = owner.client.post("/accounts/account/servers/check/", headers={"HX-Request": "true"})
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="connections">')
-    assert body.count("/pms/") == 2
+    # Each server is reached at its own port.
+    assert [body.count(plexsim.server_url(m)) for m in (DEN, CABIN)] == [1, 1]
     assert body.count(" ms</td>") == 2
 
 

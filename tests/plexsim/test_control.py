@@ -69,9 +69,8 @@ def test_it_adds_managed_home_users_and_history(plexsim: SimHandle, owner: PlexC
         type="episode",
         viewedAt=1_770_000_000,
     )
-    history = owner.xml(
-        f"/pms/{DEN}/status/sessions/history/all", params={"accountID": kid["userId"]}
-    )
+    den = PlexClient(plexsim.server_url(DEN))
+    history = den.xml("/status/sessions/history/all", params={"accountID": kid["userId"]})
     assert [v.get("title") for v in history.findall("Video")] == ["Snack Detectives"]
 
 
@@ -118,8 +117,10 @@ def test_it_accepts_a_minimal_hand_written_seed(plexsim: SimHandle) -> None:
 def test_it_approves_a_pin_by_username_and_rejects_unknown_codes(plexsim: SimHandle) -> None:
     app = client_for(plexsim, None)
     pin = app.json("/api/v2/pins", method="POST", params={"strong": "true"})
-    plexsim.approve_pin(pin["code"], "priya")
-    assert app.json(f"/api/v2/pins/{pin['id']}")["authToken"] == "demo-priya-token-0011"
+    token = plexsim.approve_pin(pin["code"], "priya")
+    assert token != "demo-priya-token-0011"
+    assert app.json(f"/api/v2/pins/{pin['id']}")["authToken"] == token
+    assert client_for(plexsim, token).xml("/api/v2/user").get("username") == "priya"
     with pytest.raises(AssertionError, match="404"):
         plexsim.approve_pin("NOPE", "priya")
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import plexapi
 import pytest
 import requests
 from plexapi.exceptions import BadRequest, NotFound, TwoFactorRequired, Unauthorized
@@ -77,7 +78,8 @@ def test_it_asks_for_the_2fa_code_then_signs_in(session: requests.Session) -> No
     with pytest.raises(TwoFactorRequired):
         MyPlexAccount("morgan", "owner-pass-1", session=session)
     signed_in = MyPlexAccount("morgan", "owner-pass-1", code="246810", session=session)
-    assert signed_in.authenticationToken == OWNER_TOKEN
+    assert signed_in.username == "morgan"
+    assert signed_in.authenticationToken not in {"", OWNER_TOKEN}
     with pytest.raises(Unauthorized):
         MyPlexAccount("morgan", "wrong-password", code="246810", session=session)
     partner = MyPlexAccount("jamie@example.com", "partner-pass-2", session=session)
@@ -140,7 +142,7 @@ def test_it_lists_devices_and_finds_one(plexsim: SimHandle, account: MyPlexAccou
     assert iphone.clientIdentifier == "demo-iphone-01"
     assert "sync-target" in iphone.provides
     den = account.device(clientId=DEN)
-    assert den.connections == [f"{plexsim.url}/pms/{DEN}"]
+    assert den.connections == [plexsim.server_url(DEN)]
 
 
 def test_it_invites_a_friend_and_refuses_a_second_share(
@@ -205,11 +207,12 @@ def test_it_switches_to_a_home_user_with_the_right_pin_only(account: MyPlexAccou
     with pytest.raises(BadRequest, match="1041"):
         account.switchHomeUser("Ellie", pin="0000")
     ellie = account.switchHomeUser("Ellie", pin="1111")
-    assert ellie.authenticationToken == "demo-ellie-token-0003"
     assert ellie.title == "Ellie"
     assert ellie.restricted is True
     sam = account.switchHomeUser("Sam")
-    assert sam.authenticationToken == "demo-sam-token-0004"
+    assert sam.title == "Sam"
+    tokens = {OWNER_TOKEN, ellie.authenticationToken, sam.authenticationToken}
+    assert len(tokens) == 3
 
 
 def test_it_completes_a_pin_login_through_the_control_api(
@@ -219,9 +222,10 @@ def test_it_completes_a_pin_login_through_the_control_api(
     code = login.pin
     assert len(code) == 4
     assert login.checkLogin() is False
-    plexsim.approve_pin(code, "jamie")
+    token = plexsim.approve_pin(code, "jamie")
     assert login.checkLogin() is True
-    assert login.token == "demo-partner-token-0002"
+    assert login.token == token
+    assert MyPlexAccount(token=login.token, session=session).username == "jamie"
 
 
 def test_it_completes_an_oauth_login_through_the_control_api(
@@ -233,9 +237,10 @@ def test_it_completes_an_oauth_login_through_the_control_api(
     code = fragment["code"][0]
     assert len(code) == 25
     assert fragment["forwardUrl"] == ["http://127.0.0.1:8000/done"]
-    plexsim.approve_pin(code, "morgan")
+    token = plexsim.approve_pin(code, "morgan")
     assert login.checkLogin() is True
-    assert login.token == OWNER_TOKEN
+    assert login.token == token != OWNER_TOKEN
+    assert MyPlexAccount(token=login.token, session=session).username == "morgan"
 
 
 def test_it_hands_out_claim_tokens_and_answers_ping(account: MyPlexAccount) -> None:
@@ -307,3 +312,70 @@ def test_it_records_the_host_each_call_was_meant_for(
     assert ("metadata.provider.plex.tv", "/") in hosts
     assert seen[0]["host"] == "plex.tv"
     assert seen[0]["path"] == "/api/v2/user"
+
+
+@pytest.mark.parametrize("ssl", [None, True, False])
+def test_it_connects_to_the_right_server_with_or_without_ssl(
+    plexsim: SimHandle, account: MyPlexAccount, ssl: bool | None
+) -> None:
+    # plexapi builds its plain-http candidates from address:port and the others from uri, so
+    # both must name the same server.
+    for name, machine in [("Morgan's Den", DEN), ("Cabin NAS", CABIN)]:
+        server = account.resource(name).connect(ssl=ssl, timeout=10)
+        assert server.machineIdentifier == machine
+        assert server._baseurl == plexsim.server_url(machine)
+
+
+def test_it_connects_through_the_relay_alone(plexsim: SimHandle, account: MyPlexAccount) -> None:
+    resource = account.resource("Cabin NAS")
+    relay = [c for c in resource.connections if c.relay]
+    assert [(c.uri, c.httpuri) for c in relay] == [(plexsim.server_url(CABIN, relay=True),) * 2]
+    server = resource.connect(locations=["relay"], timeout=10)
+    assert server.machineIdentifier == CABIN
+    assert server._baseurl == plexsim.server_url(CABIN, relay=True)
+    assert {e["host"] for e in plexsim.requests() if e["server"] == CABIN} == {"relay"}
+
+
+def test_it_connects_to_a_server_listed_in_devices(
+    plexsim: SimHandle, account: MyPlexAccount
+) -> None:
+    server = account.device(clientId=CABIN).connect(timeout=10)
+    assert server.machineIdentifier == CABIN
+
+
+def test_one_devices_sign_out_leaves_the_others_signed_in(
+    session: requests.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def sign_in(client_id: str) -> MyPlexAccount:
+        monkeypatch.setitem(plexapi.BASE_HEADERS, "X-Plex-Client-Identifier", client_id)
+        return MyPlexAccount("jamie", "partner-pass-2", session=session)
+
+    tablet, laptop = sign_in("jamie-tablet"), sign_in("jamie-laptop")
+    assert tablet.authenticationToken != laptop.authenticationToken
+    assert sign_in("jamie-tablet").authenticationToken == tablet.authenticationToken
+    tablet.signout()
+    with pytest.raises(Unauthorized):
+        MyPlexAccount(token=tablet.authenticationToken, session=session)
+    assert MyPlexAccount(token=laptop.authenticationToken, session=session).username == "jamie"
+    assert MyPlexAccount(token="demo-partner-token-0002", session=session).username == "jamie"
+    again = sign_in("jamie-tablet")
+    assert again.authenticationToken not in {tablet.authenticationToken, laptop.authenticationToken}
+
+
+def test_it_keeps_privacy_opt_outs(account: MyPlexAccount) -> None:
+    privacy = "https://plex.tv/api/v2/user/privacy"
+    assert account.query(privacy).attrib == {"optOutPlayback": "0", "optOutLibraryStats": "0"}
+    account.optOut(playback=True, library=False)
+    assert account.query(privacy).attrib == {"optOutPlayback": "1", "optOutLibraryStats": "0"}
+    account.optOut(library=True)
+    assert account.query(privacy).attrib == {"optOutPlayback": "1", "optOutLibraryStats": "1"}
+    with pytest.raises(BadRequest):
+        account.query(privacy, method=account._session.put, data={"optOutPlayback": "maybe"})
+    assert account.query(privacy).attrib["optOutPlayback"] == "1"
+
+
+def test_it_fails_a_client_aimed_at_the_old_watchlist_host(account: MyPlexAccount) -> None:
+    with pytest.raises(NotFound, match="Section 'watchlist' not found!"):
+        account.query("https://metadata.provider.plex.tv/library/sections/watchlist/all")
+    with pytest.raises(NotFound, match="1002"):
+        account.query("https://plex.tv/library/sections/watchlist/all")

@@ -182,10 +182,17 @@ def test_it_lists_resources_with_loopback_connections(
         "demo-den-server-token",
         "",
     )
-    uris = {c.get("uri") for c in den.iter("connection")}
-    assert uris == {f"{plexsim.url}/pms/{DEN}"}
-    kinds = {(c.get("local"), c.get("relay")) for c in den.iter("connection")}
-    assert kinds == {("1", "0"), ("0", "0"), ("0", "1")}
+    connections = {
+        (c.get("local"), c.get("relay")): (c.get("uri"), c.get("address"), c.get("port"))
+        for c in den.iter("connection")
+    }
+    direct, relay = plexsim.server_url(DEN), plexsim.server_url(DEN, relay=True)
+    assert connections == {
+        ("1", "0"): (direct, "127.0.0.1", direct.rsplit(":", 1)[1]),
+        ("0", "0"): (direct, "127.0.0.1", direct.rsplit(":", 1)[1]),
+        ("0", "1"): (relay, "127.0.0.1", relay.rsplit(":", 1)[1]),
+    }
+    assert direct != relay
     nas = resources["Sasha's NAS"]
     assert (nas.get("owned"), nas.get("sourceTitle"), nas.get("ownerId")) == (
         "0",
@@ -216,7 +223,7 @@ def test_it_lists_devices_with_connections_for_servers(
         "Morgan's iPhone",
         "Chrome",
     }
-    assert devices["Morgan's Den"].find("Connection").get("uri") == f"{plexsim.url}/pms/{DEN}"
+    assert devices["Morgan's Den"].find("Connection").get("uri") == plexsim.server_url(DEN)
     assert devices["Morgan's iPhone"].find("SyncList") is not None
     assert devices["Chrome"].get("id") == "5003"
 

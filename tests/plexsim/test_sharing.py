@@ -186,3 +186,126 @@ def test_it_limits_the_number_of_people_shared_with(plexsim: SimHandle) -> None:
     )
     assert response.status_code == 400
     assert "at most 100" in response.json()["errors"][0]["message"]
+
+
+V2_SHARING_READS = [
+    ("/api/v2/shared_servers/30006", "sharedServer"),
+    ("/api/v2/shared_servers/owned/accepted", "sharedServers"),
+    ("/api/v2/shared_servers/invites/owned/pending", "invites"),
+    ("/api/v2/friends", "friends"),
+]
+
+
+def test_v2_sharing_reads_answer_xml_unless_json_is_asked_for(owner: PlexClient) -> None:
+    for path, tag in V2_SHARING_READS:
+        root = owner.xml(path)
+        assert root.tag == tag, path
+        assert isinstance(owner.json(path), dict if tag == "sharedServer" else list), path
+    share = owner.xml("/api/v2/shared_servers/30006")
+    assert (share.get("id"), share.get("accepted"), share.get("invitedEmail")) == ("30006", "1", "")
+    assert share.find("sharingSettings").get("allowSync") == "1"
+    assert [lib.get("title") for lib in share.find("libraries")] == ["Movies", "TV Shows"]
+    invite = owner.xml("/api/v2/shared_servers/invites/owned/pending").find("invite")
+    assert invite.find("invited").get("username") == "kai"
+    assert invite.find("sharedServers/sharedServer").get("id") == "30013"
+
+
+def test_v2_sharing_writes_answer_xml_unless_json_is_asked_for(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    body = {"machineIdentifier": CABIN, "invitedEmail": "x@example.org", "librarySectionIds": []}
+    created = owner.xml("/api/v2/shared_servers", method="POST", json=body)
+    assert (created.tag, created.get("allLibraries")) == ("sharedServer", "1")
+    edited = owner.xml(
+        f"/api/v2/shared_servers/{created.get('id')}",
+        method="POST",
+        json={"settings": {"allowSync": True}, "librarySectionIds": [118290001]},
+    )
+    assert edited.find("sharingSettings").get("allowSync") == "1"
+    jamie = client_for(plexsim, "demo-partner-token-0002")
+    received = jamie.xml("/api/v2/shared_servers/invites/received/pending")
+    assert received.find("invite/owner").get("username") == "sasha"
+    accepted = jamie.xml("/api/v2/shared_servers/30016/accept", method="POST")
+    assert (accepted.tag, accepted.get("accepted")) == ("sharedServer", "1")
+    refused = owner.call("POST", "/api/v2/shared_servers", json=body)
+    assert refused.status_code == 422
+    assert refused.headers["Content-Type"].startswith("application/xml")
+    assert '<error code="1000"' in refused.text
+
+
+def test_friends_lists_what_each_status_names(plexsim: SimHandle, owner: PlexClient) -> None:
+    jamie = client_for(plexsim, "demo-partner-token-0002")
+    received = jamie.json("/api/v2/friends", params={"status": "pending_received"})
+    assert [(f["username"], f["status"]) for f in received] == [("sasha", "pending_received")]
+    with_servers = jamie.json(
+        "/api/v2/friends", params={"status": "pending_received", "includeSharedServers": "1"}
+    )
+    assert [s["id"] for s in with_servers[0]["sharedServers"]] == [30016]
+    assert jamie.json("/api/v2/friends", params={"status": "pending_sent"}) == []
+    sent = owner.json("/api/v2/friends", params={"status": "pending_sent"})
+    assert [(f["username"], f["status"]) for f in sent] == [("kai", "pending_sent")]
+    assert owner.json("/api/v2/friends", params={"status": "pending_received"}) == []
+    pending = jamie.json("/api/v2/friends", params={"status": "pending"})
+    assert [f["username"] for f in pending] == ["sasha"]
+    accepted = {f["username"] for f in owner.json("/api/v2/friends")}
+    assert {"alex.rivera", "jamie", "sasha"} <= accepted
+    assert "kai" not in accepted
+
+
+def test_friends_refuses_an_unknown_status(owner: PlexClient) -> None:
+    response = owner.get(
+        "/api/v2/friends", params={"status": "blocked"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == 1000
+
+
+# plextv-samples/api-servers-machineid-shared_servers-id-error-404.xml, a capture of
+# GET plex.tv/api/servers/None/shared_servers/None.
+CAPTURED_V1_404 = (
+    '<?xml version="1.0" encoding="UTF-8"?> <errors>   <error>Not found</error> </errors>'
+)
+
+
+def test_v1_paths_answer_the_captured_v1_error_forms(plexsim: SimHandle, owner: PlexClient) -> None:
+    for accept in ("*/*", "application/json"):
+        missing = owner.get("/api/servers/None/shared_servers/None", headers={"Accept": accept})
+        assert missing.status_code == 404
+        assert missing.headers["Content-Type"].startswith("application/xml")
+        assert missing.text.split() == CAPTURED_V1_404.split()
+    assert owner.get(f"/api/servers/{DEN}/shared_servers/99").text.split() == (
+        CAPTURED_V1_404.split()
+    )
+    body = {
+        "server_id": DEN,
+        "shared_server": {"library_section_ids": [7], "invited_email": "river"},
+    }
+    refused = owner.call("POST", f"/api/servers/{DEN}/shared_servers", json=body)
+    assert refused.status_code == 400
+    assert refused.text.strip().endswith(
+        '<Response code="400" status="Library section 7 is not on this server"/>'
+    )
+    jamie = client_for(plexsim, "demo-partner-token-0002")
+    not_admin = jamie.call(
+        "DELETE", "/api/home/users/1001004", headers={"Accept": "application/json"}
+    )
+    assert not_admin.status_code == 403
+    assert '<Response code="403"' in not_admin.text
+
+
+def test_v1_paths_keep_coded_errors_in_xml(plexsim: SimHandle) -> None:
+    stranger = client_for(plexsim, "not-a-token")
+    response = stranger.get("/api/users/", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert '<error code="1001" message="User could not be authenticated"' in response.text
+
+
+def test_v2_paths_never_answer_v1_error_forms(owner: PlexClient) -> None:
+    body = {"machineIdentifier": DEN, "invitedEmail": "no-such-login", "librarySectionIds": []}
+    xml = owner.call("POST", "/api/v2/shared_servers", json=body)
+    assert xml.status_code == 400
+    assert '<error code="1000" message="User not found" status="400"/>' in xml.text
+    json = owner.call(
+        "POST", "/api/v2/shared_servers", json=body, headers={"Accept": "application/json"}
+    )
+    assert json.json() == {"errors": [{"code": 1000, "message": "User not found", "status": 400}]}
