@@ -5,6 +5,7 @@ from plextv.base import LibraryRef
 from plextv.client import PlexTV
 from plextv.config import ClientConfig
 from plextv.errors import (
+    AlreadyInHome,
     AlreadySharing,
     ApiChanged,
     BadRequest,
@@ -18,12 +19,14 @@ from plextv.errors import (
     TwoFactorRequired,
     Unauthorized,
     Unavailable,
+    UnknownAccount,
 )
 from plextv.filters import Filters, ShareSettings
 from plextv.masking import mask_tokens, register_token
 from plextv.models import Household
 
 __all__ = [
+    "AlreadyInHome",
     "AlreadySharing",
     "ApiChanged",
     "BadRequest",
@@ -43,6 +46,7 @@ __all__ = [
     "TwoFactorRequired",
     "Unauthorized",
     "Unavailable",
+    "UnknownAccount",
     "errors",
     "mask_tokens",
     "models",

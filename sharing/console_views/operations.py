@@ -39,7 +39,12 @@ def operation_retry(request: HttpRequest, op_id: int) -> HttpResponse:
         op.refresh_from_db()
         operations.enqueue(op)
     elif not wants_partial(request):
-        messages.warning(request, "Only a failed change can be retried.")
+        messages.warning(
+            request,
+            "Only a failed change can be retried."
+            if op.retryable
+            else "plex.tv refused this change for what it is: sending it again would not help.",
+        )
     if wants_partial(request):
         return render(request, "sharing/operation.html#operation-status", {"op": op})
     return redirect("people:operation", op_id=op.pk)
