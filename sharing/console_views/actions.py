@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import admin_required
+from accounts.models import Household
 from sharing import operations
 from sharing.console_views.access import get_person, get_share, wants_partial
 from sharing.console_views.people import counters
@@ -86,11 +87,13 @@ def invite_libraries() -> list[Library]:
 
 def _invite_form(data: Any = None) -> InviteForm:
     room = counters()
+    household = Household.current()
     return InviteForm(
         data,
         initial={"key": new_key(), "allow_tuners": "0"},
         libraries=invite_libraries(),
         share_room=room["share_limit"] - room["shared"],
+        owner=household.owner if household else None,
     )
 
 

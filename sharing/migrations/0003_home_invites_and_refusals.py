@@ -7,32 +7,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sharing', '0002_operation_batches'),
+        ("sharing", "0002_operation_batches"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='operation',
-            name='retryable',
+            model_name="operation",
+            name="retryable",
             field=models.BooleanField(default=True),
         ),
         migrations.CreateModel(
-            name='HomeInvite',
+            name="HomeInvite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plex_id', models.BigIntegerField(help_text="the invitee's plex.tv account id", unique=True)),
-                ('username', models.CharField(blank=True, max_length=200)),
-                ('email', models.CharField(blank=True, max_length=254)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('invited_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "plex_id",
+                    models.BigIntegerField(
+                        help_text="the invitee's plex.tv account id", unique=True
+                    ),
+                ),
+                ("username", models.CharField(blank=True, max_length=200)),
+                ("email", models.CharField(blank=True, max_length=254)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("invited_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-invited_at'],
+                "ordering": ["-invited_at"],
             },
         ),
     ]
