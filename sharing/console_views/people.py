@@ -28,10 +28,12 @@ from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required
 from sharing.console_views.access import wants_partial
+from sharing.console_views.outcome import shown_operations
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.expiry import ExpiryNote, describe
 
@@ -340,12 +342,14 @@ def _page(request: HttpRequest, items: Any) -> Page:
     return paginator.get_page(request.GET.get("page"))
 
 
+@never_cache
 @admin_required
 @require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
     query = Query.from_request(request)
     servers = owned_servers(query)
     context: dict[str, Any] = {
+        "activity": shown_operations(request),
         "query": query,
         "kinds": KINDS,
         "sorts": SORT_LABELS,

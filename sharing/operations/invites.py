@@ -180,8 +180,8 @@ def invite_friend(client: PlexTV, op: Operation) -> Applied:
 
     When plex.tv says "already sharing" (someone shared meanwhile), what was asked is added to
     the person's share instead (`add_to_share`) and the message says exactly that. When the
-    invite's answer was lost, the server's shares are read: a pending share with exactly the
-    libraries asked is this invite; anything else is treated as a share they had.
+    invite's answer was lost, or this is a redelivery, a pending share with exactly the
+    libraries asked is taken as this invite; anything else is treated as a share they had.
     """
     address: str = op.params["address"]
     asked = access_settings(op.params.get("access", {}))
@@ -201,7 +201,9 @@ def invite_friend(client: PlexTV, op: Operation) -> Applied:
             existing = _existing_share(client, machine, address)
             if existing is None:
                 raise
-            ours = isinstance(exc, OutcomeUnknown) and existing.accepted is not True
+            # A lost answer, or a redelivery after a worker died, may have made this share.
+            again = isinstance(exc, OutcomeUnknown) or op.attempts > 1
+            ours = again and existing.accepted is not True
             if not (ours and _same_as_asked(existing, entry["libraries"])):
                 notes.append(
                     add_to_share(client, server, existing, entry["libraries"], asked).sentence(

@@ -55,7 +55,7 @@ def test_it_creates_a_managed_user_with_a_pin_and_libraries(
         django_capture_on_commit_callbacks,
     )
     op = only_op("home.create_managed")
-    assert response["Location"] == f"/people/operations/{op.pk}/"
+    assert response["Location"] == f"/people/?op={op.pk}"
     assert operations.execute(op.pk).state == Operation.SUCCEEDED
 
     robin = sim_account(plexsim, title="Robin")
@@ -183,7 +183,19 @@ def test_it_shows_plex_tv_refusing_an_unknown_account(
     op = only_op("home.invite")
     assert operations.execute(op.pk).state == Operation.FAILED
     op.refresh_from_db()
-    assert "plex.tv does not know" in op.message
+    # plex.tv's own reason, and no Retry: sending the same invite again cannot help.
+    assert "plex.tv said: “User not found”" in op.message
+    assert not op.retryable
+    page = owner.client.get(f"/people/operations/{op.pk}/").content.decode()
+    assert "User not found" in page
+    assert "Retry" not in page
+    retried = owner.client.post(f"/people/operations/{op.pk}/retry/")
+    assert retried.status_code == 302
+    op.refresh_from_db()
+    assert op.state == Operation.FAILED
+    assert [r for r in plexsim.requests() if r["method"] == "POST"] == [
+        r for r in plexsim.requests() if r["method"] == "POST"
+    ][:1]
 
 
 def test_it_changes_a_restriction_profile(

@@ -44,7 +44,7 @@ def send(client, data: dict[str, Any], capture) -> Operation:  # type: ignore[no
         response = client.post(SEND, data)
     assert response.status_code == 302, response.content.decode()[:500]
     op = Operation.objects.get(kind="friend.invite")
-    assert response["Location"] == f"/people/operations/{op.pk}/"
+    assert response["Location"] == f"/people/?op={op.pk}"
     return op
 
 
@@ -239,3 +239,20 @@ def test_it_refuses_a_new_person_once_100_are_shared_with(
     assert response.status_code == 400
     assert "limit is reached" in response.content.decode()
     assert plex_writes(plexsim) == []
+
+
+def test_a_resent_invite_form_says_so_and_a_changed_one_is_refused(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    data = body()
+    op = send(owner.client, data, django_capture_on_commit_callbacks)
+    owner.client.get("/people/")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        again = owner.client.post(SEND, data)
+        assert again["Location"] == f"/people/?op={op.pk}"
+        assert "already submitted" in owner.client.get(again["Location"]).content.decode()
+        other = owner.client.post(SEND, {**data, "who": "someone.else@example.com"})
+    assert callbacks == []
+    assert other.status_code == 409
+    assert "already used for a different change" in other.content.decode()
+    assert Operation.objects.count() == 1

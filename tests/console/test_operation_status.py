@@ -67,10 +67,29 @@ def test_it_rejects_get_on_retry(owner, op) -> None:
     assert owner.client.get(f"/people/operations/{op.pk}/retry/").status_code == 405
 
 
-def test_it_offers_retry_on_failure_and_queues_the_operation_again(
+def test_it_offers_no_retry_when_plex_tv_refuses_the_change_itself(
     owner, op, plexsim, django_capture_on_commit_callbacks
 ) -> None:
-    plexsim.add_fault(action="status", status=400, body="", path="/api/servers/*", times=1)
+    body = '<Response code="400" status="Library section 1 is not on this server"/>'
+    plexsim.add_fault(action="status", status=400, body=body, path="/api/v2/shared_servers/*")
+    assert operations.execute(op.pk).state == Operation.FAILED
+    html = owner.client.get(f"/people/operations/{op.pk}/").content.decode()
+    assert "plex.tv said: “Library section 1 is not on this server”" in html
+    assert "/retry/" not in html
+    with django_capture_on_commit_callbacks() as callbacks:
+        owner.client.post(f"/people/operations/{op.pk}/retry/")
+    assert callbacks == []
+    op.refresh_from_db()
+    assert op.state == Operation.FAILED
+
+
+def test_it_offers_retry_on_failure_and_queues_the_operation_again(
+    owner, op, plexsim, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.OPERATION_MAX_ATTEMPTS = 1
+    plexsim.add_fault(
+        action="status", status=503, body="", method="POST", path="/api/v2/shared_servers/*"
+    )
     assert operations.execute(op.pk).state == Operation.FAILED
     page = owner.client.get(f"/people/operations/{op.pk}/", HTTP_HX_REQUEST="true")
     assert f'action="/people/operations/{op.pk}/retry/"' in page.content.decode()

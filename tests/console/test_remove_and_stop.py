@@ -58,7 +58,7 @@ def test_it_removes_a_friend_everywhere_and_keeps_them_removed(
     alex = person("alex.rivera")
     response = post(owner.client, f"/people/{alex.pk}/remove/", django_capture_on_commit_callbacks)
     op = Operation.objects.get(kind="friend.remove")
-    assert response["Location"] == f"/people/operations/{op.pk}/"
+    assert response["Location"] == f"/people/?op={op.pk}"
     assert op.target_type == Operation.TARGET_USER
 
     assert operations.execute(op.pk).state == Operation.SUCCEEDED
@@ -126,7 +126,10 @@ def test_it_stops_sharing_one_server_only(
         HTTP_HX_REQUEST="true",
     )
     op = Operation.objects.get(kind="share.stop")
-    assert response.headers["HX-Redirect"] == f"/people/operations/{op.pk}/"
+    # htmx: the change's live status is put in the page's activity region, in place.
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#activity"
+    assert f'id="operation-{op.pk}"' in response.content.decode()
     assert operations.execute(op.pk).state == Operation.SUCCEEDED
     assert [s["machineIdentifier"] for s in sim_shares_of(plexsim, CHEN)] == [DEN]
     assert list(
