@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PlexAccount
-from sharing.models import Invite, Library, PlexUser, Share
+from sharing.models import HomeInvite, Invite, Library, PlexUser, Share
 from sharing.operations.shares import FILTER_FIELDS, FILTER_PARTS, FLAG_FIELDS, filter_parts
 
 MOVIE_RATINGS = ("G", "PG", "PG-13", "R", "NC-17", "NR")
@@ -403,13 +403,37 @@ class ManagedUserForm(AccessForm):
 class HomeInviteForm(OperationForm):
     who = forms.CharField(max_length=254, label="E-mail or Plex username")
 
-    def __init__(self, *args: Any, plex_pass: bool, home_room: int, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        plex_pass: bool,
+        home_room: int,
+        owner: PlexAccount | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         self.plex_pass = plex_pass
         self.home_room = home_room
+        self.owner = owner
+        # A pending invitation found for this address, for the page's "cancel it" link.
+        self.pending: HomeInvite | None = None
 
     def clean_who(self) -> str:
-        return clean_address(self.cleaned_data["who"])
+        address = clean_address(self.cleaned_data["who"])
+        if is_owner(self.owner, address):
+            raise forms.ValidationError(
+                "That's you: you are the admin of this Home. Enter the account to invite."
+            )
+        person = find_person(address)
+        if person is not None and person.home:
+            raise forms.ValidationError(f"{person.display_name} is already in your Home.")
+        self.pending = next((i for i in HomeInvite.objects.all() if i.matches(address)), None)
+        if self.pending is not None:
+            raise forms.ValidationError(
+                f"{address} already has a pending invitation into your Home. Wait for them "
+                "to accept it, or cancel it to send a new one."
+            )
+        return address
 
     def clean(self) -> dict[str, Any]:
         super().clean()

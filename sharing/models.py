@@ -277,6 +277,7 @@ class Operation(models.Model):
     TARGET_USER = "plexuser"
     TARGET_SHARE = "share"
     TARGET_INVITE = "invite"
+    TARGET_HOME_INVITE = "homeinvite"
 
     kind = models.CharField(max_length=64)
     target_type = models.CharField(max_length=32)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,8 +21,9 @@ from sharing.console_views.outcome import submit_change
 from sharing.console_views.people import counters
 from sharing.console_views.person import person_context
 from sharing.forms import HomeInviteForm, ManagedUserForm, PinForm, ProfileForm, new_key
-from sharing.models import Operation, PlexUser
+from sharing.models import HomeInvite, Operation, PlexUser
 from sharing.operations.home import (
+    CANCEL_HOME_INVITE,
     CREATE_MANAGED,
     INVITE_TO_HOME,
     REMOVE_HOME_USER,
@@ -82,7 +83,11 @@ def _home_invite_form(data: object = None) -> HomeInviteForm:
     household = Household.current()
     plex_pass = bool(household and household.owner.has_plex_pass)
     return HomeInviteForm(
-        data, initial={"key": new_key()}, plex_pass=plex_pass, home_room=_home_room()
+        data,
+        initial={"key": new_key()},
+        plex_pass=plex_pass,
+        home_room=_home_room(),
+        owner=household.owner if household else None,
     )
 
 
@@ -209,3 +214,36 @@ def remove_home(request: HttpRequest, person_id: int) -> HttpResponse:
         request, REMOVE_HOME_USER, Operation.TARGET_USER, person.pk, params, back
     )
     return response or refused_key(request, reverse("people:person", args=[person.pk]))
+
+
+# --- withdraw a pending Home invitation -------------------------------------------------------
+
+
+def _home_invite(request: HttpRequest, invite_id: int) -> HomeInvite:
+    return get_object_or_404(HomeInvite, pk=invite_id)
+
+
+@admin_required
+@require_GET
+def cancel_home_invite_confirm(request: HttpRequest, invite_id: int) -> HttpResponse:
+    invite = _home_invite(request, invite_id)
+    return confirm_page(
+        request,
+        title=f"Cancel the Home invite to {invite.address}?",
+        message="The invitation stops working; you can invite them again later.",
+        action=reverse("people:home-invite-cancel", args=[invite.pk]),
+        button="Cancel Home invite",
+        back=reverse("people:list"),
+    )
+
+
+@admin_required
+@require_POST
+def cancel_home_invite(request: HttpRequest, invite_id: int) -> HttpResponse:
+    invite = _home_invite(request, invite_id)
+    back = reverse("people:list")
+    params = {"label": invite.address}
+    response = submit_action(
+        request, CANCEL_HOME_INVITE, Operation.TARGET_HOME_INVITE, invite.pk, params, back
+    )
+    return response or refused_key(request, back)
