@@ -256,3 +256,20 @@ def test_a_resent_invite_form_says_so_and_a_changed_one_is_refused(
     assert other.status_code == 409
     assert "already used for a different change" in other.content.decode()
     assert Operation.objects.count() == 1
+
+
+def test_an_unknown_username_shows_plex_tvs_reason_and_no_retry(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    # The trial: "plex.tv refused the request." with a Retry that could only fail again.
+    op = send(owner.client, body(who="no.such.user"), django_capture_on_commit_callbacks)
+    assert operations.execute(op.pk).state == Operation.FAILED
+    op.refresh_from_db()
+    assert op.message == (
+        "plex.tv has no Plex account with that username or e-mail. plex.tv said: “User not found”."
+    )
+    assert not op.retryable
+    for page in (f"/people/?op={op.pk}", f"/people/operations/{op.pk}/"):
+        html = owner.client.get(page).content.decode()
+        assert "User not found" in html
+        assert "/retry/" not in html
