@@ -58,6 +58,14 @@ class BadRequest(PlexTVError):
     permanent = True
 
 
+class Forbidden(BadRequest):
+    """plex.tv does not allow this account to do that (403). What the account may do can
+    change (a subscription, a role in the Home), after which the same request goes through."""
+
+    default_message = "plex.tv does not allow this account to do that."
+    permanent = False
+
+
 class Unauthorized(BadRequest):
     default_message = "The Plex sign-in is no longer valid; sign in with Plex again."
     # Signing in with Plex again fixes it, and then the same request goes through.

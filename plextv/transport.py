@@ -36,6 +36,7 @@ from plextv.errors import (
     AlreadySharing,
     ApiChanged,
     BadRequest,
+    Forbidden,
     HomeFull,
     InvalidPin,
     NotFound,
@@ -451,9 +452,7 @@ def error_for_response(status: int, text: str, endpoint: str, missing: Missing) 
     if "member of a home" in low or "already in a home" in low:
         return AlreadyInHome(with_reason(AlreadyInHome.default_message, message), **kw)
     if status == 403:
-        return BadRequest(
-            with_reason("plex.tv does not allow this account to do that.", message), **kw
-        )
+        return Forbidden(with_reason(Forbidden.default_message, message), **kw)
     if 300 <= status < 400:
         return ApiChanged("plex.tv moved this endpoint elsewhere.", **kw)
     return BadRequest(with_reason(BadRequest.default_message, message), **kw)
