@@ -110,3 +110,23 @@ def test_it_does_not_retry_an_operation_that_did_not_fail(
         response = owner.client.post(f"/people/operations/{op.pk}/retry/")
     assert response.status_code == 302
     assert callbacks == []
+
+
+def test_retry_without_javascript_returns_to_the_page_it_was_on(
+    owner, op, plexsim, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.OPERATION_MAX_ATTEMPTS = 1
+    plexsim.add_fault(
+        action="status", status=503, body="", method="POST", path="/api/v2/shared_servers/*"
+    )
+    assert operations.execute(op.pk).state == Operation.FAILED
+    person_page = f"/people/{share_of('alex.rivera').user_id}/"
+    assert 'name="back"' in owner.client.get(person_page).content.decode()
+    for back, landing in (
+        (person_page, f"{person_page}?op={op.pk}"),
+        ("https://elsewhere.example/", f"/people/operations/{op.pk}/"),
+    ):
+        Operation.objects.filter(pk=op.pk).update(state=Operation.FAILED)
+        with django_capture_on_commit_callbacks(execute=False):
+            response = owner.client.post(f"/people/operations/{op.pk}/retry/", {"back": back})
+        assert response["Location"] == landing
