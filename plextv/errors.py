@@ -54,8 +54,9 @@ class PlexTVError(Exception):
 
 
 class BadRequest(PlexTVError):
+    # A refusal plextv cannot name may depend on state that changes (a read-modify-write
+    # sent again is built afresh), so only the refusals recognised below are permanent.
     default_message = "plex.tv refused the request."
-    permanent = True
 
 
 class Forbidden(BadRequest):
@@ -63,13 +64,10 @@ class Forbidden(BadRequest):
     change (a subscription, a role in the Home), after which the same request goes through."""
 
     default_message = "plex.tv does not allow this account to do that."
-    permanent = False
 
 
 class Unauthorized(BadRequest):
     default_message = "The Plex sign-in is no longer valid; sign in with Plex again."
-    # Signing in with Plex again fixes it, and then the same request goes through.
-    permanent = False
 
 
 class TwoFactorRequired(Unauthorized):
@@ -157,6 +155,7 @@ class ApiChanged(PlexTVError):
 
 class AlreadySharing(BadRequest):
     default_message = "This server is already shared with that person; edit the existing share."
+    permanent = True
 
 
 class PlexPassRequired(BadRequest):
@@ -171,6 +170,7 @@ class AlreadyInHome(BadRequest):
     """The account belongs to a Plex Home already (one Home per account)."""
 
     default_message = "That account is already a member of a Plex Home (an account has one Home)."
+    permanent = True
 
 
 def reason_text(message: str | None, limit: int = 200) -> str | None:

@@ -128,6 +128,10 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @admin_required
 @require_GET
 def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+    if wants_partial(request) and not Share.objects.filter(pk=share_id).exists():
+        # A card reloading after its share was removed (stop sharing, remove the friend):
+        # it goes from the page instead of answering an error the page cannot show.
+        return HttpResponse("")
     share = get_share(request, share_id)
     if wants_partial(request):
         return render(request, "sharing/person.html#share-card", {"card": share_card(share)})

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from sharing import operations
+from sharing.forms import new_key
 from sharing.models import Operation
 from tests.console.conftest import operations_for, share_of
 
@@ -68,13 +69,18 @@ def test_it_rejects_get_on_retry(owner, op) -> None:
 
 
 def test_it_offers_no_retry_when_plex_tv_refuses_the_change_itself(
-    owner, op, plexsim, django_capture_on_commit_callbacks
+    owner, synced, plexsim, django_capture_on_commit_callbacks
 ) -> None:
-    body = '<Response code="400" status="Library section 1 is not on this server"/>'
-    plexsim.add_fault(action="status", status=400, body=body, path="/api/v2/shared_servers/*")
+    with django_capture_on_commit_callbacks(execute=False):
+        owner.client.post(
+            "/people/invite/send/",
+            {"key": new_key(), "who": "no.such.user", "libraries": [MOVIES], "allow_tuners": "0"},
+        )
+    op = Operation.objects.get(kind="friend.invite")
     assert operations.execute(op.pk).state == Operation.FAILED
-    html = owner.client.get(f"/people/operations/{op.pk}/").content.decode()
-    assert "plex.tv said: “Library section 1 is not on this server”" in html
+    partial = owner.client.get(f"/people/operations/{op.pk}/", HTTP_HX_REQUEST="true")
+    html = partial.content.decode()
+    assert "plex.tv said: “User not found”" in html
     assert "/retry/" not in html
     with django_capture_on_commit_callbacks() as callbacks:
         owner.client.post(f"/people/operations/{op.pk}/retry/")

@@ -138,3 +138,16 @@ def test_it_stops_sharing_one_server_only(
         )
     ) == [DEN]
     assert PlexUser.objects.get(plex_id=CHEN).removed_locally_at is None
+
+
+def test_a_card_reloading_after_its_share_is_gone_leaves_the_page(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    cabin = share_of("chen.li", CABIN)
+    post(owner.client, f"/people/shares/{cabin.pk}/stop/", django_capture_on_commit_callbacks)
+    assert operations.execute(Operation.objects.get(kind="share.stop").pk).state == (
+        Operation.SUCCEEDED
+    )
+    reload = owner.client.get(f"/people/shares/{cabin.pk}/", HTTP_HX_REQUEST="true")
+    assert (reload.status_code, reload.content) == (200, b"")
+    assert owner.client.get(f"/people/shares/{cabin.pk}/").status_code == 404
