@@ -471,7 +471,7 @@ class PinForm(OperationForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if not data.get("remove") and not data.get("pin"):
+        if not data.get("remove") and not data.get("pin") and "pin" not in self.errors:
             raise forms.ValidationError("Enter a 4-digit PIN, or tick “Remove the PIN”.")
         if data.get("remove") and data.get("pin"):
             raise forms.ValidationError("Either set a new PIN or remove it, not both.")

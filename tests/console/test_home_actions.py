@@ -303,7 +303,7 @@ def test_a_bad_pin_is_shown_inline_in_the_home_card(owner, synced, plexsim) -> N
     assert 'id="home-card"' in html
     assert "A Home PIN is exactly 4 digits." in html
     assert 'aria-invalid="true"' in html
-    assert "; Enter a 4-digit PIN" not in html
+    assert "Enter a 4-digit PIN" not in html  # one clear message, not two
     assert html.count('id="share-') >= 1  # the whole person page, not a bare error page
     htmx = owner.client.post(
         f"/people/{sam.pk}/pin/", {"key": new_key(), "pin": ""}, HTTP_HX_REQUEST="true"
