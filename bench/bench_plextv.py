@@ -198,7 +198,7 @@ def section(rows: list[Row]) -> str:
             "`bench/bench_plextv.py`: plexsim in-process (`run_in_thread(users=N)`, no rate",
             "limit; two owned servers, three from 1,000 users). Both clients read every user with",
             "every share and the libraries of each share. plextv: `read_household`",
-            "(3 + 2 * servers requests).",
+            "(4 + 2 * servers requests).",
             "python-plexapi: `MyPlexAccount(token)`, `users()`, then `sections()` of every",
             "share, as peer tools do. Requests counted from plexsim's request log. plexapi",
             f"rows marked extrapolated time the first {SAMPLE_USERS} users and scale up.",

@@ -68,7 +68,7 @@ def test_sync_now_runs_on_the_worker_and_the_page_follows_it_to_the_end(
     created, updated, flagged, removed, unchanged, requests = values[3:9]
     assert (created, updated, flagged, removed) == ("0", "0", "0", "0")
     assert unchanged == str(DEMO_COMPARED)
-    assert requests == str(1 + 3 + 2 * 2)  # "Sync now" rediscovers servers: one more request
+    assert requests == str(1 + 4 + 2 * 2)  # "Sync now" rediscovers servers: one more request
     assert values[9].endswith(" s")
     assert float(values[9].removesuffix(" s")) >= 2.5
     assert (PlexUser.objects.count(), Share.objects.count()) == (9, 12)

@@ -372,6 +372,14 @@ def accept_home_invite(state: State, invite: HomeInvite) -> None:
 
 def remove_home_user(state: State, admin: Account, user_id: int) -> None:
     home = admin_home(state, admin)
+    invited = [
+        i for i in state.homeInvites.values() if i.adminId == admin.id and i.userId == user_id
+    ]
+    if invited and user_id not in home.memberIds:
+        # Removing someone invited but not yet in the Home withdraws the invitation.
+        for invite in invited:
+            del state.homeInvites[invite.id]
+        return
     if user_id == admin.id or user_id not in home.memberIds:
         raise SimError(404, 1002, NOT_FOUND)
     home.memberIds.remove(user_id)

@@ -383,6 +383,8 @@ def friends(ctx: Ctx) -> Reply:
             continue
         seen.add(other_id)
         items.append(_friend(state, account, state.accounts[other_id], kind, include_servers))
+    if "pending_sent" in wanted:
+        _add_home_invites(state, account, items)
     return ctx.v2(items, "friends")
 
 
@@ -407,6 +409,36 @@ def _friend(
         **person_json(state, person),
         "restrictionProfile": person.restrictionProfile,
     }
+
+
+def _add_home_invites(state: State, owner: Account, items: list[dict[str, Any]]) -> None:
+    """Pending Home invitations are pending friends with `home: true` (and `createdAt`).
+
+    For a pending friend, `home` says whether they are in, or invited into, the caller's Home.
+    """
+    home = state.home_of(owner.id)
+    members = set(home.memberIds) if home else set()
+    by_id = {doc["id"]: doc for doc in items}
+    for doc in items:
+        doc["home"] = doc["id"] in members
+    for invite in sorted(state.homeInvites.values(), key=lambda i: i.id):
+        if invite.adminId != owner.id or invite.userId not in state.accounts:
+            continue
+        found = by_id.get(invite.userId)
+        if found is None:
+            person = state.accounts[invite.userId]
+            found = {
+                "status": "pending_sent",
+                "sharingSettings": {},
+                "sharedServers": [],
+                "sharedSources": [],
+                **person_json(state, person),
+                "restrictionProfile": person.restrictionProfile,
+            }
+            by_id[invite.userId] = found
+            items.append(found)
+        found["home"] = True
+        found["createdAt"] = invite.createdAt
 
 
 # ---- retired endpoints -------------------------------------------------------------------------

@@ -5,9 +5,11 @@ from plextv.base import LibraryRef
 from plextv.client import PlexTV
 from plextv.config import ClientConfig
 from plextv.errors import (
+    AlreadyInHome,
     AlreadySharing,
     ApiChanged,
     BadRequest,
+    Forbidden,
     HomeFull,
     InvalidPin,
     NotFound,
@@ -18,17 +20,20 @@ from plextv.errors import (
     TwoFactorRequired,
     Unauthorized,
     Unavailable,
+    UnknownAccount,
 )
 from plextv.filters import Filters, ShareSettings
 from plextv.masking import mask_tokens, register_token
 from plextv.models import Household
 
 __all__ = [
+    "AlreadyInHome",
     "AlreadySharing",
     "ApiChanged",
     "BadRequest",
     "ClientConfig",
     "Filters",
+    "Forbidden",
     "HomeFull",
     "Household",
     "InvalidPin",
@@ -43,6 +48,7 @@ __all__ = [
     "TwoFactorRequired",
     "Unauthorized",
     "Unavailable",
+    "UnknownAccount",
     "errors",
     "mask_tokens",
     "models",

@@ -12,9 +12,14 @@ from plextv.masking import mask_tokens
 
 
 class PlexTVError(Exception):
-    """Base of every error plextv raises."""
+    """Base of every error plextv raises.
+
+    `permanent` says whether sending the same request again can help: plex.tv refused it for
+    what it is (an unknown account, a share that exists already), not for how it went.
+    """
 
     default_message = "plex.tv could not complete the request."
+    permanent = False
 
     def __init__(
         self,
@@ -49,7 +54,16 @@ class PlexTVError(Exception):
 
 
 class BadRequest(PlexTVError):
+    # A refusal plextv cannot name may depend on state that changes (a read-modify-write
+    # sent again is built afresh), so only the refusals recognised below are permanent.
     default_message = "plex.tv refused the request."
+
+
+class Forbidden(BadRequest):
+    """plex.tv does not allow this account to do that (403). What the account may do can
+    change (a subscription, a role in the Home), after which the same request goes through."""
+
+    default_message = "plex.tv does not allow this account to do that."
 
 
 class Unauthorized(BadRequest):
@@ -67,10 +81,18 @@ class InvalidPin(PlexTVError):
     """
 
     default_message = "That PIN is not right for this Home user."
+    permanent = True
 
 
 class NotFound(PlexTVError):
     default_message = "plex.tv does not know that item (it may have been removed already)."
+    permanent = True
+
+
+class UnknownAccount(NotFound):
+    """plex.tv has no account by that username or e-mail ("User not found")."""
+
+    default_message = "plex.tv has no Plex account with that username or e-mail."
 
 
 class RateLimited(PlexTVError):
@@ -133,6 +155,7 @@ class ApiChanged(PlexTVError):
 
 class AlreadySharing(BadRequest):
     default_message = "This server is already shared with that person; edit the existing share."
+    permanent = True
 
 
 class PlexPassRequired(BadRequest):
@@ -141,3 +164,34 @@ class PlexPassRequired(BadRequest):
 
 class HomeFull(BadRequest):
     default_message = "This Plex Home is full (at most 15 members)."
+
+
+class AlreadyInHome(BadRequest):
+    """The account belongs to a Plex Home already (one Home per account)."""
+
+    default_message = "That account is already a member of a Plex Home (an account has one Home)."
+    permanent = True
+
+
+def reason_text(message: str | None, limit: int = 200) -> str | None:
+    """plex.tv's own error message as one short line fit to show an admin, or None.
+
+    Only plex.tv's sentence is kept (never the body around it), on one line, cut to `limit`
+    characters; it has been through the token masker already.
+    """
+    if not message:
+        return None
+    line = " ".join(message.split()).strip()
+    if not line:
+        return None
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line
+
+
+def with_reason(human_message: str, message: str | None) -> str:
+    """`human_message` followed by plex.tv's reason, as 'plex.tv said: “User not found”.'"""
+    reason = reason_text(mask_tokens(message) if message else None)
+    if reason is None:
+        return human_message
+    return f"{human_message} plex.tv said: “{reason.rstrip('.')}”."

@@ -250,6 +250,18 @@ class Invite:
 
 
 @dataclass(frozen=True)
+class HomeInvite:
+    """An invitation into the owner's Plex Home not accepted yet, by invitee account."""
+
+    user_id: int
+    username: str | None = None
+    email: str | None = None
+    title: str | None = None
+    thumb: str | None = None
+    invited_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Pin:
     id: int
     code: str
@@ -354,10 +366,11 @@ class ServerLibraries:
 
 @dataclass(frozen=True)
 class Household:
-    """Everything about who has access to what, read in `3 + 2 * servers` requests."""
+    """Everything about who has access to what, read in `4 + 2 * servers` requests."""
 
     users: tuple[User, ...]
     home_users: tuple[HomeUser, ...]
     servers: tuple[ServerLibraries, ...]
     pending_invites: tuple[Invite, ...]
     requests_made: int
+    pending_home_invites: tuple[HomeInvite, ...] = ()

@@ -18,6 +18,7 @@ from plextv.models import (
     Device,
     DiscoverResult,
     HistoryEntry,
+    HomeInvite,
     HomeUser,
     Invite,
     Pin,
@@ -488,6 +489,27 @@ def parse_invites(payload: Payload, direction: str) -> list[Invite]:
                 email=_none_if_empty(opt_str(person, "email")),
                 title=_none_if_empty(opt_str(person, "title")),
                 thumb=_none_if_empty(opt_str(person, "thumb")),
+            )
+        )
+    return invites
+
+
+def parse_home_invites(payload: Payload) -> list[HomeInvite]:
+    """Pending Home invitations among `GET /api/v2/friends?status=pending_sent`: the pending
+    friends marked `home` (an account invited into the Home, not in it yet)."""
+    invites = []
+    for obj in _list(payload, "pending friends"):
+        user_id = opt_int(obj, "id")
+        if user_id is None or not flag(obj, "home"):
+            continue
+        invites.append(
+            HomeInvite(
+                user_id=user_id,
+                username=_none_if_empty(opt_str(obj, "username")),
+                email=_none_if_empty(opt_str(obj, "email")),
+                title=_none_if_empty(opt_str(obj, "title") or opt_str(obj, "friendlyName")),
+                thumb=_none_if_empty(opt_str(obj, "thumb")),
+                invited_at=opt_time(obj, "createdAt") or opt_time(obj, "invitedAt"),
             )
         )
     return invites

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -13,6 +14,7 @@ from plextv.filters import Filters, ShareSettings
 from plextv.masking import register_token
 from plextv.models import (
     RESTRICTION_PROFILES,
+    HomeInvite,
     HomeUser,
     Household,
     Invite,
@@ -24,6 +26,7 @@ from plextv.models import (
 )
 from plextv.parsers import (
     parse_created_user_id,
+    parse_home_invites,
     parse_home_users,
     parse_invites,
     parse_server_sections,
@@ -115,6 +118,20 @@ class SharingOperations(ClientBase):
     def _pending_invites_sent_payload(self) -> Payload:
         return self._call("GET", "/api/v2/shared_servers/invites/owned/pending", accept_json=True)
 
+    def pending_home_invites(self) -> list[HomeInvite]:
+        """GET plex.tv/api/v2/friends?status=pending_sent (1 request): the accounts invited
+        into the Home that have not accepted yet (pending friends marked `home`).
+
+        ASSUMED: no public capture shows how plex.tv lists pending Home invitations; this is
+        the list of pending friends, where `home` marks an invitation into the Home.
+        """
+        return parse_home_invites(self._pending_friends_payload())
+
+    def _pending_friends_payload(self) -> Payload:
+        return self._call(
+            "GET", "/api/v2/friends", params={"status": "pending_sent"}, accept_json=True
+        )
+
     def pending_invites_received(self) -> list[Invite]:
         """GET clients.plex.tv/api/v2/shared_servers/invites/received/pending (1 request),
         with the invitee's token."""
@@ -129,10 +146,13 @@ class SharingOperations(ClientBase):
     def read_household(self, machine_identifiers: Iterable[str]) -> Household:
         """Everyone with access, everything they can see, the Home and pending invites.
 
-        Requests: GET /api/users/, GET /api/home/users and GET
-        /api/v2/shared_servers/invites/owned/pending, then per server GET /api/servers/{id}
-        and GET /api/servers/{id}/shared_servers: `3 + 2 * servers`, whatever the number
-        of users. `Household.requests_made` is the number actually sent (retries included).
+        Requests: GET /api/users/, GET /api/home/users, GET
+        /api/v2/shared_servers/invites/owned/pending and GET /api/v2/friends?status=pending_sent
+        (Home invitations), then per server GET /api/servers/{id} and GET
+        /api/servers/{id}/shared_servers: `4 + 2 * servers`, whatever the number of users.
+        `Household.requests_made` is the number actually sent (retries included). The v2
+        pending list carries no time of sending: each invite's `invited_at` comes from its
+        server's share list.
 
         The requests go out one at a time in that order, and stop at the first that fails, as
         before; they are sent from a background thread while the answers already in are
@@ -144,6 +164,8 @@ class SharingOperations(ClientBase):
         users: list[User] = []
         home: list[HomeUser] = []
         invites: list[Invite] = []
+        home_invites: list[HomeInvite] = []
+        invited_at: dict[int, datetime] = {}
         servers: list[ServerLibraries] = []
         libraries_by_share: dict[int, tuple[Section, ...]] = {}
         libraries_by_user: dict[tuple[str, int], tuple[Section, ...]] = {}
@@ -155,12 +177,16 @@ class SharingOperations(ClientBase):
                     home = parse_home_users(payload)
                 elif kind == "invites":
                     invites = parse_invites(payload, "sent")
+                elif kind == "home_invites":
+                    home_invites = parse_home_invites(payload)
                 elif kind == "sections":
                     servers.append(parse_server_sections(payload, machine))
                 else:
                     for share in _server_shares(payload, machine):
                         libraries = share.shared_sections
                         libraries_by_share[share.id] = libraries
+                        if share.invited_at is not None:
+                            invited_at[share.id] = share.invited_at
                         if share.user_id is not None:
                             libraries_by_user[(machine, share.user_id)] = libraries
         complete = []
@@ -176,12 +202,25 @@ class SharingOperations(ClientBase):
                 for share in user.shares
             )
             complete.append(dataclasses.replace(user, shares=shares))
+        dated = tuple(
+            dataclasses.replace(
+                invite,
+                shared_servers=tuple(
+                    dataclasses.replace(shared, invited_at=invited_at.get(shared.id))
+                    if shared.invited_at is None
+                    else shared
+                    for shared in invite.shared_servers
+                ),
+            )
+            for invite in invites
+        )
         return Household(
             users=tuple(complete),
             home_users=tuple(home),
             servers=tuple(servers),
-            pending_invites=tuple(invites),
+            pending_invites=dated,
             requests_made=self._transport.requests_sent - before,
+            pending_home_invites=tuple(home_invites),
         )
 
     def _household_answers(self, machines: list[str]) -> Iterator[tuple[str, str, Payload]]:
@@ -189,6 +228,7 @@ class SharingOperations(ClientBase):
             yield "users", "", page
         yield "home", "", self._home_users_payload()
         yield "invites", "", self._pending_invites_sent_payload()
+        yield "home_invites", "", self._pending_friends_payload()
         for machine in machines:
             yield "sections", machine, self._server_sections_payload(machine)
             yield "shares", machine, self._server_shares_payload(machine)
@@ -433,8 +473,18 @@ class SharingOperations(ClientBase):
 
     def invite_to_home(self, identifier: str) -> None:
         """POST plex.tv/api/home/users?invitedEmail=… (1 request). Needs Plex Pass
-        (`PlexPassRequired`); a full Home raises `HomeFull`, an unknown account `NotFound`."""
+        (`PlexPassRequired`); a full Home raises `HomeFull`, an unknown account
+        `UnknownAccount`, an account in a Home already `AlreadyInHome`."""
         self._call("POST", "/api/home/users", params={"invitedEmail": identifier}, missing="item")
+
+    def cancel_home_invite(self, user_id: int) -> None:
+        """DELETE plex.tv/api/home/users/{userId} (1 request): withdraws the invitation of an
+        account not yet in the Home (`NotFound` when there is none).
+
+        ASSUMED, as `pending_home_invites`: the removal of a Home user, for someone invited
+        but not yet in.
+        """
+        self._call("DELETE", f"/api/home/users/{user_id}", missing="item")
 
     def remove_home_user(self, user_id: int) -> None:
         """DELETE plex.tv/api/home/users/{id} (1 request)."""

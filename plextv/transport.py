@@ -32,9 +32,11 @@ from defusedxml.common import DefusedXmlException
 
 from plextv.config import ClientConfig
 from plextv.errors import (
+    AlreadyInHome,
     AlreadySharing,
     ApiChanged,
     BadRequest,
+    Forbidden,
     HomeFull,
     InvalidPin,
     NotFound,
@@ -45,6 +47,8 @@ from plextv.errors import (
     TwoFactorRequired,
     Unauthorized,
     Unavailable,
+    UnknownAccount,
+    with_reason,
 )
 from plextv.masking import mask_tokens, register_token
 
@@ -435,6 +439,8 @@ def error_for_response(status: int, text: str, endpoint: str, missing: Missing) 
         return RateLimited(retry_after=0.0, **kw)
     if status == 410:
         return ApiChanged(**kw)
+    if status in (400, 404, 422) and "user not found" in low:
+        return UnknownAccount(with_reason(UnknownAccount.default_message, message), **kw)
     if status == 404:
         return NotFound(**kw) if missing == "item" else ApiChanged(**kw)
     if "already sharing" in low or "already shared" in low or "already has access" in low:
@@ -443,8 +449,10 @@ def error_for_response(status: int, text: str, endpoint: str, missing: Missing) 
         return PlexPassRequired(**kw)
     if "home" in low and any(word in low for word in ("full", "maximum", "limit", "too many")):
         return HomeFull(**kw)
+    if "member of a home" in low or "already in a home" in low:
+        return AlreadyInHome(with_reason(AlreadyInHome.default_message, message), **kw)
     if status == 403:
-        return BadRequest("plex.tv does not allow this account to do that.", **kw)
+        return Forbidden(with_reason(Forbidden.default_message, message), **kw)
     if 300 <= status < 400:
         return ApiChanged("plex.tv moved this endpoint elsewhere.", **kw)
-    return BadRequest(**kw)
+    return BadRequest(with_reason(BadRequest.default_message, message), **kw)

@@ -39,6 +39,16 @@ urlpatterns = [
     path("home/new/create/", home.managed_create, name="managed-create"),
     path("home/invite/", home.home_invite_page, name="home-invite"),
     path("home/invite/send/", home.home_invite_send, name="home-invite-send"),
+    path(
+        "home/invites/<int:invite_id>/cancel/",
+        home.cancel_home_invite,
+        name="home-invite-cancel",
+    ),
+    path(
+        "home/invites/<int:invite_id>/cancel/confirm/",
+        home.cancel_home_invite_confirm,
+        name="home-invite-cancel-confirm",
+    ),
     path("<int:person_id>/profile/", home.set_profile, name="set-profile"),
     path("<int:person_id>/pin/", home.set_pin, name="set-pin"),
     path("<int:person_id>/home/remove/", home.remove_home, name="home-remove"),

@@ -13,7 +13,8 @@ from django.core import validators
 from django.db.models import Q
 from django.utils import timezone
 
-from sharing.models import Invite, Library, Share
+from accounts.models import PlexAccount
+from sharing.models import HomeInvite, Invite, Library, PlexUser, Share
 from sharing.operations.shares import FILTER_FIELDS, FILTER_PARTS, FLAG_FIELDS, filter_parts
 
 MOVIE_RATINGS = ("G", "PG", "PG-13", "R", "NC-17", "NR")
@@ -210,6 +211,22 @@ def clean_address(value: str) -> str:
     return value
 
 
+def is_owner(owner: PlexAccount | None, address: str) -> bool:
+    if owner is None:
+        return False
+    return address.casefold() in {owner.username.casefold(), owner.email.casefold()} - {""}
+
+
+def find_person(address: str) -> PlexUser | None:
+    """The person plexadmin knows by this username or e-mail (not removed here), if any."""
+    return (
+        PlexUser.objects.filter(removed_locally_at__isnull=True)
+        .filter(Q(username__iexact=address) | Q(email__iexact=address))
+        .order_by("pk")
+        .first()
+    )
+
+
 class InviteForm(AccessForm):
     who = forms.CharField(
         max_length=254,
@@ -220,10 +237,20 @@ class InviteForm(AccessForm):
         coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
     )
 
-    def __init__(self, *args: Any, libraries: list[Library], share_room: int, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        libraries: list[Library],
+        share_room: int,
+        owner: PlexAccount | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         self.library_rows = libraries
         self.share_room = share_room
+        self.owner = owner
+        # The person found to have a share already, for the page's "edit their access" link.
+        self.has_access: PlexUser | None = None
         cast(forms.ChoiceField, self.fields["libraries"]).choices = [
             (lib.global_id, f"{lib.server.name} · {lib.title}") for lib in libraries
         ]
@@ -231,12 +258,37 @@ class InviteForm(AccessForm):
 
     def clean_who(self) -> str:
         address = clean_address(self.cleaned_data["who"])
+        if is_owner(self.owner, address):
+            raise forms.ValidationError(
+                "That's you: the servers are yours already. Enter the friend's e-mail or "
+                "Plex username."
+            )
         taken = Invite.objects.filter(Q(email__iexact=address) | Q(username__iexact=address))
         if taken.exists():
             raise forms.ValidationError(
                 f"{address} already has a pending invite: resend or cancel it from People."
             )
         return address
+
+    def check_existing_access(self, address: str) -> None:
+        """An invite would replace the share a person has: send them to edit it instead."""
+        person = find_person(address)
+        if person is None:
+            return
+        chosen = {entry["machine"] for entry in self.servers()}
+        servers = list(
+            Share.objects.filter(
+                user=person, server__machine_identifier__in=chosen, shared_server_id__isnull=False
+            )
+            .order_by("server__name")
+            .values_list("server__name", flat=True)
+        )
+        if servers:
+            self.has_access = person
+            raise forms.ValidationError(
+                f"{person.display_name} already has access to {' and '.join(servers)}. "
+                "An invite would replace what they have: edit their access instead."
+            )
 
     def clean_libraries(self) -> list[int]:
         chosen: list[int] = self.cleaned_data["libraries"]
@@ -247,6 +299,8 @@ class InviteForm(AccessForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if data.get("who") and data.get("libraries"):
+            self.check_existing_access(data["who"])
         if self.share_room <= 0:
             raise forms.ValidationError(
                 "plex.tv allows sharing with about 100 people and that limit is reached: "
@@ -349,13 +403,37 @@ class ManagedUserForm(AccessForm):
 class HomeInviteForm(OperationForm):
     who = forms.CharField(max_length=254, label="E-mail or Plex username")
 
-    def __init__(self, *args: Any, plex_pass: bool, home_room: int, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        plex_pass: bool,
+        home_room: int,
+        owner: PlexAccount | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         self.plex_pass = plex_pass
         self.home_room = home_room
+        self.owner = owner
+        # A pending invitation found for this address, for the page's "cancel it" link.
+        self.pending: HomeInvite | None = None
 
     def clean_who(self) -> str:
-        return clean_address(self.cleaned_data["who"])
+        address = clean_address(self.cleaned_data["who"])
+        if is_owner(self.owner, address):
+            raise forms.ValidationError(
+                "That's you: you are the admin of this Home. Enter the account to invite."
+            )
+        person = find_person(address)
+        if person is not None and person.home:
+            raise forms.ValidationError(f"{person.display_name} is already in your Home.")
+        self.pending = next((i for i in HomeInvite.objects.all() if i.matches(address)), None)
+        if self.pending is not None:
+            raise forms.ValidationError(
+                f"{address} already has a pending invitation into your Home. Wait for them "
+                "to accept it, or cancel it to send a new one."
+            )
+        return address
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -393,7 +471,7 @@ class PinForm(OperationForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if not data.get("remove") and not data.get("pin"):
+        if not data.get("remove") and not data.get("pin") and "pin" not in self.errors:
             raise forms.ValidationError("Enter a 4-digit PIN, or tick “Remove the PIN”.")
         if data.get("remove") and data.get("pin"):
             raise forms.ValidationError("Either set a new PIN or remove it, not both.")

@@ -203,6 +203,38 @@ class Invite(models.Model):
         return self.email or self.username or f"#{self.invited_plex_id}"
 
 
+class HomeInvite(models.Model):
+    """An invitation into the owner's Plex Home that the invitee has not accepted yet.
+
+    plex.tv keeps one per account, so the invitee's account id is the key; `invited_at` is
+    plex.tv's time of sending when it says, else when plexadmin sent or first saw it.
+    """
+
+    plex_id = models.BigIntegerField(unique=True, help_text="the invitee's plex.tv account id")
+    username = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    invited_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-invited_at"]
+
+    def __str__(self) -> str:
+        return f"Home invite for {self.address}"
+
+    @property
+    def address(self) -> str:
+        return self.username or self.email or self.title or f"#{self.plex_id}"
+
+    def matches(self, address: str) -> bool:
+        wanted = address.casefold()
+        return wanted in {self.username.casefold(), self.email.casefold()} - {""}
+
+
 class OperationBatch(models.Model):
     """Operations started together by one bulk action (a library matrix row or column).
 
@@ -245,6 +277,7 @@ class Operation(models.Model):
     TARGET_USER = "plexuser"
     TARGET_SHARE = "share"
     TARGET_INVITE = "invite"
+    TARGET_HOME_INVITE = "homeinvite"
 
     kind = models.CharField(max_length=64)
     target_type = models.CharField(max_length=32)
@@ -264,6 +297,9 @@ class Operation(models.Model):
     state = models.CharField(max_length=16, choices=STATES, default=QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # False when plex.tv refused the change for what it is (an unknown account, a Home the
+    # person already belongs to): sending it again cannot help, so no Retry is offered.
+    retryable = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

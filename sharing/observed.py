@@ -76,6 +76,15 @@ class ObservedInvite:
     invited_at: datetime | None
 
 
+@dataclass(frozen=True)
+class ObservedHomeInvite:
+    plex_id: int
+    username: str
+    email: str
+    title: str
+    invited_at: datetime | None
+
+
 @dataclass
 class ObservedHousehold:
     servers: dict[str, str]  # machine identifier → name, for the servers read
@@ -84,6 +93,8 @@ class ObservedHousehold:
     shares: dict[tuple[int, str], ObservedShare]
     invites: dict[int, ObservedInvite]
     warnings: list[str] = field(default_factory=list)
+    home_invites: dict[int, ObservedHomeInvite] = field(default_factory=dict)
+    home_members: frozenset[int] = frozenset()
 
 
 def settings_values(settings: ShareSettings) -> dict[str, Any]:
@@ -192,4 +203,23 @@ def observe(household: Household, owner_plex_id: int, requested: list[str]) -> O
                 libraries=tuple(section.global_id for section in shared.shared_sections),
                 invited_at=shared.invited_at,
             )
-    return ObservedHousehold(servers, sections, people, shares, invites, warnings)
+    home_invites = {
+        invite.user_id: ObservedHomeInvite(
+            plex_id=invite.user_id,
+            username=invite.username or "",
+            email=invite.email or "",
+            title=invite.title or "",
+            invited_at=invite.invited_at,
+        )
+        for invite in household.pending_home_invites
+    }
+    return ObservedHousehold(
+        servers,
+        sections,
+        people,
+        shares,
+        invites,
+        warnings,
+        home_invites=home_invites,
+        home_members=frozenset(user.id for user in household.home_users),
+    )

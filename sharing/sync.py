@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from plextv import PlexTV
+from sharing.home_invites import apply_home_invites
 from sharing.models import (
     AuditEvent,
     Invite,
@@ -206,6 +207,7 @@ class Applier:
         self.apply_people()
         self.apply_shares()
         self.apply_invites()
+        self.apply_home_invites()
         if self.events:
             AuditEvent.objects.bulk_create(self.events, batch_size=BATCH)
 
@@ -625,6 +627,9 @@ class Applier:
             if (Operation.TARGET_INVITE, str(invite.pk)) in self.pending:
                 self.counts.skipped += 1
                 continue
+            if seen.invited_at is not None:
+                # Sent is when plex.tv says it was sent, not when plexadmin first saw it.
+                fields["created_at"] = seen.invited_at
             same = all(getattr(invite, k) == v for k, v in fields.items())
             if same and links.get(invite.pk, set()) == set(seen.libraries):
                 self.counts.unchanged += 1
@@ -641,7 +646,15 @@ class Applier:
         if changed:
             Invite.objects.bulk_update(
                 [i for i, _ in changed],
-                ["server", "email", "username", "invited_plex_id", "all_libraries", "updated_at"],
+                [
+                    "server",
+                    "email",
+                    "username",
+                    "invited_plex_id",
+                    "all_libraries",
+                    "created_at",
+                    "updated_at",
+                ],
             )
             through.objects.filter(invite_id__in=[i.pk for i, _ in changed]).delete()
             self.counts.updated += len(changed)
@@ -657,6 +670,19 @@ class Applier:
                 batch_size=BATCH,
             )
         self.remove_vanished_invites(rows, observed)
+
+    def apply_home_invites(self) -> None:
+        changes = apply_home_invites(self.observed, self.pending, self.now)
+        for row in changes.created:
+            self.audit("homeinvite", row.plex_id, row.address, "home_invite.found", [])
+        for row in changes.removed:
+            self.audit("homeinvite", row.plex_id, row.address, "home_invite.gone", [])
+        self.counts.created += len(changes.created)
+        self.counts.updated += changes.updated
+        self.counts.unchanged += changes.unchanged
+        self.counts.skipped += changes.skipped
+        self.counts.removed += len(changes.removed)
+        self.warnings.extend(changes.warnings)
 
     def remove_vanished_invites(
         self, rows: dict[int, Invite], observed: dict[int, ObservedInvite]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
@@ -34,6 +35,7 @@ def _runs_response(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("sharing:sync")
 
 
+@never_cache
 @admin_required
 @require_GET
 def sync_history(request: HtmxHttpRequest) -> HttpResponse:

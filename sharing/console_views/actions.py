@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import admin_required
-from sharing import operations
-from sharing.console_views.access import get_person, get_share, wants_partial
+from accounts.models import Household
+from sharing.console_views.access import get_person, get_share
+from sharing.console_views.outcome import submit_change
 from sharing.console_views.people import counters
 from sharing.forms import InviteForm, OperationForm, new_key
 from sharing.models import Invite, Library, Operation, PlexUser
@@ -30,23 +30,25 @@ from sharing.operations.invites import (
 )
 
 
-def to_operation(request: HttpRequest, op: Operation) -> HttpResponse:
-    url = reverse("people:operation", args=[op.pk])
-    if wants_partial(request):
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
 def confirm_page(
-    request: HttpRequest, *, title: str, message: str, action: str, button: str, back: str
+    request: HttpRequest,
+    *,
+    title: str,
+    message: str,
+    action: str,
+    button: str,
+    back: str,
+    danger: bool = True,
 ) -> HttpResponse:
-    """The no-JavaScript confirmation of a destructive action, with a fresh one-time key."""
+    """The no-JavaScript confirmation of an action, with a fresh one-time key. Only a
+    destructive action gets the red button."""
     context = {
         "title": title,
         "message": message,
         "action": action,
         "button": button,
         "back": back,
+        "danger": danger,
         "key": new_key(),
     }
     return render(request, "sharing/confirm.html", context)
@@ -58,21 +60,26 @@ def refused_key(request: HttpRequest, back: str) -> HttpResponse:
 
 
 def submit_action(
-    request: HttpRequest, kind: str, target_type: str, target_id: object, params: dict[str, Any]
+    request: HttpRequest,
+    kind: str,
+    target_type: str,
+    target_id: object,
+    params: dict[str, Any],
+    back: str,
 ) -> HttpResponse | None:
+    """Queue a change whose form holds only its one-time key (None when the key is bad)."""
     form = OperationForm(request.POST)
     if not form.is_valid():
         return None
-    with transaction.atomic():
-        op, _ = operations.submit(
-            kind,
-            target_type,
-            target_id,
-            params,
-            request.user,  # type: ignore[arg-type]
-            form.cleaned_data["key"],
-        )
-    return to_operation(request, op)
+    return submit_change(
+        request,
+        kind=kind,
+        target_type=target_type,
+        target_id=target_id,
+        params=params,
+        key=form.cleaned_data["key"],
+        back=back,
+    )
 
 
 def invite_libraries() -> list[Library]:
@@ -86,14 +93,17 @@ def invite_libraries() -> list[Library]:
 
 def _invite_form(data: Any = None) -> InviteForm:
     room = counters()
+    household = Household.current()
     return InviteForm(
         data,
         initial={"key": new_key(), "allow_tuners": "0"},
         libraries=invite_libraries(),
         share_room=room["share_limit"] - room["shared"],
+        owner=household.owner if household else None,
     )
 
 
+@never_cache
 @admin_required
 @require_GET
 def invite_page(request: HttpRequest) -> HttpResponse:
@@ -113,16 +123,15 @@ def invite_send(request: HttpRequest) -> HttpResponse:
         "servers": form.servers(),
         "access": form.access_state(),
     }
-    with transaction.atomic():
-        op, _ = operations.submit(
-            INVITE_FRIEND,
-            "invitee",
-            address[:64],
-            params,
-            request.user,  # type: ignore[arg-type]
-            form.cleaned_data["key"],
-        )
-    return to_operation(request, op)
+    return submit_change(
+        request,
+        kind=INVITE_FRIEND,
+        target_type="invitee",
+        target_id=address[:64],
+        params=params,
+        key=form.cleaned_data["key"],
+        back=reverse("people:list"),
+    )
 
 
 # --- remove a friend ------------------------------------------------------------------------
@@ -157,7 +166,8 @@ def remove_friend_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
 def remove_friend(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _friend(request, person_id)
     params = {"label": person.display_name}
-    response = submit_action(request, REMOVE_FRIEND, Operation.TARGET_USER, person.pk, params)
+    back = reverse("people:list")
+    response = submit_action(request, REMOVE_FRIEND, Operation.TARGET_USER, person.pk, params, back)
     return response or refused_key(request, reverse("people:person", args=[person.pk]))
 
 
@@ -185,8 +195,9 @@ def stop_sharing_confirm(request: HttpRequest, share_id: int) -> HttpResponse:
 def stop_sharing(request: HttpRequest, share_id: int) -> HttpResponse:
     share = get_share(request, share_id)
     params = {"label": f"{share.user.display_name} on {share.server.name}"}
-    response = submit_action(request, STOP_SHARING, Operation.TARGET_SHARE, share.pk, params)
-    return response or refused_key(request, reverse("people:person", args=[share.user_id]))
+    back = reverse("people:person", args=[share.user_id])
+    response = submit_action(request, STOP_SHARING, Operation.TARGET_SHARE, share.pk, params, back)
+    return response or refused_key(request, back)
 
 
 # --- cancel or resend a pending invite ------------------------------------------------------
@@ -227,6 +238,7 @@ def _invite_confirm(request: HttpRequest, invite_id: int, which: str) -> HttpRes
         action=reverse(url_name, args=[invite.pk]),
         button=button,
         back=reverse("people:list") + "?kind=pending",
+        danger=which == "cancel",
     )
 
 
@@ -234,8 +246,9 @@ def _invite_act(request: HttpRequest, invite_id: int, which: str) -> HttpRespons
     invite = _invite(request, invite_id)
     kind = INVITE_ACTIONS[which][0]
     params = {"label": f"{invite.address} on {invite.server.name}"}
-    response = submit_action(request, kind, Operation.TARGET_INVITE, invite.pk, params)
-    return response or refused_key(request, reverse("people:list") + "?kind=pending")
+    back = reverse("people:list")
+    response = submit_action(request, kind, Operation.TARGET_INVITE, invite.pk, params, back)
+    return response or refused_key(request, back)
 
 
 @admin_required

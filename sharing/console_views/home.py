@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
 from accounts.models import Household
-from sharing import operations
-from sharing.console_views.access import get_person
+from sharing.console_views.access import get_person, wants_partial
 from sharing.console_views.actions import (
     confirm_page,
     invite_libraries,
     refused_key,
     submit_action,
-    to_operation,
 )
+from sharing.console_views.outcome import submit_change
 from sharing.console_views.people import counters
+from sharing.console_views.person import person_context
 from sharing.forms import HomeInviteForm, ManagedUserForm, PinForm, ProfileForm, new_key
-from sharing.models import Operation, PlexUser
+from sharing.models import HomeInvite, Operation, PlexUser
 from sharing.operations.home import (
+    CANCEL_HOME_INVITE,
     CREATE_MANAGED,
     INVITE_TO_HOME,
     REMOVE_HOME_USER,
@@ -45,6 +46,7 @@ def _managed_form(data: object = None) -> ManagedUserForm:
     )
 
 
+@never_cache
 @admin_required
 @require_GET
 def managed_page(request: HttpRequest) -> HttpResponse:
@@ -66,26 +68,30 @@ def managed_create(request: HttpRequest) -> HttpResponse:
         "servers": form.servers(),
         "access": form.access_state(),
     }
-    with transaction.atomic():
-        op, _ = operations.submit(
-            CREATE_MANAGED,
-            "home",
-            data["name"][:64],
-            params,
-            request.user,  # type: ignore[arg-type]
-            data["key"],
-        )
-    return to_operation(request, op)
+    return submit_change(
+        request,
+        kind=CREATE_MANAGED,
+        target_type="home",
+        target_id=data["name"][:64],
+        params=params,
+        key=data["key"],
+        back=reverse("people:list"),
+    )
 
 
 def _home_invite_form(data: object = None) -> HomeInviteForm:
     household = Household.current()
     plex_pass = bool(household and household.owner.has_plex_pass)
     return HomeInviteForm(
-        data, initial={"key": new_key()}, plex_pass=plex_pass, home_room=_home_room()
+        data,
+        initial={"key": new_key()},
+        plex_pass=plex_pass,
+        home_room=_home_room(),
+        owner=household.owner if household else None,
     )
 
 
+@never_cache
 @admin_required
 @require_GET
 def home_invite_page(request: HttpRequest) -> HttpResponse:
@@ -99,16 +105,15 @@ def home_invite_send(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "sharing/home_invite.html", {"form": form}, status=400)
     address = form.cleaned_data["who"]
-    with transaction.atomic():
-        op, _ = operations.submit(
-            INVITE_TO_HOME,
-            "home",
-            address[:64],
-            {"label": address, "address": address},
-            request.user,  # type: ignore[arg-type]
-            form.cleaned_data["key"],
-        )
-    return to_operation(request, op)
+    return submit_change(
+        request,
+        kind=INVITE_TO_HOME,
+        target_type="home",
+        target_id=address[:64],
+        params={"label": address, "address": address},
+        key=form.cleaned_data["key"],
+        back=reverse("people:list"),
+    )
 
 
 def _managed(request: HttpRequest, person_id: int) -> PlexUser:
@@ -125,14 +130,15 @@ def _home_member(request: HttpRequest, person_id: int) -> PlexUser:
     return person
 
 
-def _refused_form(request: HttpRequest, person: PlexUser, form: object) -> HttpResponse:
-    errors = "; ".join(
-        str(message)
-        for messages in form.errors.values()  # type: ignore[attr-defined]
-        for message in messages
-    )
-    context = {"message": errors, "back": reverse("people:person", args=[person.pk])}
-    return render(request, "sharing/confirm.html", context, status=400)
+def _refused_form(
+    request: HttpRequest, person: PlexUser, forms: dict[str, ProfileForm | PinForm]
+) -> HttpResponse:
+    """A refused profile or PIN form, its errors shown inline in the Home card."""
+    context = person_context(person, home_forms=forms)
+    if wants_partial(request):
+        # htmx leaves 4xx answers unswapped, so the card with its errors comes back as 200.
+        return render(request, "sharing/person.html#home-card", context)
+    return render(request, "sharing/person.html", context, status=400)
 
 
 @admin_required
@@ -141,18 +147,17 @@ def set_profile(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _managed(request, person_id)
     form = ProfileForm(request.POST)
     if not form.is_valid():
-        return _refused_form(request, person, form)
+        return _refused_form(request, person, {"profile": form})
     params = {"label": person.display_name, "profile": form.cleaned_data.get("profile") or ""}
-    with transaction.atomic():
-        op, _ = operations.submit(
-            SET_PROFILE,
-            Operation.TARGET_USER,
-            person.pk,
-            params,
-            request.user,  # type: ignore[arg-type]
-            form.cleaned_data["key"],
-        )
-    return to_operation(request, op)
+    return submit_change(
+        request,
+        kind=SET_PROFILE,
+        target_type=Operation.TARGET_USER,
+        target_id=person.pk,
+        params=params,
+        key=form.cleaned_data["key"],
+        back=reverse("people:person", args=[person.pk]),
+    )
 
 
 @admin_required
@@ -161,18 +166,17 @@ def set_pin(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _managed(request, person_id)
     form = PinForm(request.POST)
     if not form.is_valid():
-        return _refused_form(request, person, form)
+        return _refused_form(request, person, {"pin": form})
     pin = "" if form.cleaned_data.get("remove") else form.cleaned_data["pin"]
-    with transaction.atomic():
-        op, _ = operations.submit(
-            SET_PIN,
-            Operation.TARGET_USER,
-            person.pk,
-            {"label": person.display_name, "pin": pin},
-            request.user,  # type: ignore[arg-type]
-            form.cleaned_data["key"],
-        )
-    return to_operation(request, op)
+    return submit_change(
+        request,
+        kind=SET_PIN,
+        target_type=Operation.TARGET_USER,
+        target_id=person.pk,
+        params={"label": person.display_name, "pin": pin},
+        key=form.cleaned_data["key"],
+        back=reverse("people:person", args=[person.pk]),
+    )
 
 
 @admin_required
@@ -200,5 +204,46 @@ def remove_home_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
 def remove_home(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _home_member(request, person_id)
     params = {"label": person.display_name}
-    response = submit_action(request, REMOVE_HOME_USER, Operation.TARGET_USER, person.pk, params)
+    # A managed profile is deleted: its page goes with it.
+    back = (
+        reverse("people:list")
+        if person.kind == PlexUser.MANAGED
+        else reverse("people:person", args=[person.pk])
+    )
+    response = submit_action(
+        request, REMOVE_HOME_USER, Operation.TARGET_USER, person.pk, params, back
+    )
     return response or refused_key(request, reverse("people:person", args=[person.pk]))
+
+
+# --- withdraw a pending Home invitation -------------------------------------------------------
+
+
+def _home_invite(request: HttpRequest, invite_id: int) -> HomeInvite:
+    return get_object_or_404(HomeInvite, pk=invite_id)
+
+
+@admin_required
+@require_GET
+def cancel_home_invite_confirm(request: HttpRequest, invite_id: int) -> HttpResponse:
+    invite = _home_invite(request, invite_id)
+    return confirm_page(
+        request,
+        title=f"Cancel the Home invite to {invite.address}?",
+        message="The invitation stops working; you can invite them again later.",
+        action=reverse("people:home-invite-cancel", args=[invite.pk]),
+        button="Cancel Home invite",
+        back=reverse("people:list"),
+    )
+
+
+@admin_required
+@require_POST
+def cancel_home_invite(request: HttpRequest, invite_id: int) -> HttpResponse:
+    invite = _home_invite(request, invite_id)
+    back = reverse("people:list")
+    params = {"label": invite.address}
+    response = submit_action(
+        request, CANCEL_HOME_INVITE, Operation.TARGET_HOME_INVITE, invite.pk, params, back
+    )
+    return response or refused_key(request, back)

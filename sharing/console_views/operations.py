@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
@@ -12,6 +13,7 @@ from django_htmx.http import trigger_client_event
 from accounts.decorators import admin_required
 from sharing import operations
 from sharing.console_views.access import get_operation, wants_partial
+from sharing.console_views.outcome import with_op
 from sharing.models import Operation
 
 # Named event sent when a polled operation finishes, so the regions it changed reload.
@@ -39,9 +41,20 @@ def operation_retry(request: HttpRequest, op_id: int) -> HttpResponse:
         op.refresh_from_db()
         operations.enqueue(op)
     elif not wants_partial(request):
-        messages.warning(request, "Only a failed change can be retried.")
+        messages.warning(
+            request,
+            "Only a failed change can be retried."
+            if op.retryable
+            else "plex.tv refused this change for what it is: sending it again would not help.",
+        )
     if wants_partial(request):
         return render(request, "sharing/operation.html#operation-status", {"op": op})
+    # Back to the page the Retry button was on, where the status shows in place.
+    back = request.POST.get("back", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts=None, require_https=False
+    ):
+        return redirect(with_op(back.split("?op=")[0].split("&op=")[0], op))
     return redirect("people:operation", op_id=op.pk)
 
 

@@ -28,10 +28,13 @@ from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required
 from sharing.console_views.access import wants_partial
+from sharing.console_views.outcome import shown_operations
+from sharing.console_views.pending import PendingRow, pending_rows
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.expiry import ExpiryNote, describe
 
@@ -83,13 +86,6 @@ class PersonRow:
     @property
     def expiry(self) -> ExpiryNote | None:
         return describe(self.expires_at)
-
-
-@dataclass
-class InviteRow:
-    invite: Invite
-    libraries: str
-    busy: bool
 
 
 @dataclass(frozen=True)
@@ -168,27 +164,6 @@ def people_queryset(query: Query) -> QuerySet[PlexUser]:
     )
 
 
-def invite_queryset(query: Query) -> QuerySet[Invite]:
-    invites = Invite.objects.filter(server__owned=True)
-    if query.server is not None:
-        invites = invites.filter(server_id=query.server)
-    if query.q:
-        invites = invites.filter(Q(email__icontains=query.q) | Q(username__icontains=query.q))
-    return invites
-
-
-def listed_invites(query: Query) -> QuerySet[Invite]:
-    return (
-        invite_queryset(query)
-        .select_related("server")
-        .annotate(
-            library_count=Count("libraries"),
-            busy=_pending_on(Operation.TARGET_INVITE),
-        )
-        .order_by("-created_at", "pk")
-    )
-
-
 def rows_count(rows: QuerySet[Any]) -> Subquery:
     """How many rows `rows` holds, as a scalar subquery to annotate the server list with."""
     return Subquery(
@@ -203,45 +178,30 @@ def rows_count(rows: QuerySet[Any]) -> Subquery:
 class Everyone:
     """Pending invites, then people, as one sliceable list for the paginator.
 
-    Invites head the list because they are the rows waiting for someone to act. Each page
-    costs at most one query for its invites and the usual three for its people; the number of
-    invites and of people come with the server list, so counting costs nothing more.
+    Invites head the list because they are the rows waiting for someone to act. They are few
+    (plex.tv's sharing and Home limits) and read whole; each page costs the usual three
+    queries for its people, and the number of people comes with the server list.
     """
 
     def __init__(
-        self,
-        invites: QuerySet[Invite],
-        invite_count: int,
-        people: QuerySet[PlexUser],
-        people_count: int | None,
+        self, pending: list[PendingRow], people: QuerySet[PlexUser], people_count: int | None
     ) -> None:
-        self.invites = invites
-        self.invite_count = invite_count
+        self.pending = pending
         self.people = people
         self.people_count = people_count
 
     def count(self) -> int:
         if self.people_count is None:
             self.people_count = self.people.count()
-        return self.invite_count + self.people_count
+        return len(self.pending) + self.people_count
 
-    def __getitem__(self, window: slice) -> list[Invite | PlexUser]:
+    def __getitem__(self, window: slice) -> list[PendingRow | PlexUser]:
         start, stop = window.start or 0, window.stop
-        items: list[Invite | PlexUser] = []
-        if start < self.invite_count:
-            items.extend(self.invites[start : min(stop, self.invite_count)])
-        if stop > self.invite_count:
-            items.extend(self.people[max(0, start - self.invite_count) : stop - self.invite_count])
+        held = len(self.pending)
+        items: list[PendingRow | PlexUser] = list(self.pending[start:stop])
+        if stop > held:
+            items.extend(self.people[max(0, start - held) : stop - held])
         return items
-
-
-def to_invite_row(invite: Invite) -> InviteRow:
-    count = getattr(invite, "library_count", 0)
-    return InviteRow(
-        invite=invite,
-        libraries="all" if invite.all_libraries else str(count),
-        busy=bool(getattr(invite, "busy", False)),
-    )
 
 
 def _filters_summary(share: Share) -> list[str]:
@@ -305,17 +265,14 @@ def invited_people() -> Subquery:
 def owned_servers(listed: Query | None = None) -> list[Server]:
     """The owner's servers, each carrying the pending-invite count (saves a query per page).
 
-    With `listed`, each also carries `invite_rows` and `people_rows`: how many invites and
-    people the "Everyone" list of that query shows.
+    With `listed`, each also carries `people_rows`: how many people the "Everyone" list of
+    that query shows.
     """
     servers = (
         Server.objects.filter(owned=True).only("id", "name").annotate(invited=invited_people())
     )
     if listed is not None:
-        servers = servers.annotate(
-            invite_rows=Coalesce(rows_count(invite_queryset(listed)), 0),
-            people_rows=Coalesce(rows_count(people_filter(listed)), 0),
-        )
+        servers = servers.annotate(people_rows=Coalesce(rows_count(people_filter(listed)), 0))
     return list(servers)
 
 
@@ -340,12 +297,14 @@ def _page(request: HttpRequest, items: Any) -> Page:
     return paginator.get_page(request.GET.get("page"))
 
 
+@never_cache
 @admin_required
 @require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
     query = Query.from_request(request)
     servers = owned_servers(query)
     context: dict[str, Any] = {
+        "activity": shown_operations(request),
         "query": query,
         "kinds": KINDS,
         "sorts": SORT_LABELS,
@@ -353,23 +312,22 @@ def people_list(request: HttpRequest) -> HttpResponse:
         "counters": counters(servers),
         "base_params": query.params(),
     }
-    context["invite_rows"] = []
+    context["pending_rows"] = []
+    context["rows"] = []
     if query.kind == "pending":
-        context["page"] = _page(request, listed_invites(query))
-        context["rows"] = []
+        page = _page(request, pending_rows(server=query.server, q=query.q, sort=query.sort))
+        context["page"] = page
+        context["pending_rows"] = list(page.object_list)
     elif query.kind == "":
         first = servers[0] if servers else None
         everyone = Everyone(
-            listed_invites(query),
-            getattr(first, "invite_rows", 0),
+            pending_rows(server=query.server, q=query.q, sort=query.sort),
             people_queryset(query),
             getattr(first, "people_rows", None),
         )
         page = _page(request, everyone)
         context["page"] = page
-        context["invite_rows"] = [
-            to_invite_row(item) for item in page.object_list if isinstance(item, Invite)
-        ]
+        context["pending_rows"] = [i for i in page.object_list if isinstance(i, PendingRow)]
         context["rows"] = [to_row(item) for item in page.object_list if isinstance(item, PlexUser)]
     else:
         page = _page(request, people_queryset(query))

@@ -10,15 +10,25 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
 from sharing import operations
 from sharing.console_views.access import get_person, get_share, wants_partial
+from sharing.console_views.outcome import key_conflict, resubmitted, shown_operations
 from sharing.drift_views import drifted_shares
-from sharing.forms import PROFILE_CHOICES, ShareEditForm, new_key, shown_state
-from sharing.models import Library, Operation, PlexUser, Share
+from sharing.forms import (
+    PROFILE_CHOICES,
+    PinForm,
+    ProfileForm,
+    ShareEditForm,
+    new_key,
+    shown_state,
+)
+from sharing.models import HomeInvite, Library, Operation, PlexUser, Share
 from sharing.operations.expiry import ExpiryNote, describe
 from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
@@ -67,44 +77,61 @@ def share_card(share: Share, form: ShareEditForm | None = None, **extra: Any) ->
     return ShareCard(share=share, form=form, operation=_latest_operation(share), **extra)
 
 
-def _person_context(person: PlexUser, cards: dict[int, ShareCard] | None = None) -> dict[str, Any]:
+def person_context(
+    person: PlexUser,
+    cards: dict[int, ShareCard] | None = None,
+    home_forms: dict[str, ProfileForm | PinForm] | None = None,
+    shown: list[Operation] | None = None,
+) -> dict[str, Any]:
+    """The person page; `home_forms` are refused forms to show with their errors in place,
+    `shown` the changes just submitted from this page."""
     shares = (
         Share.objects.filter(user=person, server__owned=True, shared_server_id__isnull=False)
         .select_related("server", "user")
         .order_by("server__name")
     )
     cards = cards or {}
+    forms = home_forms or {}
+    shown = shown or []
     return {
         "person": person,
         "drifted": drifted_shares(list(shares.prefetch_related("libraries"))),
         "cards": [cards.get(share.pk) or share_card(share) for share in shares],
-        "dialog_keys": {
-            "remove": new_key(),
-            "profile": new_key(),
-            "pin": new_key(),
-            "home_remove": new_key(),
-        },
+        "dialog_keys": {"remove": new_key(), "home_remove": new_key()},
+        "profile_form": forms.get("profile")
+        or ProfileForm(initial={"key": new_key(), "profile": person.restriction_profile}),
+        "pin_form": forms.get("pin") or PinForm(initial={"key": new_key()}),
         "profile_choices": PROFILE_CHOICES,
+        "activity": shown,
         "home_operations": list(
             Operation.objects.filter(
                 target_type=Operation.TARGET_USER,
                 target_id=str(person.pk),
                 state__in=Operation.PENDING_STATES,
-            ).order_by("created_at")
+            )
+            .exclude(pk__in=[op.pk for op in shown])
+            .order_by("created_at")
         ),
+        "home_invite": HomeInvite.objects.filter(plex_id=person.plex_id).first(),
     }
 
 
+@never_cache
 @admin_required
 @require_GET
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_person(request, person_id)
-    return render(request, "sharing/person.html", _person_context(person))
+    context = person_context(person, shown=shown_operations(request))
+    return render(request, "sharing/person.html", context)
 
 
 @admin_required
 @require_GET
 def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+    if wants_partial(request) and not Share.objects.filter(pk=share_id).exists():
+        # A card reloading after its share was removed (stop sharing, remove the friend):
+        # it goes from the page instead of answering an error the page cannot show.
+        return HttpResponse("")
     share = get_share(request, share_id)
     if wants_partial(request):
         return render(request, "sharing/person.html#share-card", {"card": share_card(share)})
@@ -117,7 +144,7 @@ def _card_response(request: HttpRequest, card: ShareCard, status: int) -> HttpRe
         # htmx leaves 4xx answers unswapped, so a refused form comes back as 200 with its
         # errors in place; without htmx the status says what happened.
         return render(request, "sharing/person.html#share-card", {"card": card})
-    context = _person_context(share.user, {share.pk: card})
+    context = person_context(share.user, {share.pk: card})
     return render(request, "sharing/person.html", context, status=status)
 
 
@@ -130,35 +157,51 @@ def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
         return _card_response(request, share_card(share, form), 400)
     data = form.cleaned_data
     existing = Operation.objects.filter(idempotency_key=data["key"]).first()
-    if existing is None:
-        before = shown_state(share, _library_ids(share))
-        submitted = form.submitted_state()
-        changes = {name: value for name, value in submitted.items() if before[name] != value}
-        if not changes:
-            if not wants_partial(request):
-                messages.info(request, "Nothing changed.")
-                return redirect("people:person", person_id=share.user_id)
-            return _card_response(request, share_card(share), 200)
-        with transaction.atomic():
-            # The version the form was built from must still be the row's: otherwise someone
-            # (another admin, or a sync) changed this share since, and saving would overwrite
-            # what they did without anyone having seen it.
-            claimed = Share.objects.filter(pk=share.pk, version=data["version"]).update(
-                version=F("version") + 1, updated_at=timezone.now()
-            )
-            if not claimed:
-                share.refresh_from_db()
-                card = share_card(share, conflict=True)
-                return _card_response(request, card, 409)
-            label = f"{share.user.display_name} on {share.server.name}"
-            operations.submit(
-                EDIT_SHARE,
-                Operation.TARGET_SHARE,
-                share.pk,
-                {"label": label, "changes": changes, "before": {k: before[k] for k in changes}},
-                request.user,  # type: ignore[arg-type]
-                data["key"],
-            )
+    if existing is not None:
+        # A resent form queues nothing: say so and show what it made, or refuse (409) when
+        # the key comes back with other values.
+        back = reverse("people:person", args=[share.user_id])
+        if existing.kind != EDIT_SHARE or existing.target_id != str(share.pk):
+            return key_conflict(request, existing, back)
+        return resubmitted(
+            request,
+            existing,
+            back,
+            EDIT_SHARE,
+            Operation.TARGET_SHARE,
+            share.pk,
+            {},
+            content=form.submitted_state(),
+        )
+    before = shown_state(share, _library_ids(share))
+    submitted = form.submitted_state()
+    changes = {name: value for name, value in submitted.items() if before[name] != value}
+    if not changes:
+        if not wants_partial(request):
+            messages.info(request, "Nothing changed.")
+            return redirect("people:person", person_id=share.user_id)
+        return _card_response(request, share_card(share), 200)
+    with transaction.atomic():
+        # The version the form was built from must still be the row's: otherwise someone
+        # (another admin, or a sync) changed this share since, and saving would overwrite
+        # what they did without anyone having seen it.
+        claimed = Share.objects.filter(pk=share.pk, version=data["version"]).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+        if not claimed:
+            share.refresh_from_db()
+            card = share_card(share, conflict=True)
+            return _card_response(request, card, 409)
+        label = f"{share.user.display_name} on {share.server.name}"
+        operations.submit(
+            EDIT_SHARE,
+            Operation.TARGET_SHARE,
+            share.pk,
+            {"label": label, "changes": changes, "before": {k: before[k] for k in changes}},
+            request.user,  # type: ignore[arg-type]
+            data["key"],
+            content=submitted,
+        )
     share.refresh_from_db()
     if wants_partial(request):
         return render(request, "sharing/person.html#share-card", {"card": share_card(share)})

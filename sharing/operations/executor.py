@@ -30,11 +30,15 @@ log = logging.getLogger(__name__)
 
 
 class OperationFailed(Exception):
-    """A handler's verdict that the change cannot be made; `message` is shown on the row."""
+    """A handler's verdict that the change cannot be made; `message` is shown on the row.
 
-    def __init__(self, message: str) -> None:
+    `retryable=False` when trying again cannot help (the row then offers no Retry).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
         super().__init__(message)
         self.message = message
+        self.retryable = retryable
 
 
 @dataclass
@@ -140,6 +144,13 @@ def fail(op: Operation, message: str) -> Outcome:
     return Outcome(Operation.FAILED, message=message)
 
 
+def refuse(op: Operation, message: str) -> Outcome:
+    """A failure that sending the same change again cannot mend: no Retry is offered."""
+    op.retryable = False
+    op.save(update_fields=["retryable"])
+    return fail(op, message)
+
+
 def requeue(op: Operation, message: str, delay: float) -> Outcome:
     finish(op, Operation.QUEUED, message)
     return Outcome(Operation.QUEUED, retry_in=delay, message=message)
@@ -164,7 +175,7 @@ def execute(op_id: int) -> Outcome:
     try:
         applied = run(client, op)
     except OperationFailed as exc:
-        return fail(op, exc.message)
+        return fail(op, exc.message) if exc.retryable else refuse(op, exc.message)
     except RateLimited as exc:
         wait = max(1.0, float(exc.retry_after))
         return requeue(op, f"plex.tv asked to slow down; trying again in {wait:.0f} s.", wait)
@@ -179,7 +190,7 @@ def execute(op_id: int) -> Outcome:
         wait = backoff(op.attempts)
         return requeue(op, f"{exc.human_message} Trying again in {wait:.0f} s.", wait)
     except PlexTVError as exc:
-        return fail(op, exc.human_message)
+        return refuse(op, exc.human_message) if exc.permanent else fail(op, exc.human_message)
     except Exception:
         log.exception("operation %s (%s) failed", op.pk, op.kind)
         fail(op, "The change failed unexpectedly; nothing more will be tried until you retry.")
@@ -209,7 +220,7 @@ def touch(op_ids: list[int]) -> None:
 def restart(op: Operation) -> bool:
     """A failed row queued again by an admin (the attempt count starts over)."""
     now = timezone.now()
-    changed = Operation.objects.filter(pk=op.pk, state=Operation.FAILED).update(
+    changed = Operation.objects.filter(pk=op.pk, state=Operation.FAILED, retryable=True).update(
         state=Operation.QUEUED, attempts=0, message="", finished_at=None, updated_at=now
     )
     return bool(changed)

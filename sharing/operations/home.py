@@ -10,12 +10,15 @@ from django.utils import timezone
 from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import ShareSettings
-from sharing.models import Invite, Operation, PlexUser, Server
+from plextv.models import HomeInvite as PlexHomeInvite
+from sharing.home_invites import record_home_invites
+from sharing.models import HomeInvite, Invite, Operation, PlexUser, Server
 from sharing.operations.executor import Applied, OperationFailed, handler
 from sharing.operations.invites import access_settings, request_sync
 
 CREATE_MANAGED = "home.create_managed"
 INVITE_TO_HOME = "home.invite"
+CANCEL_HOME_INVITE = "home.invite_cancel"
 SET_PROFILE = "home.set_profile"
 SET_PIN = "home.set_pin"
 REMOVE_HOME_USER = "home.remove"
@@ -134,26 +137,77 @@ def _bump(person: PlexUser, fields: list[str]) -> None:
     person.save(update_fields=[*fields, "version", "updated_at"])
 
 
+def _is(address: str, username: str | None, email: str | None) -> bool:
+    return address.casefold() in {(username or "").casefold(), (email or "").casefold()} - {""}
+
+
+def _pending_for(client: PlexTV, address: str) -> list[PlexHomeInvite]:
+    return [i for i in client.pending_home_invites() if _is(address, i.username, i.email)]
+
+
 @handler(INVITE_TO_HOME)
 def invite_to_home(client: PlexTV, op: Operation) -> Applied:
+    """Invite an account into the Home, once.
+
+    plex.tv's Home and its pending invitations are read first: a member is not invited, and
+    an invitation already pending is not sent a second time (plex.tv would send another).
+    On a redelivery (the worker died after sending) the pending invitation is this one.
+    """
     address: str = op.params["address"]
-    wanted = address.casefold()
-
-    def in_home() -> bool:
-        return any(
-            wanted in {(u.username or "").casefold(), (u.email or "").casefold()}
-            for u in client.home_users()
+    redelivery = op.attempts > 1
+    if any(_is(address, u.username, u.email) for u in client.home_users()):
+        if redelivery:
+            return Applied(label=address, message=f"{address} is in your Home now.")
+        raise OperationFailed(f"{address} is already in your Home.", retryable=False)
+    pending = _pending_for(client, address)
+    if pending and not redelivery:
+        with transaction.atomic():
+            record_home_invites(pending, None)
+        raise OperationFailed(
+            f"{address} already has a pending invitation into your Home: nothing was sent "
+            "again. Cancel it from People to send a new one.",
+            retryable=False,
         )
-
-    # A repeated delivery finds the invitation already made (plex.tv would refuse a second).
-    if op.attempts > 1 and in_home():
-        return Applied(label=address, message=f"{address} is already in your Home.")
-    client.invite_to_home(address)
+    if not pending:
+        client.invite_to_home(address)
+        pending = _pending_for(client, address)
+    with transaction.atomic():
+        record_home_invites(pending, op.actor_id)
     request_sync()
     return Applied(
         label=address,
-        message=f"{address} was invited to your Home.",
-        changes=[{"field": "home", "before": False, "after": True}],
+        message=f"{address} was invited to your Home; they join when they accept.",
+        changes=[{"field": "home", "before": False, "after": "invited"}],
+    )
+
+
+@handler(CANCEL_HOME_INVITE)
+def cancel_home_invite(client: PlexTV, op: Operation) -> Applied:
+    """Withdraw an invitation into the Home.
+
+    The call that withdraws it is the one that removes a Home member, so the Home is read
+    first: someone who has accepted meanwhile is a member, and stays one.
+    """
+    row = HomeInvite.objects.filter(pk=op.target_id).first()
+    label = str(op.params.get("label", ""))
+    if row is None:
+        return Applied(label=label, message="The Home invite was already gone.")
+    if any(u.id == row.plex_id for u in client.home_users()):
+        message = f"{row.address} accepted and is in your Home now; nothing was withdrawn."
+    elif not any(i.user_id == row.plex_id for i in client.pending_home_invites()):
+        message = "The Home invite was no longer pending at plex.tv."
+    else:
+        try:
+            client.cancel_home_invite(row.plex_id)
+            message = f"The Home invite to {row.address} was withdrawn."
+        except NotFound:
+            message = "The Home invite was no longer pending at plex.tv."
+    row.delete()
+    request_sync()
+    return Applied(
+        label=label or row.address,
+        message=message,
+        changes=[{"field": "home", "before": "invited", "after": None}],
     )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from plextv import PlexTV
-from plextv.errors import NotFound
+from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import Filters, ShareSettings
 from plextv.models import SharedServer
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
@@ -79,33 +80,148 @@ def record_invite(
     invite.libraries.set(Library.objects.filter(server=server, global_id__in=library_ids))
 
 
+FLAG_WORDS = {
+    "allow_sync": "downloads",
+    "allow_camera_upload": "camera upload",
+    "allow_channels": "channels",
+    "allow_subtitle_admin": "subtitle admin",
+}
+TUNER_WORDS = {1: "Live TV", 2: "Live TV and DVR"}
+
+
+@dataclass
+class Added:
+    """What a worker-side "already sharing" added to a share the person had."""
+
+    server: str
+    libraries: list[str]
+    permissions: list[str]
+    kept_all: bool
+
+    def sentence(self, who: str) -> str:
+        if self.kept_all:
+            return (
+                f"{who} already had every library of {self.server}; nothing was changed "
+                "(edit their permissions on their page)."
+            )
+        added = [*self.libraries, *self.permissions]
+        if not added:
+            return (
+                f"{who} already had access to {self.server} with everything asked; nothing changed."
+            )
+        return (
+            f"{who} already had access to {self.server}: added {', '.join(added)}; "
+            "their other libraries, filters and permissions are kept."
+        )
+
+
+def _union(current: ShareSettings, asked: ShareSettings) -> tuple[ShareSettings, list[str]]:
+    """The person's settings with the permissions asked for added; their filters untouched."""
+    values: dict[str, Any] = {}
+    words: list[str] = []
+    for name, word in FLAG_WORDS.items():
+        if getattr(asked, name) and not getattr(current, name):
+            values[name] = True
+            words.append(word)
+    if asked.allow_tuners > current.allow_tuners:
+        values["allow_tuners"] = asked.allow_tuners
+        words.append(TUNER_WORDS.get(asked.allow_tuners, "Live TV"))
+    return dataclasses.replace(current, **values), words
+
+
+def add_to_share(
+    client: PlexTV,
+    server: Server,
+    existing: SharedServer,
+    libraries: list[int],
+    asked: ShareSettings,
+) -> Added:
+    """Add the libraries and permissions asked for to a share the person has: never remove
+    a library, reset a filter or turn off a permission they had, never add more than asked.
+
+    A share of every library stays that way (writing its list out would drop the libraries
+    added to the server later), so only a share with a list of libraries is written to.
+    """
+    if existing.all_libraries:
+        return Added(server.name, [], [], kept_all=True)
+    had = {section.global_id for section in existing.shared_sections}
+    new_ids = [gid for gid in libraries if gid not in had]
+    merged, words = _union(existing.settings, asked)
+    if new_ids or words:
+        client.update_share(
+            server.machine_identifier,
+            existing.id,
+            libraries=sorted(had | set(new_ids)),
+            settings=merged,
+        )
+    titles = dict(Library.objects.filter(global_id__in=new_ids).values_list("global_id", "title"))
+    return Added(server.name, [titles.get(g, str(g)) for g in new_ids], words, kept_all=False)
+
+
+def _existing_share(client: PlexTV, machine: str, address: str) -> SharedServer | None:
+    wanted = address.casefold()
+    for share in client.server_shares(machine):
+        names = {(share.username or "").casefold(), (share.email or "").casefold()}
+        names |= {(share.invited_email or "").casefold()}
+        if wanted in names - {""}:
+            return share
+    return None
+
+
+def _same_as_asked(share: SharedServer, libraries: list[int]) -> bool:
+    return not share.all_libraries and {s.global_id for s in share.shared_sections} == set(
+        libraries
+    )
+
+
 @handler(INVITE_FRIEND)
 def invite_friend(client: PlexTV, op: Operation) -> Applied:
-    """Share each chosen server with `address`; an existing share is updated instead.
+    """Share each chosen server with `address`, never narrowing a share they already have.
 
-    `ensure_shared` reads the server's shares before trying again when plex.tv says "already
-    sharing" or the POST's answer was lost, so a redelivered task never makes a second share.
+    When plex.tv says "already sharing" (someone shared meanwhile), what was asked is added to
+    the person's share instead (`add_to_share`) and the message says exactly that. When the
+    invite's answer was lost, or this is a redelivery, a pending share with exactly the
+    libraries asked is taken as this invite; anything else is treated as a share they had.
     """
     address: str = op.params["address"]
-    settings = access_settings(op.params.get("access", {}))
+    asked = access_settings(op.params.get("access", {}))
     servers = {s.machine_identifier: s for s in Server.objects.filter(owned=True)}
-    done: list[str] = []
+    invited: list[str] = []
+    notes: list[str] = []
     for entry in op.params["servers"]:
         server = servers.get(entry["machine"])
         if server is None:
             continue
-        shared = client.ensure_shared(
-            server.machine_identifier, address, libraries=entry["libraries"], settings=settings
-        )
+        machine = server.machine_identifier
+        try:
+            shared = client.invite_friend(
+                machine, address, libraries=entry["libraries"], settings=asked
+            )
+        except (AlreadySharing, OutcomeUnknown) as exc:
+            existing = _existing_share(client, machine, address)
+            if existing is None:
+                raise
+            # A lost answer, or a redelivery after a worker died, may have made this share.
+            again = isinstance(exc, OutcomeUnknown) or op.attempts > 1
+            ours = again and existing.accepted is not True
+            if not (ours and _same_as_asked(existing, entry["libraries"])):
+                notes.append(
+                    add_to_share(client, server, existing, entry["libraries"], asked).sentence(
+                        address
+                    )
+                )
+                continue
+            shared = existing
         with transaction.atomic():
             record_invite(shared, server, address, entry["libraries"], op.actor_id)
-        done.append(server.name)
+        invited.append(server.name)
     request_sync()
+    sentences = [f"Invited {address} to {', '.join(invited)}."] if invited else []
     return Applied(
         label=address,
-        message=f"Invited {address} to {', '.join(done)}.",
+        message=" ".join([*sentences, *notes]) or "Nothing was sent.",
         changes=[
-            {"field": "servers", "before": None, "after": done},
+            {"field": "servers", "before": None, "after": invited},
             {
                 "field": "libraries",
                 "before": None,

@@ -9,6 +9,7 @@ KIND_LABELS: dict[str, str] = {
     "invite.resend": "Resend an invite",
     "home.create_managed": "Create a managed user",
     "home.invite": "Invite into Home",
+    "home.invite_cancel": "Cancel a Home invite",
     "home.set_profile": "Change restriction profile",
     "home.set_pin": "Set or remove PIN",
     "home.remove": "Remove from Home",

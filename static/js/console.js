@@ -18,4 +18,12 @@
       closer.closest("dialog").close();
     }
   });
+  // A confirmed action sent with htmx answers with its live status, shown on the page:
+  // the dialog it was confirmed in has done its job.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const dialog = event.target.closest && event.target.closest("dialog");
+    if (dialog && dialog.open) {
+      dialog.close();
+    }
+  });
 })();

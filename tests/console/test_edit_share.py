@@ -157,10 +157,39 @@ def test_it_does_not_act_twice_on_a_resent_form(
     share = share_of("alex.rivera")
     body = edit_form(share, libraries=[MOVIES])
     with django_capture_on_commit_callbacks(execute=False):
-        owner.client.post(url(share), body)
+        first = owner.client.post(url(share), body)
+        assert "Change queued" in owner.client.get(first["Location"]).content.decode()
         again = owner.client.post(url(share), body)
     assert again.status_code == 302
     assert len(operations_for(share)) == 1
+    [op] = operations_for(share)
+    page = owner.client.get(again["Location"]).content.decode()
+    assert "already submitted" in page
+    assert "Change queued" not in page
+    assert f'id="operation-{op.pk}"' in page
+
+
+def test_a_reused_key_with_other_values_is_refused_with_409(
+    owner, synced, edit_form, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    # The trial: the same key with allow_sync, then with allow_channels, said "Change queued".
+    share = share_of("alex.rivera")
+    first = edit_form(share, allow_channels="on")
+    second = {**edit_form(share, allow_camera_upload="on"), "key": first["key"]}
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = owner.client.post(url(share), first)
+        owner.client.get(queued["Location"])  # the first answer's "Change queued" is read
+        again = owner.client.post(url(share), second)
+        htmx = owner.client.post(url(share), second, HTTP_HX_REQUEST="true")
+    [op] = operations_for(share)
+    for response in (again, htmx):
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert "already used for a different change" in html
+        assert "Change queued" not in html
+        assert f'id="operation-{op.pk}"' in html
+    assert op.params["changes"] == {"allow_channels": True}
+    assert plex_writes(plexsim) == []
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def test_it_creates_a_managed_user_with_a_pin_and_libraries(
         django_capture_on_commit_callbacks,
     )
     op = only_op("home.create_managed")
-    assert response["Location"] == f"/people/operations/{op.pk}/"
+    assert response["Location"] == f"/people/?op={op.pk}"
     assert operations.execute(op.pk).state == Operation.SUCCEEDED
 
     robin = sim_account(plexsim, title="Robin")
@@ -183,7 +183,19 @@ def test_it_shows_plex_tv_refusing_an_unknown_account(
     op = only_op("home.invite")
     assert operations.execute(op.pk).state == Operation.FAILED
     op.refresh_from_db()
-    assert "plex.tv does not know" in op.message
+    # plex.tv's own reason, and no Retry: sending the same invite again cannot help.
+    assert "plex.tv said: “User not found”" in op.message
+    assert not op.retryable
+    page = owner.client.get(f"/people/operations/{op.pk}/").content.decode()
+    assert "User not found" in page
+    assert "Retry" not in page
+    retried = owner.client.post(f"/people/operations/{op.pk}/retry/")
+    assert retried.status_code == 302
+    op.refresh_from_db()
+    assert op.state == Operation.FAILED
+    assert [r for r in plexsim.requests() if r["method"] == "POST"] == [
+        r for r in plexsim.requests() if r["method"] == "POST"
+    ][:1]
 
 
 def test_it_changes_a_restriction_profile(
@@ -280,3 +292,45 @@ def test_home_actions_are_for_admins_only(persona, request, synced, plexsim) -> 
         == 403
     )
     assert plexsim.requests() == []
+
+
+def test_a_bad_pin_is_shown_inline_in_the_home_card(owner, synced, plexsim) -> None:
+    # The trial: a bare page "…4 digits.; Enter a 4-digit PIN…".
+    sam = person(title="Sam")
+    plain = owner.client.post(f"/people/{sam.pk}/pin/", {"key": new_key(), "pin": "12a"})
+    assert plain.status_code == 400
+    html = plain.content.decode()
+    assert 'id="home-card"' in html
+    assert "A Home PIN is exactly 4 digits." in html
+    assert 'aria-invalid="true"' in html
+    assert "Enter a 4-digit PIN" not in html  # one clear message, not two
+    assert html.count('id="share-') >= 1  # the whole person page, not a bare error page
+    htmx = owner.client.post(
+        f"/people/{sam.pk}/pin/", {"key": new_key(), "pin": ""}, HTTP_HX_REQUEST="true"
+    )
+    assert htmx.status_code == 200
+    fragment = htmx.content.decode()
+    assert fragment.lstrip().startswith('<section class="card home-card" id="home-card">')
+    assert "Enter a 4-digit PIN" in fragment
+    assert not Operation.objects.exists()
+    assert plexsim.requests() == []
+
+
+def test_a_pin_change_returns_to_the_person_page_with_its_status(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    sam = person(title="Sam")
+    response = post(
+        owner.client, f"/people/{sam.pk}/pin/", {"pin": "2468"}, django_capture_on_commit_callbacks
+    )
+    op = only_op("home.set_pin")
+    assert response["Location"] == f"/people/{sam.pk}/?op={op.pk}"
+    page = owner.client.get(response["Location"]).content.decode()
+    assert f'id="operation-{op.pk}"' in page
+    assert f'hx-get="/people/operations/{op.pk}/"' in page  # live while it runs
+    with django_capture_on_commit_callbacks(execute=False):
+        htmx = owner.client.post(
+            f"/people/{sam.pk}/pin/", {"key": new_key(), "pin": "1357"}, HTTP_HX_REQUEST="true"
+        )
+    assert htmx["HX-Retarget"] == "#activity"
+    assert 'class="operation operation-queued"' in htmx.content.decode()

@@ -9,7 +9,7 @@ import pytest
 from sharing import operations
 from sharing.forms import new_key
 from sharing.models import AuditEvent, Invite, Operation
-from tests.console.conftest import CABIN, DEN, plex_writes
+from tests.console.conftest import CABIN, DEN, person, plex_writes, sim_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def send(client, data: dict[str, Any], capture) -> Operation:  # type: ignore[no
         response = client.post(SEND, data)
     assert response.status_code == 302, response.content.decode()[:500]
     op = Operation.objects.get(kind="friend.invite")
-    assert response["Location"] == f"/people/operations/{op.pk}/"
+    assert response["Location"] == f"/people/?op={op.pk}"
     return op
 
 
@@ -97,16 +97,83 @@ def test_it_shares_every_chosen_server(
     ] == [[ANIME]]
 
 
-def test_it_turns_already_sharing_into_an_update(
+def test_it_tells_the_admin_that_priya_already_has_access_and_sends_nothing(
+    owner, synced, plexsim
+) -> None:
+    # priya has every library of Morgan's Den and a label filter: an invite would replace that.
+    response = owner.client.post(SEND, body(who="priya", libraries=[MOVIES]))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "priya already has access to Morgan&#x27;s Den" in html
+    assert f'href="/people/{person("priya").pk}/"' in html
+    assert not Operation.objects.exists()
+    assert plexsim.requests() == []
+
+
+def test_it_refuses_to_invite_the_owner(owner, synced, plexsim) -> None:
+    for who in ("morgan", "MORGAN@example.com"):
+        response = owner.client.post(SEND, body(who=who))
+        assert response.status_code == 400
+        assert "That&#x27;s you" in response.content.decode()
+    assert not Operation.objects.exists()
+    assert plexsim.requests() == []
+
+
+def test_a_share_found_only_by_the_worker_gets_what_was_asked_added(
     owner, synced, plexsim, django_capture_on_commit_callbacks
 ) -> None:
-    # priya already has Morgan's Den with every library.
+    # lena gets a share of the Den from Plex Web after the last sync: the form cannot know.
+    lena = plexsim.mutate(
+        op="add_friend",
+        username="lena",
+        email="lena@example.com",
+        servers=[{"machineIdentifier": DEN, "sectionIds": [MOVIES, TV]}],
+        settings={"allowSync": True, "filterMovies": "label!=Horror"},
+    )["userId"]
     op = send(
-        owner.client, body(who="priya", libraries=[MUSIC]), django_capture_on_commit_callbacks
+        owner.client,
+        body(who="lena", libraries=[MUSIC], allow_sync=None, allow_channels="on"),
+        django_capture_on_commit_callbacks,
     )
     assert operations.execute(op.pk).state == Operation.SUCCEEDED
+    [share] = shares_for(plexsim, DEN, user_id=lena)
+    assert sorted(share["sectionIds"]) == [MOVIES, TV, MUSIC]
+    settings = sim_settings(plexsim, lena)
+    assert settings["filterMovies"] == "label!=Horror"
+    assert settings["allowSync"] is True  # hers, kept although the invite did not ask
+    assert settings["allowChannels"] is True  # asked for
+    assert settings["allowCameraUpload"] is False  # neither hers nor asked
+    op.refresh_from_db()
+    assert "Invited" not in op.message
+    assert "lena already had access to Morgan's Den: added Music, channels" in op.message
+
+
+def test_the_worker_never_narrows_a_share_of_every_library(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    # The form refuses this; a change submitted by other means meets the same rule.
+    with django_capture_on_commit_callbacks(execute=False):
+        op, _ = operations.submit(
+            "friend.invite",
+            "invitee",
+            "priya",
+            {
+                "label": "priya",
+                "address": "priya",
+                "servers": [{"machine": DEN, "name": "Morgan's Den", "libraries": [MOVIES]}],
+                "access": {"allow_sync": True, "allow_tuners": 0},
+            },
+            owner.user,
+            new_key(),
+        )
+    assert operations.execute(op.pk).state == Operation.SUCCEEDED
     [share] = shares_for(plexsim, DEN, user_id=1001011)
-    assert share["sectionIds"] == [MUSIC]
+    assert share["allLibraries"] is True
+    assert sim_settings(plexsim, 1001011)["filterMovies"] == "label!=Horror"
+    assert sim_settings(plexsim, 1001011)["allowSync"] is False
+    assert [r for r in plex_writes(plexsim) if "shared_servers/" in r["path"]] == []
+    op.refresh_from_db()
+    assert "priya already had every library of Morgan's Den; nothing was changed" in op.message
 
 
 def test_it_reads_the_shares_instead_of_posting_again_when_the_answer_is_lost(
@@ -172,3 +239,37 @@ def test_it_refuses_a_new_person_once_100_are_shared_with(
     assert response.status_code == 400
     assert "limit is reached" in response.content.decode()
     assert plex_writes(plexsim) == []
+
+
+def test_a_resent_invite_form_says_so_and_a_changed_one_is_refused(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    data = body()
+    op = send(owner.client, data, django_capture_on_commit_callbacks)
+    owner.client.get("/people/")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        again = owner.client.post(SEND, data)
+        assert again["Location"] == f"/people/?op={op.pk}"
+        assert "already submitted" in owner.client.get(again["Location"]).content.decode()
+        other = owner.client.post(SEND, {**data, "who": "someone.else@example.com"})
+    assert callbacks == []
+    assert other.status_code == 409
+    assert "already used for a different change" in other.content.decode()
+    assert Operation.objects.count() == 1
+
+
+def test_an_unknown_username_shows_plex_tvs_reason_and_no_retry(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    # The trial: "plex.tv refused the request." with a Retry that could only fail again.
+    op = send(owner.client, body(who="no.such.user"), django_capture_on_commit_callbacks)
+    assert operations.execute(op.pk).state == Operation.FAILED
+    op.refresh_from_db()
+    assert op.message == (
+        "plex.tv has no Plex account with that username or e-mail. plex.tv said: “User not found”."
+    )
+    assert not op.retryable
+    for page in (f"/people/?op={op.pk}", f"/people/operations/{op.pk}/"):
+        html = owner.client.get(page).content.decode()
+        assert "User not found" in html
+        assert "/retry/" not in html

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from sharing import operations
+from sharing.forms import new_key
 from sharing.models import Operation
 from tests.console.conftest import operations_for, share_of
 
@@ -67,10 +68,34 @@ def test_it_rejects_get_on_retry(owner, op) -> None:
     assert owner.client.get(f"/people/operations/{op.pk}/retry/").status_code == 405
 
 
-def test_it_offers_retry_on_failure_and_queues_the_operation_again(
-    owner, op, plexsim, django_capture_on_commit_callbacks
+def test_it_offers_no_retry_when_plex_tv_refuses_the_change_itself(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
 ) -> None:
-    plexsim.add_fault(action="status", status=400, body="", path="/api/servers/*", times=1)
+    with django_capture_on_commit_callbacks(execute=False):
+        owner.client.post(
+            "/people/invite/send/",
+            {"key": new_key(), "who": "no.such.user", "libraries": [MOVIES], "allow_tuners": "0"},
+        )
+    op = Operation.objects.get(kind="friend.invite")
+    assert operations.execute(op.pk).state == Operation.FAILED
+    partial = owner.client.get(f"/people/operations/{op.pk}/", HTTP_HX_REQUEST="true")
+    html = partial.content.decode()
+    assert "plex.tv said: “User not found”" in html
+    assert "/retry/" not in html
+    with django_capture_on_commit_callbacks() as callbacks:
+        owner.client.post(f"/people/operations/{op.pk}/retry/")
+    assert callbacks == []
+    op.refresh_from_db()
+    assert op.state == Operation.FAILED
+
+
+def test_it_offers_retry_on_failure_and_queues_the_operation_again(
+    owner, op, plexsim, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.OPERATION_MAX_ATTEMPTS = 1
+    plexsim.add_fault(
+        action="status", status=503, body="", method="POST", path="/api/v2/shared_servers/*"
+    )
     assert operations.execute(op.pk).state == Operation.FAILED
     page = owner.client.get(f"/people/operations/{op.pk}/", HTTP_HX_REQUEST="true")
     assert f'action="/people/operations/{op.pk}/retry/"' in page.content.decode()
@@ -91,3 +116,23 @@ def test_it_does_not_retry_an_operation_that_did_not_fail(
         response = owner.client.post(f"/people/operations/{op.pk}/retry/")
     assert response.status_code == 302
     assert callbacks == []
+
+
+def test_retry_without_javascript_returns_to_the_page_it_was_on(
+    owner, op, plexsim, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.OPERATION_MAX_ATTEMPTS = 1
+    plexsim.add_fault(
+        action="status", status=503, body="", method="POST", path="/api/v2/shared_servers/*"
+    )
+    assert operations.execute(op.pk).state == Operation.FAILED
+    person_page = f"/people/{share_of('alex.rivera').user_id}/"
+    assert 'name="back"' in owner.client.get(person_page).content.decode()
+    for back, landing in (
+        (person_page, f"{person_page}?op={op.pk}"),
+        ("https://elsewhere.example/", f"/people/operations/{op.pk}/"),
+    ):
+        Operation.objects.filter(pk=op.pk).update(state=Operation.FAILED)
+        with django_capture_on_commit_callbacks(execute=False):
+            response = owner.client.post(f"/people/operations/{op.pk}/retry/", {"back": back})
+        assert response["Location"] == landing

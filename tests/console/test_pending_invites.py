@@ -77,3 +77,12 @@ def test_it_answers_404_for_an_unknown_invite(owner, synced, plexsim) -> None:
     assert owner.client.get("/people/invites/777/resend/confirm/").status_code == 404
     assert owner.client.get("/people/invites/1/cancel/").status_code == 405
     assert plexsim.requests() == []
+
+
+def test_resend_is_not_a_red_button_and_cancel_is(owner, synced) -> None:
+    invite = Invite.objects.get(shared_server_id=30013)
+    resend = owner.client.get(f"/people/invites/{invite.pk}/resend/confirm/").content.decode()
+    cancel = owner.client.get(f"/people/invites/{invite.pk}/cancel/confirm/").content.decode()
+    assert '<button type="submit">Resend invite</button>' in resend
+    assert "button-danger" not in resend
+    assert '<button type="submit" class="button-danger">Cancel invite</button>' in cancel

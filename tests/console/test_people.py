@@ -162,7 +162,7 @@ def test_its_query_count_does_not_grow_with_the_number_of_people(owner, synced) 
     few = queries_for(owner.client, 5)
     many = queries_for(owner.client, 200)
     assert few == many
-    assert many <= 10  # session, user, member and household lookups included
+    assert many <= 11  # session, user, member, household and Home-invite lookups included
 
 
 @settings(
@@ -187,3 +187,22 @@ def test_it_escapes_the_search_text(owner, synced) -> None:
     html = owner.client.get(URL, {"q": "<script>alert(1)</script>"}).content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/people/", "/people/invite/", "/people/home/invite/", "/sharing/sync/"]
+)
+def test_pages_that_list_people_are_never_cached_nor_kept_in_htmx_history(
+    owner, synced, path: str
+) -> None:
+    response = owner.client.get(path)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert 'hx-history="false"' in response.content.decode()
+
+
+def test_the_person_page_is_never_cached_nor_kept_in_htmx_history(owner, synced) -> None:
+    priya = PlexUser.objects.get(username="priya")
+    response = owner.client.get(f"/people/{priya.pk}/")
+    assert "no-store" in response["Cache-Control"]
+    assert 'hx-history="false"' in response.content.decode()

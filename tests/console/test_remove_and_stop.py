@@ -58,7 +58,7 @@ def test_it_removes_a_friend_everywhere_and_keeps_them_removed(
     alex = person("alex.rivera")
     response = post(owner.client, f"/people/{alex.pk}/remove/", django_capture_on_commit_callbacks)
     op = Operation.objects.get(kind="friend.remove")
-    assert response["Location"] == f"/people/operations/{op.pk}/"
+    assert response["Location"] == f"/people/?op={op.pk}"
     assert op.target_type == Operation.TARGET_USER
 
     assert operations.execute(op.pk).state == Operation.SUCCEEDED
@@ -126,7 +126,10 @@ def test_it_stops_sharing_one_server_only(
         HTTP_HX_REQUEST="true",
     )
     op = Operation.objects.get(kind="share.stop")
-    assert response.headers["HX-Redirect"] == f"/people/operations/{op.pk}/"
+    # htmx: the change's live status is put in the page's activity region, in place.
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#activity"
+    assert f'id="operation-{op.pk}"' in response.content.decode()
     assert operations.execute(op.pk).state == Operation.SUCCEEDED
     assert [s["machineIdentifier"] for s in sim_shares_of(plexsim, CHEN)] == [DEN]
     assert list(
@@ -135,3 +138,16 @@ def test_it_stops_sharing_one_server_only(
         )
     ) == [DEN]
     assert PlexUser.objects.get(plex_id=CHEN).removed_locally_at is None
+
+
+def test_a_card_reloading_after_its_share_is_gone_leaves_the_page(
+    owner, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    cabin = share_of("chen.li", CABIN)
+    post(owner.client, f"/people/shares/{cabin.pk}/stop/", django_capture_on_commit_callbacks)
+    assert operations.execute(Operation.objects.get(kind="share.stop").pk).state == (
+        Operation.SUCCEEDED
+    )
+    reload = owner.client.get(f"/people/shares/{cabin.pk}/", HTTP_HX_REQUEST="true")
+    assert (reload.status_code, reload.content) == (200, b"")
+    assert owner.client.get(f"/people/shares/{cabin.pk}/").status_code == 404

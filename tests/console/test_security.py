@@ -91,9 +91,9 @@ def test_extra_fields_never_reach_an_operation_or_a_user(
         )
     edit = Operation.objects.get(kind="share.edit")
     invite = Operation.objects.get(kind="friend.invite")
-    assert set(edit.params) == {"label", "changes", "before"}
+    assert set(edit.params) == {"label", "changes", "before", "request_digest"}
     assert set(edit.params["changes"]) == {"libraries"}
-    assert set(invite.params) == {"label", "address", "servers", "access"}
+    assert set(invite.params) == {"label", "address", "servers", "access", "request_digest"}
     assert edit.state == invite.state == Operation.QUEUED
     assert edit.actor == invite.actor == owner.user
     assert edit.target_id == str(share.pk)

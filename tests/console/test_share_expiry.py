@@ -122,11 +122,12 @@ def test_two_ticks_submit_one_operation(
 
 
 def test_a_failed_removal_is_not_submitted_again_until_retried_or_the_date_moves(
-    owner, synced, plexsim, django_capture_on_commit_callbacks
+    owner, synced, plexsim, django_capture_on_commit_callbacks, settings
 ) -> None:
+    settings.OPERATION_MAX_ATTEMPTS = 1
     cabin = expire(share_of("chen.li", CABIN), timedelta(minutes=-2))
     [op_id] = tick(django_capture_on_commit_callbacks)
-    plexsim.add_fault(action="status", method="DELETE", status=403)
+    plexsim.add_fault(action="status", method="DELETE", status=503)
     assert operations.execute(op_id).state == Operation.FAILED
     assert tick(django_capture_on_commit_callbacks) == []
     html = owner.client.get(f"/people/{cabin.user_id}/").content.decode()

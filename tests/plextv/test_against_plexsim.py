@@ -193,13 +193,13 @@ def test_it_reads_home_users_with_profiles(owner: PlexTV) -> None:
     assert profiles["Sam"] == ("teen", False)
 
 
-def test_read_household_reads_everything_in_three_plus_two_per_server(
+def test_read_household_reads_everything_in_four_plus_two_per_server(
     owner: PlexTV, plexsim: Any
 ) -> None:
     plexsim.clear_requests()
     household = owner.read_household([DEN, CABIN])
-    assert household.requests_made == 7
-    assert len(plexsim.requests()) == 7
+    assert household.requests_made == 8
+    assert len(plexsim.requests()) == 8
     by_title = {u.title: u for u in household.users}
     chen = by_title["chen.li"]
     den_share = chen.share_for(DEN)

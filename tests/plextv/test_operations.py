@@ -29,7 +29,14 @@ def query(path: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(path).query)
 
 
-def test_read_household_costs_three_plus_two_per_server_requests(
+PENDING_FRIENDS = (
+    '[{"status": "pending_sent", "id": 4, "username": "friend2", "home": false},'
+    ' {"status": "pending_sent", "id": 7, "username": "homebound", "email": "h@example.com",'
+    '  "title": "homebound", "home": true, "createdAt": 1700000000}]'
+)
+
+
+def test_read_household_costs_four_plus_two_per_server_requests(
     client: PlexTV, scripted: ScriptedServer
 ) -> None:
     scripted.script(
@@ -39,17 +46,19 @@ def test_read_household_costs_three_plus_two_per_server_requests(
             body=sample("api-v2-shared_servers-invites-owned-pending.json"),
             content_type="application/json",
         ),
+        Step(body=PENDING_FRIENDS, content_type="application/json"),
         Step(body=SERVER_XML),
         Step(
             body=sample("api-servers-machineid-shared_servers.xml").replace('id="30001"', 'id="1"')
         ),
     )
     household = client.read_household([MACHINE])
-    assert household.requests_made == 5
+    assert household.requests_made == 6
     assert [s.path.split("?")[0] for s in scripted.seen] == [
         "/api/users/",
         "/api/home/users",
         "/api/v2/shared_servers/invites/owned/pending",
+        "/api/v2/friends",
         f"/api/servers/{MACHINE}",
         f"/api/servers/{MACHINE}/shared_servers",
     ]
@@ -58,6 +67,10 @@ def test_read_household_costs_three_plus_two_per_server_requests(
     assert household.users[1].shares[0].libraries == ()
     assert [h.restriction_profile for h in household.home_users] == [None, "little_kid", None]
     assert household.servers[0].name == "Example Server"
+    [home_invite] = household.pending_home_invites
+    assert (home_invite.user_id, home_invite.username) == (7, "homebound")
+    assert home_invite.invited_at is not None
+    assert home_invite.invited_at.year == 2023
     assert len(household.pending_invites) == 2
 
 

@@ -24,6 +24,7 @@ HOUSEHOLD_ORDER = [
     "/api/users/",
     "/api/home/users",
     "/api/v2/shared_servers/invites/owned/pending",
+    "/api/v2/friends",
     f"/api/servers/{DEN}",
     f"/api/servers/{DEN}/shared_servers",
     f"/api/servers/{CABIN}",
@@ -46,7 +47,7 @@ def test_it_reads_the_household_in_the_documented_order(owner_client: PlexTV, pl
     household = owner_client.read_household([DEN, CABIN])
 
     assert paths_since(plexsim, seq) == HOUSEHOLD_ORDER
-    assert household.requests_made == 7
+    assert household.requests_made == 8
     assert len(household.users) == 9
     assert [s.machine_identifier for s in household.servers] == [DEN, CABIN]
     shared = [share for user in household.users for share in user.shares]
@@ -65,7 +66,7 @@ def test_it_stops_at_the_first_failing_request_as_a_plain_loop_would(
     time.sleep(0.2)  # anything sent late by a leftover thread would show up by now
 
     # The failing request is retried (retry_attempts=2 in the fixture), nothing after it is sent.
-    assert paths_since(plexsim, seq) == [*HOUSEHOLD_ORDER[:5], HOUSEHOLD_ORDER[4]]
+    assert paths_since(plexsim, seq) == [*HOUSEHOLD_ORDER[:6], HOUSEHOLD_ORDER[5]]
 
 
 def test_prefetch_hands_items_over_in_order_then_raises_where_the_source_failed() -> None:

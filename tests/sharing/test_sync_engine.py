@@ -97,18 +97,19 @@ def test_it_mirrors_the_demo_household_field_by_field(db, plexsim, sync) -> None
     assert result.warnings == []
 
 
-def test_it_reads_the_household_in_3_plus_2_requests_per_server(db, plexsim, sync) -> None:
+def test_it_reads_the_household_in_4_plus_2_requests_per_server(db, plexsim, sync) -> None:
     first = sync()
     seq = plexsim.requests()[-1]["seq"]
     again = sync()
     log = plexsim.requests(since=seq)
 
-    assert first.requests == 1 + 3 + 2 * 2  # the first sync also asks for the owner's servers
-    assert again.requests == 3 + 2 * 2 == len(log)
+    assert first.requests == 1 + 4 + 2 * 2  # the first sync also asks for the owner's servers
+    assert again.requests == 4 + 2 * 2 == len(log)
     assert {entry["path"] for entry in log} == {
         "/api/users/",
         "/api/home/users",
         "/api/v2/shared_servers/invites/owned/pending",
+        "/api/v2/friends",
         f"/api/servers/{DEN}",
         f"/api/servers/{DEN}/shared_servers",
         f"/api/servers/{CABIN}",

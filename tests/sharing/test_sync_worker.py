@@ -52,7 +52,7 @@ def test_it_runs_sync_now_on_the_worker_and_records_the_run(
     )
     # "Sync now" asks plex.tv for the owner's servers, then reads 3 lists + 2 per server.
     assert run.discovered_servers is True
-    assert run.plextv_requests == 1 + 3 + 2 * 2
+    assert run.plextv_requests == 1 + 4 + 2 * 2
     assert run.started_at is not None
     assert run.finished_at is not None
     assert run.finished_at >= run.started_at
@@ -92,5 +92,5 @@ def test_it_runs_the_scheduled_sync_on_the_worker_without_changing_anything(
     assert scheduled.unchanged == 9 + 12 + 2  # people, shares and invites compared
     # The servers were discovered minutes ago, so the schedule reuses them: no extra request.
     assert scheduled.discovered_servers is False
-    assert scheduled.plextv_requests == 3 + 2 * 2
+    assert scheduled.plextv_requests == 4 + 2 * 2
     assert dict(PlexUser.objects.values_list("plex_id", "version")) == versions
