@@ -54,3 +54,17 @@ def test_with_redis_beat_uses_the_redbeat_lock_and_without_it_the_file(tmp_path:
     )  # fmt: skip
     assert with_redis.stdout.split() == ["redbeat.RedBeatScheduler", "redis://127.0.0.1:6379/7"]
     assert without.stdout.split() == ["default"]
+
+
+def test_an_empty_value_beside_its_file_counts_as_unset(tmp_path: Path) -> None:
+    """An env file made from .env.example has `SECRET_KEY=` beside systemd's SECRET_KEY_FILE."""
+    secret = tmp_path / "secret_key"
+    secret.write_text("k" * 60 + "\n")
+    env = production_env(tmp_path, SECRET_KEY="", SECRET_KEY_FILE=str(secret), LOG_FORMAT="")
+    code = "from django.conf import settings as s; print(s.SECRET_KEY == 'k' * 60, s.LOG_FORMAT)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "plain"]
