@@ -416,7 +416,7 @@ if REDIS_URL:
     CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
     CELERY_REDBEAT_REDIS_URL = REDIS_URL
     CELERY_REDBEAT_REDIS_OPTIONS: dict[str, object] = {}
-    CELERY_REDBEAT_KEY_PREFIX = "plexadmin:redbeat"
+    CELERY_REDBEAT_KEY_PREFIX = "plexadmin:redbeat:"
     # The lock holder ticks (and extends the lock) at least every loop interval.
     CELERY_BEAT_MAX_LOOP_INTERVAL = 30
     CELERY_REDBEAT_LOCK_TIMEOUT = 150
