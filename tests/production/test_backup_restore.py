@@ -21,6 +21,7 @@ from django.conf import settings
 
 from plexadmin.backups import key_fingerprint
 from tests.foundation.test_settings_profiles import production_env
+from tests.production.test_smoke import postgres_url
 from tests.services import require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,8 +91,7 @@ class Databases:
         with self._admin() as conn:
             conn.execute(f'CREATE DATABASE "{full}"')
         self.made.append(full)
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{full}"
+        return postgres_url(full)
 
     def _admin(self) -> psycopg.Connection:
         db = settings.DATABASES["default"]

@@ -92,6 +92,13 @@ class Site:
         )  # fmt: skip
 
 
+def postgres_url(name: str) -> str:
+    """A DATABASE_URL for database `name` on the tests' PostgreSQL server."""
+    db = settings.DATABASES["default"]
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+
+
 def base_environment(tmp: Path) -> dict[str, str]:
     env = {
         k: v
@@ -122,8 +129,7 @@ def smoke_database() -> Iterator[str]:
     with psycopg.connect(**admin) as conn:  # type: ignore[arg-type]
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    yield f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+    yield postgres_url(name)
     with psycopg.connect(**admin) as conn:  # type: ignore[arg-type]
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
