@@ -201,7 +201,7 @@ def test_the_systemd_units_verify(tmp_path: Path) -> None:
         units.append(str(copy))
         text = unit.read_text()
         if unit.suffix == ".service":
-            command = re.search(r"^ExecStart=/opt/plexadmin/deploy/entrypoint.sh (\S+)$",
+            command = re.search(r"^ExecStart=/opt/plexadmin/deploy/entrypoint.sh (\S+)",
                                 text, flags=re.MULTILINE)  # fmt: skip
             assert command is not None
             assert command.group(1) in entrypoint_commands()

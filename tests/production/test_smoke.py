@@ -223,6 +223,9 @@ def test_the_production_path_from_secrets_to_https(site: Site) -> None:
     # The image's HEALTHCHECK command.
     wait_for(lambda: subprocess.run([ENTRYPOINT, "healthcheck"], env=site.env, cwd=ROOT,
                                     capture_output=True).returncode == 0, 60)  # fmt: skip
+    # compose's worker health check: the worker answers a ping through Redis.
+    wait_for(lambda: subprocess.run([ENTRYPOINT, "worker-healthcheck"], env=site.env, cwd=ROOT,
+                                    capture_output=True).returncode == 0, 60)  # fmt: skip
     start_caddy(site)
 
     page = site.get("/")
