@@ -101,6 +101,9 @@ def test_compose_passes_every_setting_and_only_known_ones() -> None:
     assert read - passed == set(NOT_FOR_CONTAINERS)
     assert passed - read <= PROCESS_VARIABLES
     assert environment["PLEXADMIN_ENV"] == "production"
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
+    assert passed <= documented
     # Every secret comes from a file, never from .env.
     for name in ("SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "DATABASE_URL", "REDIS_URL"):
         assert environment[f"{name}_FILE"] == f"/run/secrets/{name.lower()}"
