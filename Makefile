@@ -50,6 +50,10 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy plexadmin accounts sharing plextv plexsim
+	@# A model change without its migration would ship a schema the database never gets.
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/shellcheck deploy/entrypoint.sh deploy/make-secrets.sh
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

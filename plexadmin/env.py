@@ -3,7 +3,8 @@
 Every setting plexadmin reads comes through one of these, so that a typo in a value stops
 start-up with a message naming the variable instead of silently falling back to a default.
 Each reader also honours ``NAME_FILE``: the value is read from that file (Docker and systemd
-secrets), and setting both is an error because it is ambiguous which one wins.
+secrets), and setting both is an error because it is ambiguous which one wins (an empty value
+counts as not set).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 def _raw(name: str) -> str | None:
-    direct = os.environ.get(name)
-    file_path = os.environ.get(f"{name}_FILE")
+    # An empty variable counts as unset, as it does for every reader below: env files and
+    # compose files list every name, most of them empty, beside the NAME_FILE secrets.
+    direct = os.environ.get(name) or None
+    file_path = os.environ.get(f"{name}_FILE") or None
     if direct is not None and file_path is not None:
         raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
     if file_path is not None:

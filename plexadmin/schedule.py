@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from celery import Celery
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 DISABLE = "disable"
+
+# The gaps are measured while the settings module is still being imported: a crontab on the
+# default app would load that app's configuration, which is those same settings, half-built —
+# Django would then keep the half-built module and a bad value further down would pass
+# silently. A standalone app keeps the measurement away from the settings.
+_PROBE = Celery("plexadmin-schedule-probe", set_as_current=False, config_source={"timezone": "UTC"})
 
 
 def parse_cron(name: str, expression: str) -> dict[str, str] | None:
@@ -29,7 +36,7 @@ def parse_cron(name: str, expression: str) -> dict[str, str] | None:
         zip(("minute", "hour", "day_of_month", "month_of_year", "day_of_week"), fields, strict=True)
     )
     try:
-        crontab(**named)
+        crontab(app=_PROBE, **named)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name}={expression!r} is not a valid cron: {exc}") from exc
     return named
@@ -40,7 +47,7 @@ def shortest_gap_seconds(fields: dict[str, str]) -> float:
     moment = datetime(2030, 1, 7, 0, 0, tzinfo=UTC)  # a Monday, so weekly crons line up
     gaps: list[float] = []
     for _ in range(200):
-        probe = crontab(nowfun=lambda at=moment: at, **fields)
+        probe = crontab(nowfun=lambda at=moment: at, app=_PROBE, **fields)
         gap = probe.remaining_estimate(moment).total_seconds()
         if gap <= 0:
             break

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -365,3 +366,57 @@ LOGGING = {
         "django.request": {"level": "ERROR", "propagate": True},
     },
 }
+
+# --- Running in production: metrics, log format, one scheduler ---------------------------------
+# /metrics (Prometheus) answers only once a bearer token or an allow-list of networks is set;
+# with both, a scrape needs both. Counters are shared through Redis, or with no Redis through
+# this file (plexadmin/metrics.py says why).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_network!r} is not an address or network "
+            "(for example 10.0.0.0/8 or 192.168.1.20)."
+        ) from None
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters long.")
+METRICS_ENABLED = bool(METRICS_TOKEN or METRICS_ALLOWED_NETWORKS)
+METRICS_SQLITE_PATH = VAR_DIR / "metrics.sqlite3"
+# Outermost: the request id covers every log line of a request, and the timing covers all of it.
+MIDDLEWARE = [
+    "plexadmin.logs.RequestIdMiddleware",
+    "plexadmin.metrics.RequestMetricsMiddleware",
+    *MIDDLEWARE,
+]
+
+# Where collectstatic writes; the container image keeps it outside the data volume, so an
+# upgraded image never serves the previous release's files.
+STATIC_ROOT = Path(env_str("PLEXADMIN_STATIC_ROOT", str(STATIC_ROOT))).resolve()
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# plain: one readable line per record; json: one JSON object per line (request id, task and
+# operation id included) for log shippers. The token masking filter applies to both.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use 'plain' or 'json'.")
+LOGGING["filters"]["log_context"] = {"()": "plexadmin.logs.ContextFilter"}  # type: ignore[index]
+LOGGING["formatters"]["json"] = {"()": "plexadmin.logs.JsonFormatter"}  # type: ignore[index]
+LOGGING["handlers"]["console"]["filters"].append("log_context")  # type: ignore[index]
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # type: ignore[index]
+
+# With Redis, beat keeps its schedule in Redis (RedBeat) behind a lock: a second beat process
+# waits for the lock instead of sending every task twice, and takes over when the lock
+# expires if the first one dies without releasing it. The entries still come from
+# CELERY_BEAT_SCHEDULE above (schedule.py); RedBeat drops entries that left it. Without Redis,
+# beat keeps its schedule in a file and must run as a single process.
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_REDIS_OPTIONS: dict[str, object] = {}
+    CELERY_REDBEAT_KEY_PREFIX = "plexadmin:redbeat:"
+    # The lock holder ticks (and extends the lock) at least every loop interval.
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+    CELERY_REDBEAT_LOCK_TIMEOUT = 150

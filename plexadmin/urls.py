@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from plexadmin import views
+from plexadmin import metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("status/", views.status, name="status"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("sharing/", include("sharing.urls")),
     path("people/", include("sharing.console_urls")),

@@ -51,6 +51,7 @@ from plextv.errors import (
     with_reason,
 )
 from plextv.masking import mask_tokens, register_token
+from plextv.observe import Exchange, notify
 
 log = logging.getLogger("plextv")
 
@@ -231,6 +232,7 @@ class Transport:
         with self._lock:
             self._sent += 1
         log.debug("plex.tv %s", endpoint)
+        started = time.monotonic()
         try:
             response = self.session.request(
                 method,
@@ -242,8 +244,10 @@ class Transport:
                 timeout=timeout,
             )
         except requests.RequestException as exc:
+            notify(Exchange(method, endpoint, None, type(exc).__name__, time.monotonic() - started))
             raise self._transport_failure(exc, endpoint, retryable) from None
         status = response.status_code
+        notify(Exchange(method, endpoint, status, None, time.monotonic() - started))
         if status == 429:
             error = error_for_response(status, response.text, endpoint, missing)
             raise _Retryable(error, parse_retry_after(response.headers.get("Retry-After")))
