@@ -82,6 +82,19 @@ def record_share(share: Share, written: SharedServer, library_ids: list[int]) ->
     share.save()
 
 
+def libraries_to_write(current: list[int], after: list[int], before: list[int] | None) -> list[int]:
+    """The admin's library change applied to what plex.tv holds now.
+
+    `after` is the list the admin asked for and `before` the one they were shown. Only the
+    difference is applied to plex.tv's current list: a library plex.tv gained or lost since
+    the page was drawn is neither taken away nor given back without being asked.
+    """
+    if before is None:
+        return sorted(set(after))
+    added, removed = set(after) - set(before), set(before) - set(after)
+    return sorted((set(current) | added) - removed)
+
+
 def _expiry(value: str | None) -> datetime | None:
     return parse_datetime(value) if value else None
 
@@ -103,10 +116,21 @@ def edit_share(client: PlexTV, op: Any) -> Applied:
     if plex_changes:
         current = find_share(client, share)
         merged = merge_settings(current.settings, plex_changes)
+        ids = [section.global_id for section in current.shared_sections]
         if "libraries" in plex_changes:
-            ids = [int(gid) for gid in plex_changes["libraries"]]
-        else:
-            ids = [section.global_id for section in current.shared_sections]
+            shown = before.get("libraries")
+            ids = libraries_to_write(
+                ids,
+                [int(gid) for gid in plex_changes["libraries"]],
+                None if shown is None else [int(gid) for gid in shown],
+            )
+        if not ids:
+            # plex.tv would read an empty list as every library; this is a "stop sharing".
+            raise OperationFailed(
+                f"That would leave {share.user.display_name} with no library on "
+                f"{share.server.name}, so nothing was sent. To take the last one away, stop "
+                "sharing the server instead."
+            )
         try:
             written = client.update_share(
                 share.server.machine_identifier, current.id, libraries=ids, settings=merged

@@ -7,41 +7,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sharing import operations
-from sharing.models import Library, Operation, OperationBatch, Server, Share
-from sharing.services import run_sync
-
-DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
-MOVIES, TV, MUSIC, PHOTOS, KIDS = 118181361, 118181362, 118181363, 118181364, 118181365
-
-
-@pytest.fixture
-def den(household, plexsim):  # type: ignore[no-untyped-def]
-    assert run_sync().outcome == "succeeded"
-    return Server.objects.get(machine_identifier=DEN)
-
-
-def library(global_id: int) -> Library:
-    return Library.objects.get(global_id=global_id)
-
-
-def share(shared_server_id: int) -> Share:
-    return Share.objects.get(shared_server_id=shared_server_id)
-
-
-def sim_sections(plexsim, shared_server_id: int) -> list[int]:  # type: ignore[no-untyped-def]
-    found = next(s for s in plexsim.state()["shares"] if s["id"] == shared_server_id)
-    return sorted(found["sectionIds"])
-
-
-def page_key(content: str) -> str:
-    match = re.search(r'<form id="toggle-form"[^>]*>.*?name="key" value="(\w+)"', content)
-    assert match is not None
-    return match.group(1)
-
-
-def run_all(ops) -> None:  # type: ignore[no-untyped-def]
-    for op in ops:
-        operations.execute(op.pk)
+from sharing.models import Library, Operation, OperationBatch, Share
+from tests.matrix.conftest import (
+    KIDS,
+    MOVIES,
+    MUSIC,
+    PHOTOS,
+    TV,
+    library,
+    page_key,
+    run_all,
+    share,
+    sim_sections,
+)
 
 
 def test_the_grid_shows_who_has_which_library(owner, den) -> None:
@@ -131,7 +109,7 @@ def test_a_bulk_grant_changes_only_who_needs_it_and_reports_progress(
     settings.BULK_PACE_SECONDS = 0
     kids = library(KIDS)
     response = owner.client.post(
-        f"/matrix/{den.pk}/bulk/",
+        f"/matrix/{den.pk}/bulk/apply/",
         {"library": kids.pk, "action": "grant", "audience": "friends", "key": "b" * 32},
         follow=True,
     )
@@ -159,7 +137,7 @@ def test_a_bulk_change_finishes_when_one_person_fails_and_that_one_can_be_retrie
         body='{"errors":[{"code":1000,"message":"Bad request","status":400}]}',
     )
     owner.client.post(
-        f"/matrix/{den.pk}/bulk/",
+        f"/matrix/{den.pk}/bulk/apply/",
         {"library": library(KIDS).pk, "action": "grant", "audience": "friends", "key": "c" * 32},
     )
     batch = OperationBatch.objects.get()
@@ -178,7 +156,7 @@ def test_a_bulk_removal_can_target_ticked_people(owner, den, plexsim, settings) 
     settings.BULK_PACE_SECONDS = 0
     alex, ruth = share(30006), share(30011)
     owner.client.post(
-        f"/matrix/{den.pk}/bulk/",
+        f"/matrix/{den.pk}/bulk/apply/",
         {
             "library": library(MOVIES).pk,
             "action": "revoke",
@@ -195,8 +173,8 @@ def test_a_bulk_removal_can_target_ticked_people(owner, den, plexsim, settings) 
 
 def test_a_resent_bulk_form_starts_one_batch(owner, den) -> None:
     form = {"library": library(KIDS).pk, "action": "grant", "audience": "friends", "key": "e" * 32}
-    owner.client.post(f"/matrix/{den.pk}/bulk/", form)
-    owner.client.post(f"/matrix/{den.pk}/bulk/", form)
+    owner.client.post(f"/matrix/{den.pk}/bulk/apply/", form)
+    owner.client.post(f"/matrix/{den.pk}/bulk/apply/", form)
     assert OperationBatch.objects.count() == 1
     assert Operation.objects.count() == 3
 
