@@ -46,11 +46,21 @@ def merge_filter(current: Filters | None, parts: dict[str, list[str]]) -> Filter
 
 
 def merge_settings(current: ShareSettings, changes: dict[str, Any]) -> ShareSettings:
-    """plex.tv's current settings with only the fields the admin changed replaced."""
+    """plex.tv's current settings with only the fields the admin changed replaced.
+
+    A filter change is either the editor's three lists (merged into plex.tv's filter, keeping
+    the clauses the editor does not show) or a whole filter string, written as it is: "re-apply
+    ours" after drift restores the filter the dashboard asked for, every clause of it.
+    """
     values: dict[str, Any] = {name: changes[name] for name in FLAG_FIELDS if name in changes}
     for name in FILTER_FIELDS:
-        if name in changes:
-            values[name] = merge_filter(getattr(current, name), changes[name])
+        if name not in changes:
+            continue
+        change = changes[name]
+        if isinstance(change, dict):
+            values[name] = merge_filter(getattr(current, name), change)
+        else:
+            values[name] = None if change is None else Filters.parse(change)
     return dataclasses.replace(current, **values)
 
 
@@ -104,7 +114,8 @@ def edit_share(client: PlexTV, op: Any) -> Applied:
     """Read-modify-write: plex.tv's current share with the admin's changed fields replaced.
 
     Params: `changes` (field → new value, `libraries` as global ids, filters as the editor's
-    three lists), `before` (the values the form showed) and `expires_at`, which is local.
+    three lists or a whole filter string), `before` (the values the form showed) and
+    `expires_at`, which is local.
     """
     share = Share.objects.select_related("server", "user").filter(pk=op.target_id).first()
     if share is None or share.shared_server_id is None:
