@@ -268,10 +268,6 @@ class BulkPlan:
     already: int
     busy: int
 
-    @property
-    def title(self) -> str:
-        return bulk_title(self.library, self.grant, len(self.change), 0)
-
 
 def people(count: int) -> str:
     return f"{count} {'person' if count == 1 else 'people'}"
@@ -280,10 +276,13 @@ def people(count: int) -> str:
 def bulk_title(library: Library, grant: bool, changed: int, stopped: int) -> str:
     if grant:
         return f"Share {library.title} with {people(changed)}"
-    title = f"Remove {library.title} from {people(changed)}"
-    if stopped:
-        title += f" and stop sharing {library.server.name} with {stopped}"
-    return title
+    remove = f"Remove {library.title} from {people(changed)}"
+    stopping = f"sharing {library.server.name} with {people(stopped)}"
+    if not stopped:
+        return remove
+    if not changed:
+        return f"Stop {stopping}"
+    return f"{remove} and stop {stopping}"
 
 
 def plan_bulk(shares: list[Share], library: Library, grant: bool) -> BulkPlan:

@@ -36,6 +36,7 @@ AUDIENCE_CHOICES = [
     ("selected", "the people ticked below"),
 ]
 BUSY_NOTE = "Another change to this person is still being applied."
+STALE_NOTE = "That form was out of date, so nothing was changed; try again."
 
 
 def _server(server_id: int) -> Server:
@@ -151,7 +152,10 @@ def toggle_cell(request: HttpRequest, server_id: int) -> HttpResponse:
     server = _server(server_id)
     form = ToggleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That change could not be read; reload the page and try again.")
+        problem = "That change could not be read; reload the page and try again."
+        if wants_partial(request):
+            return HttpResponse(problem, status=400)
+        messages.error(request, problem)
         return redirect("matrix:server", server_id=server.pk)
     share_id, library_id = form.ids()
     share = get_share(request, share_id)
@@ -298,6 +302,8 @@ def stop_share(request: HttpRequest, server_id: int, share_id: int) -> HttpRespo
     share = _server_share(request, server, share_id)
     form = OperationForm(request.POST)
     if not form.is_valid():
+        if wants_partial(request):
+            return _row_response(request, server, share.pk, STALE_NOTE)
         return refused_key(request, _matrix_url(server))
     op = matrix.stop(share, request.user, form.cleaned_data["key"])  # type: ignore[arg-type]
     if wants_partial(request):
@@ -378,6 +384,7 @@ def bulk(request: HttpRequest, server_id: int) -> HttpResponse:
     plan = matrix.plan_bulk(form.targets(), library, form.cleaned_data["action"] == "grant")
     preview = {
         "plan": plan,
+        "who": dict(AUDIENCE_CHOICES)[form.cleaned_data["audience"]],
         "data": form.cleaned_data,
         "apply_url": reverse("matrix:bulk-apply", args=[server.pk]),
         "server": server,

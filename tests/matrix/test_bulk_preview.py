@@ -53,7 +53,8 @@ def test_the_preview_says_who_changes_and_sends_nothing(owner, den, plexsim) -> 
     response = owner.client.post(f"/matrix/{den.pk}/bulk/", form(den))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "<h2>Remove Movies from 3 people?</h2>" in body
+    assert "<h2>Remove Movies from all friends?</h2>" in body
+    assert "Movies will be removed from 3 people:" in body
     for name in ("chen.li", "grandma.ruth", "priya"):
         assert f"<li>{name}</li>" in body
     assert "1 person would lose their last library on Morgan&#x27;s Den" in body
@@ -73,7 +74,8 @@ def test_the_htmx_preview_is_only_the_preview(owner, den) -> None:
     )
     body = response.content.decode()
     assert body.strip().startswith('<section id="bulk-preview"')
-    assert "<h2>Share Kids Movies with 3 people?</h2>" in body
+    assert "<h2>Share Kids Movies with all friends?</h2>" in body
+    assert "Kids Movies will be shared with 3 people:" in body
     assert "1 already had it that way." in body
     assert "last library" not in body
 
@@ -110,7 +112,9 @@ def test_applying_with_stop_sharing_stops_their_share(owner, den, plexsim, setti
     settings.BULK_PACE_SECONDS = 0
     owner.client.post(f"/matrix/{den.pk}/bulk/apply/", form(den, last="stop"))
     batch = OperationBatch.objects.get()
-    assert batch.title == "Remove Movies from 3 people and stop sharing Morgan's Den with 1"
+    assert batch.title == (
+        "Remove Movies from 3 people and stop sharing Morgan's Den with 1 person"
+    )
     stop = batch.operations.get(kind="share.stop")
     assert stop.target_id == str(share(ALEX_SHARE).pk)
     run_all(batch.operations.all())
@@ -128,6 +132,16 @@ def test_anything_but_an_explicit_stop_skips(owner, den, plexsim, settings) -> N
     assert not Operation.objects.exists()  # an unknown choice is refused, nothing queued
     owner.client.post(f"/matrix/{den.pk}/bulk/apply/", form(den, key="b" * 32, last=""))
     assert not Operation.objects.filter(kind="share.stop").exists()
+
+
+def test_a_bulk_removal_that_only_stops_shares_is_titled_so(owner, den, settings) -> None:
+    settings.BULK_PACE_SECONDS = 0
+    alex = share(ALEX_SHARE)
+    owner.client.post(
+        f"/matrix/{den.pk}/bulk/apply/",
+        form(den, audience="selected", selected=[alex.pk], last="stop"),
+    )
+    assert OperationBatch.objects.get().title == "Stop sharing Morgan's Den with 1 person"
 
 
 def test_a_ticked_person_with_only_that_library_is_skipped_too(
@@ -182,6 +196,6 @@ def test_the_preview_keeps_the_ticked_people(owner, den) -> None:
         headers={"HX-Request": "true"},
     ).content.decode()
     assert re.findall(r'name="selected" value="(\d+)"', body) == [str(chen.pk), str(ruth.pk)]
-    assert "Remove TV Shows from 0 people?" in body
+    assert "<h2>Remove TV Shows from the people ticked below?</h2>" in body
     assert "Nobody needs this change." in body
     assert "2 already had it that way." in body

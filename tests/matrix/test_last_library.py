@@ -217,6 +217,30 @@ def test_a_stale_form_key_is_refused(owner, only_movies, plexsim) -> None:
     assert not Operation.objects.exists()
 
 
+def test_an_out_of_date_dialog_says_so_in_the_row(owner, only_movies) -> None:
+    alex = only_movies
+    response = owner.client.post(
+        f"/matrix/{alex.server_id}/shares/{alex.pk}/stop/",
+        {"key": "not-a-key"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 286  # the row as it is, nothing to follow
+    assert "That form was out of date, so nothing was changed" in response.content.decode()
+    assert not Operation.objects.exists()
+
+
+def test_an_unreadable_cell_is_refused_without_swapping_a_page_into_the_cell(
+    owner, only_movies
+) -> None:
+    response = owner.client.post(
+        f"/matrix/{only_movies.server_id}/toggle/",
+        {"cell": "1-2-3", "key": "a" * 32},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert not Operation.objects.exists()
+
+
 def test_stopping_is_post_only_admin_only_and_per_server(
     owner, member, anonymous, only_movies, plexsim
 ) -> None:
