@@ -26,21 +26,29 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from sharing.forms import MOVIE_RATINGS, TV_RATINGS
-from sharing.models import PlexUser, Share
+from sharing.models import Library, PlexUser, Share
 from sharing.operations.expiry import submit_expired
 from tests.invariants.access import (
     FILTERS,
     FLAGS,
-    LABELS,
     Access,
-    filter_text,
-    form_filter,
     join,
     less_than,
     looser,
     more_than,
     untouched,
+)
+from tests.invariants.strategies import (
+    ASK_MOVIES,
+    ASK_NOTHING,
+    EVERYTHING,
+    HORROR,
+    ONLY_MOVIES,
+    asked_by_form,
+    asked_new,
+    requests,
+    start_settings,
+    starts,
 )
 from tests.invariants.world import (
     ALEX,
@@ -49,7 +57,6 @@ from tests.invariants.world import (
     DEN,
     DEN_LIBRARIES,
     HTMX,
-    KIDS,
     MOVIES,
     SAM,
     SAM_DEN_SHARE,
@@ -88,101 +95,6 @@ INVARIANT = settings(
 
 def examples(count: int) -> settings:
     return settings(INVARIANT, max_examples=count * SCALE)
-
-
-# --- what is generated ----------------------------------------------------------------------
-
-RATINGS_OF = {
-    "filterMovies": MOVIE_RATINGS,
-    "filterTelevision": TV_RATINGS,
-    "filterMusic": MOVIE_RATINGS,
-}
-
-
-def held_filter(ratings: tuple[str, ...]) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.just(""),
-        st.builds(
-            filter_text,
-            allow=st.sets(st.sampled_from(ratings), max_size=3),
-            deny=st.sets(st.sampled_from(ratings), max_size=2),
-            need=st.sets(st.sampled_from(LABELS), max_size=1),
-            hide=st.sets(st.sampled_from(LABELS), max_size=2),
-            opaque=st.booleans(),
-        ),
-    )
-
-
-def start_settings(filters: bool = True) -> st.SearchStrategy[dict[str, Any]]:
-    values: dict[str, st.SearchStrategy[Any]] = {
-        "allowSync": st.booleans(),
-        "allowCameraUpload": st.booleans(),
-        "allowChannels": st.booleans(),
-        "allowSubtitleAdmin": st.booleans(),
-        "allowTuners": st.integers(0, 2),
-    }
-    if filters:
-        values |= {name: held_filter(ratings) for name, ratings in RATINGS_OF.items()}
-        values |= {
-            "filterPhotos": st.sampled_from([None, "", "label!=Horror"]),
-            "filterAll": st.sampled_from([None, "", "label!=Horror"]),
-        }
-    return st.fixed_dictionaries(values)
-
-
-libraries = st.frozensets(st.sampled_from(DEN_LIBRARIES))
-starts = st.builds(
-    Start,
-    libraries=st.one_of(st.none(), st.frozensets(st.sampled_from(DEN_LIBRARIES), min_size=1)),
-    settings=start_settings(),
-)
-
-
-def requests_for(library_sets: st.SearchStrategy[frozenset[int]]) -> st.SearchStrategy[Request]:
-    flags = st.fixed_dictionaries(
-        {
-            "allowSync": st.integers(0, 1),
-            "allowCameraUpload": st.integers(0, 1),
-            "allowChannels": st.integers(0, 1),
-            "allowTuners": st.integers(0, 2),
-        }
-    )
-    parts = st.fixed_dictionaries(
-        {
-            name: st.tuples(
-                st.frozensets(st.sampled_from(ratings), max_size=3),
-                st.frozensets(st.sampled_from(LABELS), max_size=1),
-                st.frozensets(st.sampled_from(LABELS), max_size=2),
-            )
-            for name, ratings in RATINGS_OF.items()
-        }
-    )
-    return st.builds(Request, libraries=library_sets, flags=flags, parts=parts)
-
-
-requests = requests_for(libraries)
-NO_PARTS = {name: (frozenset(), frozenset(), frozenset()) for name in RATINGS_OF}
-HORROR = Start(frozenset({MOVIES, TV}), {"allowSync": True, "filterMovies": "label!=Horror"})
-EVERYTHING = Start(None, {"allowSync": True, "allowTuners": 2, "filterMovies": "label!=Horror"})
-ONLY_MOVIES = Start(frozenset({MOVIES}), {"filterMovies": "contentRating!=R|year>=1990"})
-ASK_NOTHING = Request(frozenset(), {"allowSync": 1}, NO_PARTS)
-ASK_MOVIES = Request(frozenset({MOVIES}), {}, NO_PARTS)
-
-
-def asked_by_form(held: Access, request: Request) -> Access:
-    """What an edit of the person form asks for: its fields, with what it does not show kept."""
-    values: dict[str, Any] = dict(request.flags)
-    for name, (allow, need, hide) in request.parts.items():
-        values[name] = form_filter(held.filters.get(name), allow, need, hide)
-    return held.with_libraries(request.libraries).with_settings(**values)
-
-
-def asked_new(request: Request) -> Access:
-    """What a form that creates a share asks for (nothing held before)."""
-    values: dict[str, Any] = dict(request.flags)
-    for name, (allow, need, hide) in request.parts.items():
-        values[name] = filter_text(allow=allow, need=need, hide=hide)
-    return Access(request.libraries).with_settings(**values)
 
 
 def exactly(after: Access | None, asked: Access | None, what: str) -> None:
@@ -257,8 +169,6 @@ def test_the_person_form(owner, plexsim, sent, start: Start, request: Request, h
 def test_a_matrix_cell(
     owner, plexsim, sent, start: Start, library: int, htmx: bool, confirm: bool
 ) -> None:
-    from sharing.models import Library
-
     with isolated(plexsim, sent):
         set_start(plexsim, ALEX_SHARE, ALEX, start)
         sync()
@@ -328,8 +238,6 @@ def test_a_bulk_change(
     stop_last: bool,
     htmx: bool,
 ) -> None:
-    from sharing.models import Library
-
     settings.BULK_PACE_SECONDS = 0
     with isolated(plexsim, sent):
         set_start(plexsim, ALEX_SHARE, ALEX, start)
@@ -461,8 +369,6 @@ def test_drift_re_apply_ours(
 
 # --- invites --------------------------------------------------------------------------------
 
-invite_requests = requests_for(st.frozensets(st.sampled_from(DEN_LIBRARIES)))
-
 
 def invite(owner, request: Request, who: str, htmx: bool) -> None:  # type: ignore[no-untyped-def]
     page = owner.client.get("/people/invite/").content.decode()
@@ -480,7 +386,7 @@ def invite(owner, request: Request, who: str, htmx: bool) -> None:  # type: igno
 
 
 @examples(15)
-@given(request=invite_requests, htmx=st.booleans())
+@given(request=requests, htmx=st.booleans())
 @example(request=ASK_NOTHING, htmx=False)
 def test_an_invite_to_someone_new(owner, plexsim, sent, request: Request, htmx: bool) -> None:
     with isolated(plexsim, sent):
@@ -516,7 +422,7 @@ def _invite_existing(owner, plexsim, sent, start: Start, request: Request, htmx:
 
 
 @examples(15)
-@given(start=starts, request=invite_requests, htmx=st.booleans())
+@given(start=starts, request=requests, htmx=st.booleans())
 @example(start=HORROR, request=ASK_NOTHING, htmx=True)
 @example(start=EVERYTHING, request=ASK_MOVIES, htmx=False)
 def test_an_invite_to_someone_already_shared_never_grants_more(
@@ -530,7 +436,7 @@ def test_an_invite_to_someone_already_shared_never_grants_more(
     strict=True, reason="invite to an existing share replaces it; fixed on the invites branch"
 )
 @examples(15)
-@given(start=starts, request=invite_requests, htmx=st.booleans())
+@given(start=starts, request=requests, htmx=st.booleans())
 @example(start=EVERYTHING, request=ASK_MOVIES, htmx=False)
 def test_an_invite_to_someone_already_shared_keeps_what_they_had(
     owner, plexsim, sent, start: Start, request: Request, htmx: bool
@@ -548,7 +454,7 @@ def test_an_invite_to_someone_already_shared_keeps_what_they_had(
 
 @examples(15)
 @given(
-    request=invite_requests,
+    request=requests,
     profile=st.sampled_from(["", "little_kid", "teen"]),
     htmx=st.booleans(),
 )
@@ -652,5 +558,3 @@ def test_the_flags_and_filters_compared_are_all_of_plex_tvs() -> None:
 
     assert set(FLAGS) == {*FLAG_KEYS, "allowTuners"}
     assert set(FILTERS) == set(FILTER_KEYS)
-    assert KIDS in DEN_LIBRARIES
-    assert TV in DEN_LIBRARIES
