@@ -171,7 +171,11 @@ class Access:
     filters: Mapping[str, str | None] = field(default_factory=dict)
 
     def with_libraries(self, libraries: Iterable[int]) -> Access:
-        return replace(self, libraries=frozenset(libraries), everything=False)
+        """These libraries; "every library" stays only if they are the same ones."""
+        chosen = frozenset(libraries)
+        return replace(
+            self, libraries=chosen, everything=self.everything and chosen == self.libraries
+        )
 
     def with_settings(self, **values: Any) -> Access:
         flags = dict(self.flags)
@@ -189,7 +193,7 @@ def more_than(after: Access, limit: Access, *, filters: bool = True) -> list[str
     (filters left out with `filters=False`)."""
     problems = [f"library {gid}" for gid in sorted(after.libraries - limit.libraries)]
     if after.everything and not limit.everything:
-        problems.append("every library (an empty selection reached plex.tv)")
+        problems.append("every library, also those added later (allLibraries)")
     for name in FLAGS:
         if after.flags.get(name, 0) > limit.flags.get(name, 0):
             problems.append(f"{name} {limit.flags.get(name, 0)} → {after.flags.get(name, 0)}")

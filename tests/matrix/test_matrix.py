@@ -77,6 +77,28 @@ def test_clicking_a_cell_shares_that_library_through_an_operation(owner, den, pl
     assert 'aria-pressed="true"' in final.content.decode()
 
 
+def test_without_javascript_the_page_refreshes_itself_while_a_cell_is_applied(owner, den) -> None:
+    alex, kids = share(30006), library(KIDS)
+    content = owner.client.get(f"/matrix/{den.pk}/").content.decode()
+    assert "http-equiv" not in content
+    response = owner.client.post(
+        f"/matrix/{den.pk}/toggle/",
+        {"cell": f"{alex.pk}-{kids.pk}", "key": page_key(content)},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Change queued: it is being sent to plex.tv." in body
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in body
+    # With htmx the busy row follows the change by itself, one request for the whole row.
+    row = re.search(rf'<tr id="row-{alex.pk}"[^>]*>', body)
+    assert row is not None
+    assert f'hx-get="/matrix/{den.pk}/rows/{alex.pk}/"' in row.group(0)
+    run_all(Operation.objects.all())
+    after = owner.client.get(f"/matrix/{den.pk}/").content.decode()
+    assert "http-equiv" not in after
+    assert 'aria-pressed="true" title="Unshare Kids Movies from alex.rivera"' in after
+
+
 def test_unsharing_one_library_from_an_all_libraries_share_keeps_the_rest(
     owner, den, plexsim
 ) -> None:
