@@ -57,7 +57,8 @@ def test_a_bulk_grant_runs_to_completion_with_its_progress_bar(
     page.get_by_label("Who").select_option(label="all friends")
     page.get_by_role("button", name="Preview the change").click()
     preview = page.locator("#bulk-preview")
-    assert preview.get_by_role("heading").inner_text() == "Share Kids Movies with 3 people?"
+    assert preview.get_by_role("heading").inner_text() == "Share Kids Movies with all friends?"
+    assert "Kids Movies will be shared with 3 people:" in preview.inner_text()
     assert [r for r in plexsim.requests() if r["method"] != "GET"] == []  # nothing sent yet
     preview.get_by_role("button", name="Apply to plex.tv").click()
     page.wait_for_url("**/matrix/batches/*/")
