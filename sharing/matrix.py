@@ -25,6 +25,7 @@ from accounts.models import User
 from sharing.console_tasks import apply_operation
 from sharing.forms import new_key
 from sharing.models import Library, Operation, OperationBatch, PlexUser, Server, Share
+from sharing.operations import submit
 from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
 
@@ -188,13 +189,13 @@ def _edit(
     after = libraries_after(share, library, grant)
     if not after:
         raise LastLibrary(f"{library.title} is the last library of {share}")
-    verb = "Share {} with {}" if grant else "Unshare {} from {}"
+    label = "Share {} with {}" if grant else "Unshare {} from {}"
     return Operation.objects.create(
         kind=EDIT_SHARE,
         target_type=Operation.TARGET_SHARE,
         target_id=str(share.pk),
         params={
-            "label": verb.format(library.title, share.user.display_name),
+            "label": label.format(library.title, share.user.display_name),
             "changes": {"libraries": after},
             "before": {"libraries": before},
         },
@@ -229,8 +230,6 @@ def _stop(
 def stop(share: Share, actor: User | None, key: str) -> Operation | None:
     """Stop sharing this server with this person (confirmed in the matrix). None when a change
     to them is already under way."""
-    from sharing.operations import submit
-
     existing = Operation.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing

@@ -199,8 +199,12 @@ def cell(request: HttpRequest, server_id: int, share_id: int, library_id: int) -
     if share.server_id != server.pk:
         return HttpResponse("That share is on another server.", status=404)
     context = _cell_context(share, library)
+    finished = context["cell"].state != matrix.BUSY  # type: ignore[attr-defined]
+    if finished:
+        # The change is over: if it failed, the cell says why instead of quietly flipping back.
+        context["note"] = matrix.failure_notes([share]).get(share.pk, "")
     response = render(request, "sharing/matrix.html#matrix-cell", context)
-    if context["cell"].state != matrix.BUSY:  # type: ignore[attr-defined]
+    if finished:
         # 286 tells htmx to stop polling; it still swaps this final state in.
         response.status_code = HttpResponseStopPolling.status_code
     return response

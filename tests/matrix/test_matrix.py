@@ -99,6 +99,32 @@ def test_without_javascript_the_page_refreshes_itself_while_a_cell_is_applied(ow
     assert 'aria-pressed="true" title="Unshare Kids Movies from alex.rivera"' in after
 
 
+def test_a_cell_whose_change_failed_says_why(owner, den, plexsim) -> None:
+    alex, kids = share(30006), library(KIDS)
+    plexsim.add_fault(
+        action="status",
+        method="POST",
+        path="/api/v2/shared_servers/30006",
+        status=400,
+        body='{"errors":[{"code":1000,"message":"Bad request","status":400}]}',
+    )
+    content = owner.client.get(f"/matrix/{den.pk}/").content.decode()
+    owner.client.post(
+        f"/matrix/{den.pk}/toggle/",
+        {"cell": f"{alex.pk}-{kids.pk}", "key": page_key(content)},
+        headers={"HX-Request": "true"},
+    )
+    run_all(Operation.objects.all())
+    final = owner.client.get(
+        f"/matrix/{den.pk}/cells/{alex.pk}/{kids.pk}/", headers={"HX-Request": "true"}
+    )
+    assert final.status_code == 286
+    body = final.content.decode()
+    assert 'aria-pressed="false"' in body
+    assert "Share Kids Movies with alex.rivera failed:" in body
+    assert KIDS not in sim_sections(plexsim, 30006)
+
+
 def test_unsharing_one_library_from_an_all_libraries_share_keeps_the_rest(
     owner, den, plexsim
 ) -> None:
