@@ -158,6 +158,19 @@ class AlreadySharing(BadRequest):
     permanent = True
 
 
+class EmptyLibrarySelection(BadRequest):
+    """Refused before anything was sent: a share with no library.
+
+    plex.tv reads an empty library list as "every library", so a request that would send one
+    is never made. Taking someone's last library away is stopping the share instead.
+    """
+
+    default_message = (
+        "A share needs at least one library: plex.tv would read an empty list as every "
+        "library. To take the last one away, stop sharing the server instead."
+    )
+
+
 class PlexPassRequired(BadRequest):
     default_message = "This needs a Plex Pass subscription on the server owner's account."
 

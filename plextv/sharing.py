@@ -9,7 +9,13 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from plextv.base import ClientBase, LibraryRef, resolve_libraries
-from plextv.errors import AlreadySharing, BadRequest, NotFound, OutcomeUnknown
+from plextv.errors import (
+    AlreadySharing,
+    BadRequest,
+    EmptyLibrarySelection,
+    NotFound,
+    OutcomeUnknown,
+)
 from plextv.filters import Filters, ShareSettings
 from plextv.masking import register_token
 from plextv.models import (
@@ -248,7 +254,8 @@ class SharingOperations(ClientBase):
         plex.tv/api/servers/{machineId}/shared_servers: 2 requests, plus POST
         clients.plex.tv/api/v2/shared_servers/{id} when `settings` use tuners, subtitle admin
         or photo/all filters, which the v1 call cannot carry. `libraries=None` shares every
-        library. Raises `AlreadySharing` when a share exists, `OutcomeUnknown` when the POST
+        library, listed one by one; an empty list raises `EmptyLibrarySelection` before any
+        request. Raises `AlreadySharing` when a share exists, `OutcomeUnknown` when the POST
         was sent without an answer (read `users()` before trying again).
         """
         return self._create_share(
@@ -275,12 +282,13 @@ class SharingOperations(ClientBase):
         libraries: Sequence[LibraryRef] | None,
         settings: ShareSettings | None,
     ) -> SharedServer:
+        chosen = _chosen(libraries)
         settings = settings or ShareSettings()
         sections = self.server_sections(machine_identifier).sections
-        ids = (
+        ids = _selection(
             [s.global_id for s in sections]
-            if libraries is None
-            else resolve_libraries(libraries, sections)
+            if chosen is None
+            else resolve_libraries(chosen, sections)
         )
         body = {
             "server_id": machine_identifier,
@@ -353,8 +361,10 @@ class SharingOperations(ClientBase):
         clients.plex.tv/api/v2/shared_servers/{id} with the complete settings and library
         list: 2 requests. `settings` replaces all settings at once; the keyword arguments
         change one each (pass `Filters()` to clear a filter). Safe to repeat after
-        `OutcomeUnknown`: it writes the whole desired state.
+        `OutcomeUnknown`: it writes the whole desired state. An empty `libraries` raises
+        `EmptyLibrarySelection` before any request: stop sharing instead.
         """
+        chosen = _chosen(libraries)
         current = next(
             (s for s in self.server_shares(machine_identifier) if s.id == share_id), None
         )
@@ -375,13 +385,16 @@ class SharingOperations(ClientBase):
         merged = dataclasses.replace(
             settings or current.settings, **{k: v for k, v in changes.items() if v is not None}
         )
-        if libraries is None:
+        if chosen is None:
             ids = [s.global_id for s in current.shared_sections]
+            if not ids and current.all_libraries:
+                # "Every library" answered without its sections: name each of them instead.
+                ids = [s.global_id for s in self.server_sections(machine_identifier).sections]
         else:
             sections: Sequence[Section] = current.sections
             if not sections:
                 sections = self.server_sections(machine_identifier).sections
-            ids = resolve_libraries(libraries, sections)
+            ids = resolve_libraries(chosen, sections)
         fallback = dataclasses.replace(
             current,
             settings=merged,
@@ -394,6 +407,7 @@ class SharingOperations(ClientBase):
     def _write_share(
         self, share_id: int, settings: ShareSettings, ids: list[int], *, fallback: SharedServer
     ) -> SharedServer:
+        _selection(ids)
         payload = self._call(
             "POST",
             f"/api/v2/shared_servers/{share_id}",
@@ -454,9 +468,12 @@ class SharingOperations(ClientBase):
         """Create a managed Home user and optionally share a server with it.
 
         POST plex.tv/api/v2/home/users/restricted (1 request), then, with a
-        `machine_identifier`, the requests of `share_with_user` (2 more).
+        `machine_identifier`, the requests of `share_with_user` (2 more). An empty `libraries`
+        with a `machine_identifier` raises `EmptyLibrarySelection` before the user is made.
         """
         _check_profile(restriction_profile)
+        if machine_identifier:
+            libraries = _chosen(libraries)
         body: dict[str, object] = {"friendlyName": name, "sharingSettings": {}}
         if restriction_profile:
             body["restrictionProfile"] = restriction_profile
@@ -519,6 +536,24 @@ class SharingOperations(ClientBase):
             accept_json=True,
             missing="item",
         )
+
+
+def _chosen(libraries: Sequence[LibraryRef] | None) -> list[LibraryRef] | None:
+    """The caller's libraries; an empty choice is refused before any request is made."""
+    if libraries is None:
+        return None
+    chosen = list(libraries)
+    if not chosen:
+        raise EmptyLibrarySelection()
+    return chosen
+
+
+def _selection(ids: list[int]) -> list[int]:
+    """The library ids about to be sent for a share; never an empty list, which plex.tv reads
+    as every library (whatever the caller meant, and whichever endpoint it goes to)."""
+    if not ids:
+        raise EmptyLibrarySelection()
+    return ids
 
 
 def _server_shares(payload: Payload, machine_identifier: str) -> list[SharedServer]:

@@ -25,7 +25,7 @@ from sharing import operations
 from sharing.console_views.access import get_share, wants_partial
 from sharing.forms import OperationForm, new_key
 from sharing.models import AuditEvent, Library, Operation, Share
-from sharing.operations.shares import EDIT_SHARE, FILTER_FIELDS, FLAG_FIELDS, filter_parts
+from sharing.operations.shares import EDIT_SHARE, FILTER_FIELDS, FLAG_FIELDS
 
 FIELD_LABELS = {
     "libraries": "Libraries",
@@ -199,9 +199,9 @@ def reapply(request: HttpRequest, share_id: int) -> HttpResponse:
     for name in form.cleaned_data["field"]:
         if name not in REAPPLIABLE or name not in desired or desired[name] == observed[name]:
             continue
-        value = desired[name]
-        changes[name] = filter_parts(value) if name in FILTER_FIELDS else value
-        before[name] = filter_parts(observed[name]) if name in FILTER_FIELDS else observed[name]
+        # Whole values, filters included: "ours" is every clause of the filter we asked for.
+        changes[name] = desired[name]
+        before[name] = observed[name]
     if not changes:
         return _done(request, share, "Nothing here can be re-applied.", messages.INFO)
     label = f"{share.user.display_name} on {share.server.name}"

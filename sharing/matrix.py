@@ -4,19 +4,29 @@ A cell is one library in one share. Toggling it, or changing a whole column, bec
 edit-share Operations (the same ones the person screen uses), so every change is read-modify-
 write, retried, audited and shown live. Bulk changes are paced: their operations are published
 with growing countdowns so that the worker stays under plex.tv's rate limit.
+
+A share never loses its last library through an edit: plex.tv reads an empty library list as
+"every library". Taking the last one away is stopping the share, which the admin confirms
+(a dialog for a cell; in a bulk change, those people are skipped unless the admin chose to
+stop sharing with them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from sharing.console_tasks import apply_operation
+from sharing.forms import new_key
 from sharing.models import Library, Operation, OperationBatch, PlexUser, Server, Share
+from sharing.operations import submit
+from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
 
 SHARED = "shared"
@@ -31,6 +41,9 @@ AUDIENCES = {
 }
 
 
+# How long a failed change is shown on its row.
+NOTE_FOR = timedelta(hours=1)
+
 # An edit-share operation reads the server's shares, writes the share and reads it back.
 REQUESTS_PER_OPERATION = 3
 
@@ -43,11 +56,17 @@ def pace_seconds() -> float:
     return REQUESTS_PER_OPERATION / float(settings.PLEXTV_RATE_LIMIT)
 
 
+class LastLibrary(Exception):
+    """The change would leave the share with no library: it is a "stop sharing" instead."""
+
+
 @dataclass(frozen=True)
 class Cell:
     share: Share
     library: Library
     state: str
+    # The share's only library on this server: unsharing it stops the share (confirmed).
+    last: bool = False
 
     @property
     def shared(self) -> bool:
@@ -68,11 +87,57 @@ class Cell:
             return f"Unshare {self.library.title} from {name}"
         return f"Share {self.library.title} with {name}"
 
+    @property
+    def dialog_id(self) -> str:
+        return f"stop-{self.share.pk}-{self.library.pk}"
+
+    @property
+    def stop_url(self) -> str:
+        return reverse("matrix:stop", args=[self.share.server_id, self.share.pk])
+
+    @property
+    def stop_confirm_url(self) -> str:
+        url = reverse("matrix:stop-confirm", args=[self.share.server_id, self.share.pk])
+        return f"{url}?library={self.library.pk}"
+
+    @property
+    def stop_key(self) -> str:
+        # Read once per rendered dialog: each confirmation form gets its own one-time key.
+        return new_key()
+
+
+@dataclass(frozen=True)
+class Row:
+    share: Share
+    cells: list[Cell]
+    busy: bool
+    note: str = ""
+
+    @property
+    def poll_url(self) -> str:
+        return reverse("matrix:row", args=[self.share.server_id, self.share.pk])
+
 
 def shared_ids(share: Share, libraries: list[Library]) -> set[int]:
     if share.all_libraries:
         return {library.global_id for library in libraries}
     return {library.global_id for library in share.libraries.all()}
+
+
+def is_last(library: Library, ids: set[int]) -> bool:
+    """True when `library` is all this share has: unsharing it would leave nothing."""
+    return ids == {library.global_id}
+
+
+def make_cell(share: Share, library: Library, ids: set[int], busy: set[str]) -> Cell:
+    state = cell_state(share, library, ids, busy)
+    return Cell(share, library, state, last=state == SHARED and is_last(library, ids))
+
+
+def make_row(share: Share, libraries: list[Library], busy: set[str], note: str = "") -> Row:
+    ids = shared_ids(share, libraries)
+    cells = [make_cell(share, library, ids, busy) for library in libraries]
+    return Row(share=share, cells=cells, busy=str(share.pk) in busy, note=note)
 
 
 def cell_state(share: Share, library: Library, ids: set[int], busy: set[str]) -> str:
@@ -121,14 +186,17 @@ def _edit(
     batch: OperationBatch | None = None,
 ) -> Operation:
     before = sorted(shared_ids(share, list(share.server.libraries.all())))
-    verb = "Share" if grant else "Unshare"
+    after = libraries_after(share, library, grant)
+    if not after:
+        raise LastLibrary(f"{library.title} is the last library of {share}")
+    label = "Share {} with {}" if grant else "Unshare {} from {}"
     return Operation.objects.create(
         kind=EDIT_SHARE,
         target_type=Operation.TARGET_SHARE,
         target_id=str(share.pk),
         params={
-            "label": f"{verb} {library.title} with {share.user.display_name}",
-            "changes": {"libraries": libraries_after(share, library, grant)},
+            "label": label.format(library.title, share.user.display_name),
+            "changes": {"libraries": after},
             "before": {"libraries": before},
         },
         actor=actor,
@@ -137,8 +205,46 @@ def _edit(
     )
 
 
+def stop_params(share: Share) -> dict[str, str]:
+    return {
+        "label": f"Stop sharing {share.server.name} with {share.user.display_name}",
+        "reason": "last library",
+    }
+
+
+def _stop(
+    share: Share, actor: User | None, key: str, batch: OperationBatch | None = None
+) -> Operation:
+    """The same "stop sharing this server" the person screen has, grouped in `batch`."""
+    return Operation.objects.create(
+        kind=STOP_SHARING,
+        target_type=Operation.TARGET_SHARE,
+        target_id=str(share.pk),
+        params=stop_params(share),
+        actor=actor,
+        idempotency_key=key,
+        batch=batch,
+    )
+
+
+def stop(share: Share, actor: User | None, key: str) -> Operation | None:
+    """Stop sharing this server with this person (confirmed in the matrix). None when a change
+    to them is already under way."""
+    existing = Operation.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    if str(share.pk) in busy_shares():
+        return None
+    with transaction.atomic():
+        op, _ = submit(
+            STOP_SHARING, Operation.TARGET_SHARE, share.pk, stop_params(share), actor, key
+        )
+    return op
+
+
 def toggle(share: Share, library: Library, actor: User | None, key: str) -> Operation | None:
-    """One cell: flip the library for this share. None when a change is already under way."""
+    """One cell: flip the library for this share. None when a change is already under way;
+    `LastLibrary` when it would take the share's last library (that is `stop()`)."""
     existing = Operation.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
@@ -153,44 +259,81 @@ def toggle(share: Share, library: Library, actor: User | None, key: str) -> Oper
 
 @dataclass(frozen=True)
 class BulkPlan:
+    library: Library
+    grant: bool
     change: list[Share]
+    # Removals that would take someone's last library here: skipped, or stopped if chosen.
+    last: list[Share]
     already: int
     busy: int
+
+
+def people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def bulk_title(library: Library, grant: bool, changed: int, stopped: int) -> str:
+    if grant:
+        return f"Share {library.title} with {people(changed)}"
+    remove = f"Remove {library.title} from {people(changed)}"
+    stopping = f"sharing {library.server.name} with {people(stopped)}"
+    if not stopped:
+        return remove
+    if not changed:
+        return f"Stop {stopping}"
+    return f"{remove} and stop {stopping}"
 
 
 def plan_bulk(shares: list[Share], library: Library, grant: bool) -> BulkPlan:
     busy = busy_shares()
     libraries = list(library.server.libraries.all())
-    change, already, skipped = [], 0, 0
+    change, last, already, skipped = [], [], 0, 0
     for share in shares:
+        ids = shared_ids(share, libraries)
         if str(share.pk) in busy:
             skipped += 1
-        elif (library.global_id in shared_ids(share, libraries)) == grant:
+        elif (library.global_id in ids) == grant:
             already += 1
+        elif not grant and is_last(library, ids):
+            last.append(share)
         else:
             change.append(share)
-    return BulkPlan(change=change, already=already, busy=skipped)
+    return BulkPlan(
+        library=library, grant=grant, change=change, last=last, already=already, busy=skipped
+    )
 
 
 def start_bulk(
-    shares: list[Share], library: Library, grant: bool, actor: User | None, key: str
+    shares: list[Share],
+    library: Library,
+    grant: bool,
+    actor: User | None,
+    key: str,
+    *,
+    stop_last: bool = False,
 ) -> tuple[OperationBatch, BulkPlan]:
-    """Queue one operation per share that needs the change, paced, as one batch."""
+    """Queue one operation per share that needs the change, paced, as one batch.
+
+    People who would lose their last library here are left as they are, unless `stop_last`:
+    then their share of this server is stopped (never sent an empty library list).
+    """
     prior = Operation.objects.filter(idempotency_key__startswith=f"{key}:").first()
     if prior is not None and prior.batch is not None:
-        return prior.batch, BulkPlan(change=[], already=0, busy=0)
+        return prior.batch, BulkPlan(
+            library=library, grant=grant, change=[], last=[], already=0, busy=0
+        )
     plan = plan_bulk(shares, library, grant)
-    verb = "Share" if grant else "Remove"
-    preposition = "with" if grant else "from"
+    stopped = plan.last if stop_last else []
     with transaction.atomic():
         batch = OperationBatch.objects.create(
-            title=f"{verb} {library.title} {preposition} {len(plan.change)} "
-            f"{'person' if len(plan.change) == 1 else 'people'}",
+            title=bulk_title(library, grant, len(plan.change), len(stopped)),
             actor=actor,
+            server=library.server,
         )
         ops = [
             _edit(share, library, grant, actor, f"{key}:{share.pk}", batch) for share in plan.change
         ]
+        ops += [_stop(share, actor, f"{key}:{share.pk}", batch) for share in stopped]
         pace = pace_seconds()
 
         def publish() -> None:
@@ -229,3 +372,34 @@ def progress(batch: OperationBatch) -> Progress:
         failed=[op for op in ops if op.state == Operation.FAILED],
         pending=sum(op.pending for op in ops),
     )
+
+
+def last_stop(share_id: int) -> Operation | None:
+    """The latest "stop sharing" of a share, which explains a row that is no longer there."""
+    return (
+        Operation.objects.filter(
+            kind=STOP_SHARING, target_type=Operation.TARGET_SHARE, target_id=str(share_id)
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def failure_notes(shares: list[Share]) -> dict[int, str]:
+    """Per share, what went wrong with its latest change, while that change is the latest
+    and recent (an older failure is history, found in the audit trail)."""
+    if not shares:
+        return {}
+    latest: dict[str, Operation] = {}
+    recent = Operation.objects.filter(
+        target_type=Operation.TARGET_SHARE,
+        target_id__in=[str(share.pk) for share in shares],
+        created_at__gte=timezone.now() - NOTE_FOR,
+    ).order_by("created_at", "pk")
+    for op in recent:
+        latest[op.target_id] = op
+    return {
+        int(target): f"{op.params.get('label') or 'The last change'} failed: {op.message}"
+        for target, op in latest.items()
+        if op.state == Operation.FAILED
+    }

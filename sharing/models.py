@@ -246,6 +246,10 @@ class OperationBatch(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # The matrix the batch was started from, which its page leads back to.
+    server = models.ForeignKey(
+        Server, null=True, blank=True, on_delete=models.SET_NULL, related_name="batches"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -46,11 +46,21 @@ def merge_filter(current: Filters | None, parts: dict[str, list[str]]) -> Filter
 
 
 def merge_settings(current: ShareSettings, changes: dict[str, Any]) -> ShareSettings:
-    """plex.tv's current settings with only the fields the admin changed replaced."""
+    """plex.tv's current settings with only the fields the admin changed replaced.
+
+    A filter change is either the editor's three lists (merged into plex.tv's filter, keeping
+    the clauses the editor does not show) or a whole filter string, written as it is: "re-apply
+    ours" after drift restores the filter the dashboard asked for, every clause of it.
+    """
     values: dict[str, Any] = {name: changes[name] for name in FLAG_FIELDS if name in changes}
     for name in FILTER_FIELDS:
-        if name in changes:
-            values[name] = merge_filter(getattr(current, name), changes[name])
+        if name not in changes:
+            continue
+        change = changes[name]
+        if isinstance(change, dict):
+            values[name] = merge_filter(getattr(current, name), change)
+        else:
+            values[name] = None if change is None else Filters.parse(change)
     return dataclasses.replace(current, **values)
 
 
@@ -82,6 +92,19 @@ def record_share(share: Share, written: SharedServer, library_ids: list[int]) ->
     share.save()
 
 
+def libraries_to_write(current: list[int], after: list[int], before: list[int] | None) -> list[int]:
+    """The admin's library change applied to what plex.tv holds now.
+
+    `after` is the list the admin asked for and `before` the one they were shown. Only the
+    difference is applied to plex.tv's current list: a library plex.tv gained or lost since
+    the page was drawn is neither taken away nor given back without being asked.
+    """
+    if before is None:
+        return sorted(set(after))
+    added, removed = set(after) - set(before), set(before) - set(after)
+    return sorted((set(current) | added) - removed)
+
+
 def _expiry(value: str | None) -> datetime | None:
     return parse_datetime(value) if value else None
 
@@ -91,7 +114,8 @@ def edit_share(client: PlexTV, op: Any) -> Applied:
     """Read-modify-write: plex.tv's current share with the admin's changed fields replaced.
 
     Params: `changes` (field → new value, `libraries` as global ids, filters as the editor's
-    three lists), `before` (the values the form showed) and `expires_at`, which is local.
+    three lists or a whole filter string), `before` (the values the form showed) and
+    `expires_at`, which is local.
     """
     share = Share.objects.select_related("server", "user").filter(pk=op.target_id).first()
     if share is None or share.shared_server_id is None:
@@ -103,10 +127,21 @@ def edit_share(client: PlexTV, op: Any) -> Applied:
     if plex_changes:
         current = find_share(client, share)
         merged = merge_settings(current.settings, plex_changes)
+        ids = [section.global_id for section in current.shared_sections]
         if "libraries" in plex_changes:
-            ids = [int(gid) for gid in plex_changes["libraries"]]
-        else:
-            ids = [section.global_id for section in current.shared_sections]
+            shown = before.get("libraries")
+            ids = libraries_to_write(
+                ids,
+                [int(gid) for gid in plex_changes["libraries"]],
+                None if shown is None else [int(gid) for gid in shown],
+            )
+        if not ids:
+            # plex.tv would read an empty list as every library; this is a "stop sharing".
+            raise OperationFailed(
+                f"That would leave {share.user.display_name} with no library on "
+                f"{share.server.name}, so nothing was sent. To take the last one away, stop "
+                "sharing the server instead."
+            )
         try:
             written = client.update_share(
                 share.server.machine_identifier, current.id, libraries=ids, settings=merged

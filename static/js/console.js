@@ -26,4 +26,18 @@
       dialog.close();
     }
   });
+  // A confirmation the server asked for in an htmx answer (a matrix cell whose library turned
+  // out to be the person's last one) arrives as a <dialog data-open>: show it.
+  document.addEventListener("htmx:load", function (event) {
+    const root = event.target;
+    const found = root.matches && root.matches("dialog[data-open]")
+      ? [root]
+      : Array.from(root.querySelectorAll ? root.querySelectorAll("dialog[data-open]") : []);
+    found.forEach(function (dialog) {
+      dialog.removeAttribute("data-open");
+      if (typeof dialog.showModal === "function") {
+        dialog.showModal();
+      }
+    });
+  });
 })();

@@ -7,41 +7,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sharing import operations
-from sharing.models import Library, Operation, OperationBatch, Server, Share
-from sharing.services import run_sync
-
-DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
-MOVIES, TV, MUSIC, PHOTOS, KIDS = 118181361, 118181362, 118181363, 118181364, 118181365
-
-
-@pytest.fixture
-def den(household, plexsim):  # type: ignore[no-untyped-def]
-    assert run_sync().outcome == "succeeded"
-    return Server.objects.get(machine_identifier=DEN)
-
-
-def library(global_id: int) -> Library:
-    return Library.objects.get(global_id=global_id)
-
-
-def share(shared_server_id: int) -> Share:
-    return Share.objects.get(shared_server_id=shared_server_id)
-
-
-def sim_sections(plexsim, shared_server_id: int) -> list[int]:  # type: ignore[no-untyped-def]
-    found = next(s for s in plexsim.state()["shares"] if s["id"] == shared_server_id)
-    return sorted(found["sectionIds"])
-
-
-def page_key(content: str) -> str:
-    match = re.search(r'<form id="toggle-form"[^>]*>.*?name="key" value="(\w+)"', content)
-    assert match is not None
-    return match.group(1)
-
-
-def run_all(ops) -> None:  # type: ignore[no-untyped-def]
-    for op in ops:
-        operations.execute(op.pk)
+from sharing.models import Library, Operation, OperationBatch, Share
+from tests.matrix.conftest import (
+    KIDS,
+    MOVIES,
+    MUSIC,
+    PHOTOS,
+    TV,
+    library,
+    page_key,
+    run_all,
+    share,
+    sim_sections,
+)
 
 
 def test_the_grid_shows_who_has_which_library(owner, den) -> None:
@@ -99,6 +77,54 @@ def test_clicking_a_cell_shares_that_library_through_an_operation(owner, den, pl
     assert 'aria-pressed="true"' in final.content.decode()
 
 
+def test_without_javascript_the_page_refreshes_itself_while_a_cell_is_applied(owner, den) -> None:
+    alex, kids = share(30006), library(KIDS)
+    content = owner.client.get(f"/matrix/{den.pk}/").content.decode()
+    assert "http-equiv" not in content
+    response = owner.client.post(
+        f"/matrix/{den.pk}/toggle/",
+        {"cell": f"{alex.pk}-{kids.pk}", "key": page_key(content)},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Change queued: it is being sent to plex.tv." in body
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in body
+    # With htmx the busy row follows the change by itself, one request for the whole row.
+    row = re.search(rf'<tr id="row-{alex.pk}"[^>]*>', body)
+    assert row is not None
+    assert f'hx-get="/matrix/{den.pk}/rows/{alex.pk}/"' in row.group(0)
+    run_all(Operation.objects.all())
+    after = owner.client.get(f"/matrix/{den.pk}/").content.decode()
+    assert "http-equiv" not in after
+    assert 'aria-pressed="true" title="Unshare Kids Movies from alex.rivera"' in after
+
+
+def test_a_cell_whose_change_failed_says_why(owner, den, plexsim) -> None:
+    alex, kids = share(30006), library(KIDS)
+    plexsim.add_fault(
+        action="status",
+        method="POST",
+        path="/api/v2/shared_servers/30006",
+        status=400,
+        body='{"errors":[{"code":1000,"message":"Bad request","status":400}]}',
+    )
+    content = owner.client.get(f"/matrix/{den.pk}/").content.decode()
+    owner.client.post(
+        f"/matrix/{den.pk}/toggle/",
+        {"cell": f"{alex.pk}-{kids.pk}", "key": page_key(content)},
+        headers={"HX-Request": "true"},
+    )
+    run_all(Operation.objects.all())
+    final = owner.client.get(
+        f"/matrix/{den.pk}/cells/{alex.pk}/{kids.pk}/", headers={"HX-Request": "true"}
+    )
+    assert final.status_code == 286
+    body = final.content.decode()
+    assert 'aria-pressed="false"' in body
+    assert "Share Kids Movies with alex.rivera failed:" in body
+    assert KIDS not in sim_sections(plexsim, 30006)
+
+
 def test_unsharing_one_library_from_an_all_libraries_share_keeps_the_rest(
     owner, den, plexsim
 ) -> None:
@@ -131,7 +157,7 @@ def test_a_bulk_grant_changes_only_who_needs_it_and_reports_progress(
     settings.BULK_PACE_SECONDS = 0
     kids = library(KIDS)
     response = owner.client.post(
-        f"/matrix/{den.pk}/bulk/",
+        f"/matrix/{den.pk}/bulk/apply/",
         {"library": kids.pk, "action": "grant", "audience": "friends", "key": "b" * 32},
         follow=True,
     )
@@ -159,7 +185,7 @@ def test_a_bulk_change_finishes_when_one_person_fails_and_that_one_can_be_retrie
         body='{"errors":[{"code":1000,"message":"Bad request","status":400}]}',
     )
     owner.client.post(
-        f"/matrix/{den.pk}/bulk/",
+        f"/matrix/{den.pk}/bulk/apply/",
         {"library": library(KIDS).pk, "action": "grant", "audience": "friends", "key": "c" * 32},
     )
     batch = OperationBatch.objects.get()
@@ -178,7 +204,7 @@ def test_a_bulk_removal_can_target_ticked_people(owner, den, plexsim, settings) 
     settings.BULK_PACE_SECONDS = 0
     alex, ruth = share(30006), share(30011)
     owner.client.post(
-        f"/matrix/{den.pk}/bulk/",
+        f"/matrix/{den.pk}/bulk/apply/",
         {
             "library": library(MOVIES).pk,
             "action": "revoke",
@@ -195,8 +221,8 @@ def test_a_bulk_removal_can_target_ticked_people(owner, den, plexsim, settings) 
 
 def test_a_resent_bulk_form_starts_one_batch(owner, den) -> None:
     form = {"library": library(KIDS).pk, "action": "grant", "audience": "friends", "key": "e" * 32}
-    owner.client.post(f"/matrix/{den.pk}/bulk/", form)
-    owner.client.post(f"/matrix/{den.pk}/bulk/", form)
+    owner.client.post(f"/matrix/{den.pk}/bulk/apply/", form)
+    owner.client.post(f"/matrix/{den.pk}/bulk/apply/", form)
     assert OperationBatch.objects.count() == 1
     assert Operation.objects.count() == 3
 
