@@ -2,12 +2,15 @@
 
 from plextv import errors, models
 from plextv.base import LibraryRef
+from plextv.breaker import BreakerStatus, BreakerStore, CircuitBreaker, MemoryStore
 from plextv.client import PlexTV
 from plextv.config import ClientConfig
 from plextv.errors import (
     AlreadySharing,
     ApiChanged,
     BadRequest,
+    CircuitOpen,
+    DeadlineExceeded,
     HomeFull,
     InvalidPin,
     NotFound,
@@ -22,17 +25,25 @@ from plextv.errors import (
 from plextv.filters import Filters, ShareSettings
 from plextv.masking import mask_tokens, register_token
 from plextv.models import Household
+from plextv.transport import Budget
 
 __all__ = [
     "AlreadySharing",
     "ApiChanged",
     "BadRequest",
+    "BreakerStatus",
+    "BreakerStore",
+    "Budget",
+    "CircuitBreaker",
+    "CircuitOpen",
     "ClientConfig",
+    "DeadlineExceeded",
     "Filters",
     "HomeFull",
     "Household",
     "InvalidPin",
     "LibraryRef",
+    "MemoryStore",
     "NotFound",
     "OutcomeUnknown",
     "PlexPassRequired",
