@@ -214,6 +214,7 @@ def resolve_role(account: PlexAccount, user: User) -> str | None:
     if present is False:
         if member is not None:
             membership.end_roles([account.plex_id])
+            user.refresh_from_db(fields=["password"])  # the session about to start uses it
         return None
     if present is None:
         # Neither the synced picture nor plex.tv can tell right now: keep what was known.

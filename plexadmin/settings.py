@@ -66,7 +66,13 @@ DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 PLEXADMIN_OWNER = env_str("PLEXADMIN_OWNER")
 SETUP_CODE_FILE = VAR_DIR / "setup_code"
 
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+# The port the web process serves on this machine (the Procfile's runserver; `make run PORT=…`).
+# In development the default PUBLIC_BASE_URL follows it, so every absolute link (the Plex
+# sign-in popup's return address first) points at the port actually served.
+PLEXADMIN_PORT = env_int("PLEXADMIN_PORT", 8000, minimum=1)
+PUBLIC_BASE_URL = env_str(
+    "PUBLIC_BASE_URL", "" if PRODUCTION else f"http://127.0.0.1:{PLEXADMIN_PORT}"
+)
 if not PUBLIC_BASE_URL:
     raise ImproperlyConfigured(
         "PUBLIC_BASE_URL is not set. It is the address people open (for example "
