@@ -93,7 +93,7 @@ def setup_claim(request: HttpRequest) -> HttpResponse:
     messages.error(
         request, "That is not the set-up code. Copy it from the console where plexadmin started."
     )
-    return _claim_page(request, account, status=400)
+    return _claim_page(request, account)
 
 
 @login_required

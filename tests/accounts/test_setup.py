@@ -74,11 +74,11 @@ def test_a_wrong_code_is_refused_and_changes_nothing(plex_settings, caplog) -> N
     client = _first_person("sasha")
     code = setup_code.ensure_code()
     response = client.post("/accounts/setup/code/", {"code": "AAAA-BBBB-CCCC-DDDD"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "That is not the set-up code" in response.content.decode()
     assert "AAAA-BBBB" not in response.content.decode()
     empty = client.post("/accounts/setup/code/", {"code": ""})
-    assert empty.status_code == 400
+    assert "That is not the set-up code" in empty.content.decode()
     assert "setup_claim" not in client.session
     assert (
         client.post("/accounts/setup/pick/", {"machine_identifier": SASHA_SERVER}).status_code
@@ -96,7 +96,7 @@ def test_guesses_are_limited_per_address_and_in_all(plex_settings) -> None:  # t
     answers = [
         guesser.post("/accounts/setup/code/", {"code": f"WRONG{n}"}).status_code for n in range(6)
     ]
-    assert answers == [400] * 5 + [429]
+    assert answers == [200] * 5 + [429]
     # Once the limit is reached even the right code is not checked from there.
     assert guesser.post("/accounts/setup/code/", {"code": code}).status_code == 429
     assert "setup_claim" not in guesser.session
