@@ -56,14 +56,14 @@ def test_before_any_sync_it_says_nothing_was_read_yet(member: Persona, plexsim) 
 
 
 def test_it_answers_from_the_database_while_plex_tv_stalls(
-    member: Persona, household, plexsim
+    member: Persona, household, plexsim, request
 ) -> None:  # type: ignore[no-untyped-def]
     run_sync()
-    plexsim.add_fault(action="delay", delay=30)
+    stalled = request.getfixturevalue("stalled")
     response = member.client.get("/accounts/me/")
     assert response.status_code == 200
     assert "Morgan&#x27;s Den" in response.content.decode()
-    plexsim.clear_faults()
+    assert stalled.connections == []
 
 
 @pytest.mark.parametrize(
