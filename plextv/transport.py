@@ -12,9 +12,10 @@ Retry rules (see README.md, "Retry policy"):
   the request without applying it, so it is retried like the others.
 
 Time limits: every attempt ends within `attempt_timeout`, from connecting to the last byte of
-the body (the body is read in pieces against that deadline, so an answer trickling in a byte
-at a time is cut off too). A client made with a `Budget` (a web page's few seconds) stops all
-attempts and waits at the budget's end with `DeadlineExceeded`.
+the body: the wait for the status line and headers is cut at the deadline by a watchdog
+(`plextv.watchdog`), and the body is read in pieces against it, so an answer trickling in a
+byte at a time is cut off wherever it trickles. A client made with a `Budget` (a web page's
+few seconds) stops all attempts and waits at the budget's end with `DeadlineExceeded`.
 
 A `CircuitBreaker`, when given, guards the calls to plex.tv's hosts (not the owner's own
 servers): while it is open nothing is sent and `CircuitOpen` is raised at once.
@@ -34,6 +35,7 @@ from typing import Any
 import requests
 import urllib3.exceptions
 
+from plextv import watchdog
 from plextv.answers import (
     Missing,
     Payload,
@@ -115,6 +117,7 @@ class Transport:
         self.config = config
         self.token = token
         self.session = session or requests.Session()
+        watchdog.install(self.session)
         self.budget = budget
         self.breaker = breaker
         self._sleep = sleep
@@ -280,16 +283,17 @@ class Transport:
             self._sent += 1
         log.debug("plex.tv %s", endpoint)
         try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                data=data,
-                json=json_body,
-                headers=headers,
-                timeout=(min(timeout[0], left), min(timeout[1], left)),
-                stream=True,
-            )
+            with watchdog.deadline(ends_at):
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    json=json_body,
+                    headers=headers,
+                    timeout=(min(timeout[0], left), min(timeout[1], left)),
+                    stream=True,
+                )
         except requests.RequestException as exc:
             if time.monotonic() >= ends_at - 0.01 and not _never_sent(exc):
                 raise self._too_slow(endpoint, retryable=retryable) from None

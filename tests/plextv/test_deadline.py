@@ -33,6 +33,30 @@ def test_a_trickling_answer_is_cut_off_at_the_budget(
     assert client.requests_sent == 1
 
 
+def test_status_line_and_headers_trickling_in_are_cut_off_too(
+    fast_config: ClientConfig, scripted: ScriptedServer
+) -> None:
+    # Every byte comes well within the read timeout; the headers alone would take 20 s.
+    scripted.script(Step(body=USERS_XML, action="trickle_all", interval=0.2))
+    client = _page_client(fast_config.with_changes(read_timeout=5.0), budget=1.5)
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        client.users()
+    assert time.monotonic() - started < 10
+
+
+def test_without_a_budget_the_attempt_limit_cuts_trickling_headers(
+    fast_config: ClientConfig, scripted: ScriptedServer, sleeps: list[float]
+) -> None:
+    config = fast_config.with_changes(read_timeout=5.0, attempt_timeout=1.0, retry_attempts=2)
+    client = PlexTV(config, token=CANARY, sleep=sleeps.append)
+    scripted.script(Step(body=USERS_XML, action="trickle_all", interval=0.2), Step(body=USERS_XML))
+    started = time.monotonic()
+    assert len(client.users()) == 2
+    assert time.monotonic() - started < 10  # the headers alone would have taken 20 s
+    assert len(scripted.seen) == 2
+
+
 def test_a_stalled_answer_is_cut_off_at_the_budget_even_with_a_long_read_timeout(
     fast_config: ClientConfig, scripted: ScriptedServer
 ) -> None:
