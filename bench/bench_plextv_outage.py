@@ -179,9 +179,11 @@ def main() -> None:
             "/accounts/account/ (owner)": lambda: as_owner.get("/accounts/account/").status_code,
             "/accounts/me/ (member)": lambda: as_member.get("/accounts/me/").status_code,
             "/accounts/sign-in/": lambda: anonymous.get("/accounts/sign-in/").status_code,
-            "start sign-in (POST)": lambda: anonymous.post(
-                "/accounts/sign-in/plex/", {"next": "/"}, headers={"HX-Request": "true"}
-            ).status_code,
+            "start sign-in (POST)": lambda: (
+                anonymous.post(
+                    "/accounts/sign-in/plex/", {"next": "/"}, headers={"HX-Request": "true"}
+                ).status_code
+            ),
         }
         rows = []
         for name in ("healthy", "stalled", "trickling", "breaker open"):
