@@ -29,9 +29,12 @@ venv: $(VENV)/.runtime
 migrate: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
 
+# PLEXADMIN_PORT also sets the default PUBLIC_BASE_URL (settings), so links and the Plex sign-in
+# popup come back to this port. The set-up code is printed only while nobody owns the install.
 run: migrate
 	@echo ""
 	@echo "  plexadmin is starting: open http://127.0.0.1:$(PORT)/   (Ctrl-C stops web, worker and beat)"
+	@$(PY) manage.py setup_code
 	@echo ""
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_PORT=$(PORT) honcho start -f Procfile
 
@@ -41,6 +44,7 @@ demo: $(VENV)/.runtime
 	@echo ""
 	@echo "  plexadmin demo: open http://127.0.0.1:$(PORT)/ — plex.tv is simulated at http://127.0.0.1:$(PLEXSIM_PORT)"
 	@echo "  Demo accounts and passwords: plexsim/README.md.   (Ctrl-C stops everything)"
+	@PLEXADMIN_VAR_DIR=var/demo $(PY) manage.py setup_code
 	@echo ""
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_VAR_DIR=var/demo PLEXADMIN_PORT=$(PORT) \
 	  PLEXSIM_PORT=$(PLEXSIM_PORT) PLEXTV_BASE_URL=http://127.0.0.1:$(PLEXSIM_PORT) \

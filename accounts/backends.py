@@ -33,7 +33,7 @@ class PlexPasswordBackend(BaseBackend):
     ) -> User | None:
         if not login or not password:
             return None
-        client = anonymous_client()
+        client = anonymous_client(page=True)
         try:
             info = client.sign_in(login, password, code=code or None)
         except TwoFactorRequired:

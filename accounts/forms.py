@@ -15,6 +15,16 @@ class PasswordSignInForm(forms.Form):
     )
 
 
+class SetupCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Set-up code",
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
 class ServerChoiceForm(forms.Form):
     machine_identifier = forms.CharField(max_length=64)
 

@@ -241,3 +241,66 @@ class PinLogin(models.Model):
     def lifetime(cls, expires_in: int | None, kind: str) -> timedelta:
         default = 1800 if kind == cls.Kind.OAUTH else 900
         return timedelta(seconds=expires_in if expires_in and expires_in > 0 else default)
+
+
+class AccountSnapshot(models.Model):
+    """What plex.tv last said about an account (profile, servers, devices, view-state sync),
+    so the account page renders from the database and refreshes through the worker.
+
+    `data` holds `accounts.picture.AccountPicture` as JSON; it never holds a token.
+    """
+
+    account = models.OneToOneField(PlexAccount, on_delete=models.CASCADE, related_name="snapshot")
+    data = models.JSONField(default=dict, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"snapshot of {self.account}"
+
+    def claim_refresh(self, not_within: timedelta) -> bool:
+        """Mark a refresh requested unless one was in the last `not_within`; True when this
+        call did (so many page views ask the worker once)."""
+        now = timezone.now()
+        claimed = (
+            AccountSnapshot.objects.filter(pk=self.pk)
+            .filter(
+                models.Q(refresh_requested_at__isnull=True)
+                | models.Q(refresh_requested_at__lt=now - not_within)
+            )
+            .update(refresh_requested_at=now)
+        )
+        if claimed:
+            self.refresh_requested_at = now
+        return bool(claimed)
+
+    def record(self, data: dict[str, object]) -> None:
+        self.data = data
+        self.read_at = timezone.now()
+        self.error = ""
+        self.save(update_fields=["data", "read_at", "error"])
+
+    def record_error(self, message: str) -> None:
+        self.error = message[:300]
+        self.error_at = timezone.now()
+        self.save(update_fields=["error", "error_at"])
+
+    @property
+    def last_read_failed(self) -> bool:
+        return self.error_at is not None and (self.read_at is None or self.error_at > self.read_at)
+
+    @property
+    def stamp(self) -> str:
+        """Which read this is, for a page to tell whether a newer one has arrived."""
+        return self.read_at.isoformat() if self.read_at else ""
+
+    @property
+    def refreshing(self) -> bool:
+        """A refresh was asked for recently and has not reported back."""
+        asked = self.refresh_requested_at
+        if asked is None or timezone.now() - asked > timedelta(minutes=1):
+            return False
+        done = max(filter(None, [self.read_at, self.error_at]), default=None)
+        return done is None or done < asked

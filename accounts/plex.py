@@ -4,6 +4,11 @@ with an account when plex.tv refuses its token.
 `owner_client()` refuses, without sending anything, whenever the owner's token cannot be used:
 no household yet, a token already known to be dead, plex.tv's API changed, or a key that cannot
 decrypt the stored token. Callers catch `PlexLinkProblem` and show its message.
+
+Every client shares one circuit breaker whose state lives in Django's cache (Redis when
+configured, files under var/ otherwise), so web, worker and beat processes all stop calling a
+plex.tv that keeps failing. Clients made with `page=True` are for a request someone waits on:
+one attempt, no retries, and `PLEXTV_PAGE_BUDGET` seconds for all their calls together.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 from django.conf import settings
 
 import plextv
+from accounts.breaker import breaker
 from accounts.models import Household, PlexAccount
 from accounts.vault import TokenUndecryptable
 from plextv.errors import ApiChanged, PlexTVError, Unauthorized
@@ -47,14 +53,30 @@ def client_config() -> plextv.ClientConfig:
     return config.with_changes(app=app) if app else config
 
 
-def anonymous_client() -> plextv.PlexTV:
+def new_client(token: str | None = None, *, page: bool = False) -> plextv.PlexTV:
+    """A client behind the shared breaker; `page=True` for a request someone is waiting on."""
+    config = client_config()
+    if not page:
+        return plextv.PlexTV(config, token=token, breaker=breaker())
+    return plextv.PlexTV(
+        config.with_changes(retry_attempts=1),
+        token=token,
+        budget=float(settings.PLEXTV_PAGE_BUDGET),
+        breaker=breaker(),
+    )
+
+
+def anonymous_client(*, page: bool = False) -> plextv.PlexTV:
     """For PINs and password sign-in."""
-    return plextv.PlexTV(client_config())
+    return new_client(page=page)
 
 
 def _problem_for(account: PlexAccount, who: str) -> str | None:
     if account.token_status == Status.NEEDS_RELINK:
-        return f"{who} Plex sign-in needs renewing: {who.lower()} should sign in with Plex again."
+        return (
+            f"{who[0].upper()}{who[1:]}'s Plex sign-in needs renewing: {who} should sign in "
+            "with Plex again."
+        )
     if account.token_status == Status.API_CHANGED:
         return "plex.tv changed its API; plexadmin needs an update before it can act on plex.tv."
     if not account.has_token:
@@ -62,9 +84,14 @@ def _problem_for(account: PlexAccount, who: str) -> str | None:
     return None
 
 
-def client_for(account: PlexAccount, who: str = "This account's") -> plextv.PlexTV:
-    """A client acting as `account`, or `PlexLinkProblem` (no request is ever sent then)."""
-    problem = _problem_for(account, who)
+def client_for(
+    account: PlexAccount, who: str | None = None, *, page: bool = False
+) -> plextv.PlexTV:
+    """A client acting as `account`, or `PlexLinkProblem` (no request is ever sent then).
+
+    `who` names the account in messages ("the owner"); its display name by default.
+    """
+    problem = _problem_for(account, who or account.display_name)
     if problem:
         raise PlexLinkProblem(problem, account)
     try:
@@ -79,15 +106,15 @@ def client_for(account: PlexAccount, who: str = "This account's") -> plextv.Plex
         ) from exc
     if token is None:
         raise PlexLinkProblem(f"No Plex token is kept for {account.display_name}.", account)
-    return plextv.PlexTV(client_config(), token=token)
+    return new_client(token, page=page)
 
 
-def owner_client() -> plextv.PlexTV:
+def owner_client(*, page: bool = False) -> plextv.PlexTV:
     """A client acting as the household owner."""
     household = Household.current()
     if household is None:
         raise PlexLinkProblem("No household is set up yet: the owner must sign in first.")
-    return client_for(household.owner, "The owner's")
+    return client_for(household.owner, "the owner", page=page)
 
 
 def report_failure(account: PlexAccount, exc: PlexTVError) -> None:

@@ -1,8 +1,9 @@
-"""The client address that sign-in rate limiting counts against."""
+"""Rate limiting: the client address limits count against, and counters every process shares."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
 
@@ -20,3 +21,20 @@ def client_ip(request: HttpRequest) -> str:
     if len(chain) < hops:
         return remote
     return chain[-hops]
+
+
+def exhausted(bucket: str, limit: int) -> bool:
+    """Whether `bucket` has reached `limit` counted failures in its current window."""
+    return int(cache.get(f"ratelimit:{bucket}") or 0) >= limit
+
+
+def count_failure(bucket: str, window: int) -> None:
+    """Count one failure in `bucket`; the count starts over `window` seconds after its first.
+    Kept in the shared cache (Redis or files under var/), so every process counts together."""
+    key = f"ratelimit:{bucket}"
+    if cache.add(key, 1, timeout=window):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # the window ended between the two calls
+        cache.add(key, 1, timeout=window)

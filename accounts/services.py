@@ -20,16 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 import plextv
+from accounts import membership, setup_code
+from accounts.breaker import breaker
 from accounts.models import Household, Member, PinLogin, PlexAccount, User
-from accounts.plex import (
-    PlexLinkProblem,
-    anonymous_client,
-    client_config,
-    client_for,
-    owner_client,
-    report_failure,
-)
-from accounts.signals import household_created
+from accounts.plex import anonymous_client, client_config, client_for
+from accounts.signals import household_created, role_changed
 from plextv.errors import NotFound, PlexTVError, RateLimited, Unavailable
 from plextv.models import Account, Pin, Resource
 
@@ -54,7 +49,7 @@ def start_pin_login(session: dict[str, object], kind: str, next_url: str = "") -
     """Create a plex.tv PIN (1 request) bound to this browser, and start polling it."""
     from accounts.tasks import poll_pin
 
-    pin = anonymous_client().create_pin(strong=kind == PinLogin.Kind.OAUTH)
+    pin = anonymous_client(page=True).create_pin(strong=kind == PinLogin.Kind.OAUTH)
     with transaction.atomic():
         login = PinLogin.objects.create(
             kind=kind,
@@ -81,10 +76,12 @@ def oauth_url(login: PinLogin) -> str:
     return anonymous_client().oauth_url(Pin(id=login.pin_id, code=login.code), forward)
 
 
-def _polling_client() -> plextv.PlexTV:
+def _polling_client(page: bool) -> plextv.PlexTV:
     # A 429 must surface at once so the loop widens its own interval instead of the transport
     # sleeping inside the request; the next poll is the retry, so no retries here either.
-    return plextv.PlexTV(client_config().with_changes(max_retry_after=0.0, retry_attempts=1))
+    config = client_config().with_changes(max_retry_after=0.0, retry_attempts=1)
+    budget = float(settings.PLEXTV_PAGE_BUDGET) if page else None
+    return plextv.PlexTV(config, budget=budget, breaker=breaker())
 
 
 @dataclass
@@ -101,15 +98,16 @@ def poll_pin_login(
     interval: float = POLL_INTERVAL,
     max_interval: float = MAX_POLL_INTERVAL,
     max_polls: int = MAX_POLLS,
+    page: bool = False,
 ) -> PollResult:
     """Check the PIN until it is linked, expired, cancelled, or `budget` seconds have passed.
 
     Every check is counted on the row, so the total per PIN stays under `max_polls` however
     many task runs it takes. A 429 doubles the interval (at least Retry-After, at most
-    `max_interval`); an outage widens it the same way.
+    `max_interval`); an outage widens it the same way. `page` when someone waits on the answer.
     """
     login = PinLogin.objects.get(pk=pin_login_id)
-    client = _polling_client()
+    client = _polling_client(page)
     delay = interval
     started = time.monotonic()
     while True:
@@ -127,7 +125,7 @@ def poll_pin_login(
         try:
             pin = client.check_pin(login.pin_id)
             if pin.linked and pin.auth_token:
-                link_account(login, pin.auth_token)
+                link_account(login, client.with_token(pin.auth_token))
                 return PollResult(login, 0.0)
         except NotFound:
             login.finish(PinLogin.Status.EXPIRED, "The sign-in code expired.")
@@ -147,13 +145,16 @@ def poll_pin_login(
 
 def check_pin_once(login: PinLogin) -> PinLogin:
     """One check (the no-JavaScript "Check" button); the same outcomes as polling."""
-    result = poll_pin_login(login.pk, budget=0.0, max_polls=MAX_POLLS + 20)
+    result = poll_pin_login(login.pk, budget=0.0, max_polls=MAX_POLLS + 20, page=True)
     return result.login
 
 
-def link_account(login: PinLogin, token: str) -> PlexAccount:
-    """Read the account behind a PIN's token (1 request) and record it on the row."""
-    account_info = plextv.PlexTV(client_config(), token=token).account()
+def link_account(login: PinLogin, client: plextv.PlexTV) -> PlexAccount:
+    """Read the account behind a PIN's token (`client` acts with it; 1 request) and record it
+    on the row."""
+    token = client.token
+    assert token is not None  # noqa: S101 - made with the PIN's token
+    account_info = client.account()
     account = upsert_account(account_info, token)
     login.mark_linked(account)
     return account
@@ -195,8 +196,10 @@ def user_for_account(account: PlexAccount) -> User:
 
 
 def resolve_role(account: PlexAccount, user: User) -> str | None:
-    """The role `account` has now: owner, co-admin (granted here), member (a friend or Home
-    member of the owner on plex.tv, 1 request) or None (an outsider, or no household yet)."""
+    """The role `account` has now, checked at every sign-in: owner; co-admin or member while
+    the person is in the household (a friend or Home member of the owner on plex.tv); None
+    for an outsider, or before a household exists. Anyone found outside the household loses
+    the role they had, co-admins included."""
     household = Household.current()
     if household is None:
         return None
@@ -207,27 +210,23 @@ def resolve_role(account: PlexAccount, user: User) -> str | None:
         elif member.role != Member.Role.OWNER:
             member.set_role(Member.Role.OWNER, None)
         return Member.Role.OWNER
-    if member and member.role == Member.Role.CO_ADMIN:
-        return member.role
-    try:
-        with_access = {person.id for person in owner_client().users()}
-    except PlexLinkProblem:
-        return member.role if member else None
-    except PlexTVError as exc:
-        report_failure(household.owner, exc)
-        return member.role if member else None
-    if account.plex_id not in with_access:
-        if member:
-            member.delete()
+    present = membership.in_household(account.plex_id)
+    if present is False:
+        if member is not None:
+            membership.end_roles([account.plex_id])
+            user.refresh_from_db(fields=["password"])  # the session about to start uses it
         return None
+    if present is None:
+        # Neither the synced picture nor plex.tv can tell right now: keep what was known.
+        return member.role if member else None
     if member is None:
-        Member.objects.create(user=user, plex_account=account, role=Member.Role.MEMBER)
-    return Member.Role.MEMBER
+        member = membership.add_member(account, user)
+    return member.role
 
 
 def owned_servers(account: PlexAccount) -> list[Resource]:
     """The servers `account` owns (resources that provide `server` and are owned, 1 request)."""
-    return [r for r in client_for(account).resources() if r.owned and r.is_server]
+    return [r for r in client_for(account, page=True).resources() if r.owned and r.is_server]
 
 
 class SetupRefused(Exception):
@@ -256,4 +255,8 @@ def create_household(account: PlexAccount, user: User, machine_identifier: str) 
         # Tokens of everyone else who signed in before the household existed are not needed.
         PlexAccount.objects.exclude(pk=account.pk).update(token_ciphertext="")
         household_created.send(sender=Household, household=household, user=user)
+        role_changed.send(
+            sender=Member, account=account, before=None, after=Member.Role.OWNER, actor=user
+        )
+    setup_code.discard_code()  # it has done its one job
     return household

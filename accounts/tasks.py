@@ -6,7 +6,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts import services
-from accounts.models import Household, PinLogin, PlexAccount
+from accounts.models import AccountSnapshot, Household, PinLogin, PlexAccount
+from accounts.picture import read_picture
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
 from plextv.errors import PlexTVError
 
@@ -48,3 +49,23 @@ def ping_owner_token() -> dict[str, object]:
             PlexAccount.TokenStatus.NEEDS_RELINK, "plex.tv no longer accepts the owner's token."
         )
     return {"status": owner.token_status, "pinged": True}
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def refresh_account_picture() -> dict[str, object]:
+    """Read the owner's account for the account page (4 requests) and store it."""
+    household = Household.current()
+    if household is None:
+        return {"status": "no household"}
+    snapshot, _ = AccountSnapshot.objects.get_or_create(account=household.owner)
+    try:
+        picture = read_picture(owner_client())
+    except PlexLinkProblem as exc:
+        snapshot.record_error(exc.message)
+        return {"status": "not linked"}
+    except PlexTVError as exc:
+        report_failure(household.owner, exc)
+        snapshot.record_error(exc.human_message)
+        return {"status": "failed", "error": type(exc).__name__}
+    snapshot.record(picture.to_json())
+    return {"status": "read", "devices": len(picture.devices)}

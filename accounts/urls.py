@@ -17,6 +17,7 @@ urlpatterns = [
     path("sign-out/", session.sign_out, name="sign-out"),
     path("sign-out/plex/", account.sign_out_of_plex, name="sign-out-plex"),
     path("setup/", household.setup, name="setup"),
+    path("setup/code/", household.setup_claim, name="setup-code"),
     path("setup/pick/", household.setup_pick, name="setup-pick"),
     path("setup/claim-token/", household.claim_token, name="claim-token"),
     path("roles/", household.roles, name="roles"),
@@ -24,7 +25,9 @@ urlpatterns = [
     path("roles/<int:pk>/revoke-co-admin/", household.revoke_co_admin, name="revoke-co-admin"),
     path("me/", household.member_page, name="member"),
     path("account/", account.account, name="account"),
+    path("account/refresh/", account.refresh, name="account-refresh"),
     path("account/devices/<str:device_id>/remove/", account.remove_device, name="remove-device"),
+    path("account/devices/removals/<int:op_id>/", account.device_removal, name="device-removal"),
     path("account/servers/check/", account.check_connections, name="check-connections"),
     path("account/view-state-sync/", account.set_view_state_sync, name="view-state-sync"),
 ]

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import (  # noqa: F401  (shared fixtures: a cache per test, a real worker)
     _cache_of_its_own,
+    _setup_code_of_its_own,
     celery_worker_on_broker,
 )
 from tests.services import require_chromium

@@ -1,5 +1,6 @@
-"""Sign in with Plex in Chromium: the popup through plexsim's OAuth page, the first-run server
-pick and the account page; the popup closed early and cancel; the code path without JavaScript.
+"""Sign in with Plex in Chromium: the popup through plexsim's OAuth page, the set-up code and
+the first-run server pick, the account page; the popup closed early and cancel; the code path
+without JavaScript; a co-admin removed as a friend losing access at once.
 
 The PIN is polled by a real Celery worker on the configured broker, exactly as in production:
 the page itself only polls its own status partial.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from accounts import setup_code
 from accounts.models import Household, Member, PinLogin, PlexAccount
 from tests.conftest import celery_worker_on_broker  # noqa: F401
 from tests.factories import DEN
@@ -80,6 +82,14 @@ def test_the_owner_signs_in_through_the_popup_picks_the_den_and_sees_the_account
     # The popup landed on our "done" page and closed itself.
     if not popup.is_closed():
         popup.wait_for_event("close")
+    # Nobody owns the installation yet: the set-up code from the console comes first.
+    assert page.get_by_role("heading", level=1).inner_text() == "Enter the set-up code"
+    page.get_by_label("Set-up code").fill("not-the-code")
+    page.get_by_role("button", name="Continue").click()
+    assert "That is not the set-up code" in page.locator(".message").inner_text()
+    page.get_by_label("Set-up code").fill(setup_code.ensure_code())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/accounts/setup/")
     assert page.get_by_role("heading", level=1).inner_text() == (
         "Pick the server this dashboard manages"
     )
@@ -89,11 +99,15 @@ def test_the_owner_signs_in_through_the_popup_picks_the_den_and_sees_the_account
     page.wait_for_url("**/accounts/account/")
     assert page.get_by_role("heading", level=1).inner_text() == "Plex account"
     assert "This dashboard now manages Morgan's Den." in page.locator(".message").inner_text()
+    # The worker reads the account; the page shows it in place when it arrives.
+    page.get_by_role("cell", name="Living Room TV").wait_for()
     assert "Managing Morgan's Den." in page.content()
-    assert page.get_by_role("cell", name="Living Room TV").count() == 1
+    assert "Read from plex.tv" in page.locator("#account-freshness").inner_text()
     # The dashboard holds the token plex.tv issued to its own device for this sign-in.
     stored = PlexAccount.objects.get(plex_id=1001001).get_token()
     assert stored not in page.content()
+    assert OWNER_TOKEN not in page.content()
+    assert not setup_code.code_file().exists()
 
     household = Household.objects.get()
     assert household.machine_identifier == DEN
@@ -192,6 +206,9 @@ def test_without_javascript_the_plex_tv_link_code_signs_in(
 
         page.get_by_role("button", name="I have approved: check now").click()
         page.wait_for_url("**/accounts/setup/")
+        assert page.get_by_role("heading", level=1).inner_text() == "Enter the set-up code"
+        page.get_by_label("Set-up code").fill(setup_code.ensure_code())
+        page.get_by_role("button", name="Continue").click()
         assert page.get_by_role("heading", level=1).inner_text() == (
             "Pick the server this dashboard manages"
         )
@@ -216,3 +233,53 @@ def test_an_approval_page_for_an_expired_code_leaves_the_page_explaining(
     page.wait_for_timeout(1200)
     assert page.locator("#popup-closed").is_hidden()
     assert page.locator("#pin-status").get_attribute("hx-get") is None
+
+
+def test_a_co_admin_removed_as_a_friend_loses_access_at_once(
+    chromium, browser_page, live_server, plex_site
+) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from e2e.session import sign_in_browser
+    from sharing.models import PlexUser
+    from sharing.services import run_sync
+    from tests import factories
+
+    morgan = factories.plex_account("morgan", keep_token=True, title="Morgan")
+    factories.user_for(morgan, Member.Role.OWNER)
+    household = factories.household(morgan)
+    assert run_sync().outcome in ("succeeded", "warning")
+    # Priya signs in with her Plex password in her own browser and is made co-admin.
+    priya_context = chromium.new_context(base_url=live_server.url)
+    priya = priya_context.new_page()
+    priya.set_default_timeout(10_000)
+    try:
+        priya.goto("/accounts/sign-in/password/")
+        priya.get_by_label("Plex username or e-mail").fill("priya")
+        priya.get_by_label("Password").fill("friend-pass-11")
+        priya.get_by_role("button", name="Sign in").click()
+        priya.wait_for_url("**/accounts/me/")
+        owner = browser_page
+        sign_in_browser(owner, live_server, household)
+        member = Member.objects.get(plex_account__plex_id=1001011)
+        owner.goto("/accounts/roles/")
+        owner.locator("tr", has_text="Priya").get_by_role("button", name="Make co-admin").click()
+        priya.goto("/people/")
+        assert priya.get_by_role("heading", level=1).count() >= 1
+        assert priya.url.endswith("/people/")
+
+        person = PlexUser.objects.get(plex_id=1001011)
+        owner.goto(f"/people/{person.pk}/")
+        owner.get_by_role("link", name="Remove friend…").click()
+        owner.locator("#remove-friend-dialog").get_by_role("button", name="Remove friend").click()
+        owner.locator(".operation .badge").get_by_text("Succeeded").wait_for(timeout=30_000)
+
+        assert not Member.objects.filter(pk=member.pk).exists()
+        priya.goto("/people/")
+        priya.wait_for_url("**/accounts/sign-in/**")
+        priya.get_by_label("Plex username or e-mail").count()  # the sign-in page, nothing else
+        fresh = Client()
+        fresh.post("/accounts/sign-in/password/", {"login": "priya", "password": "friend-pass-11"})
+        assert fresh.get("/people/").status_code == 403
+    finally:
+        priya_context.close()

@@ -62,7 +62,18 @@ TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or [
 
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+# Claiming a fresh installation (accounts/setup_code.py): the Plex account named here may claim
+# it; otherwise whoever enters the one-time code kept in this file, which only the operator sees.
+PLEXADMIN_OWNER = env_str("PLEXADMIN_OWNER")
+SETUP_CODE_FILE = VAR_DIR / "setup_code"
+
+# The port the web process serves on this machine (the Procfile's runserver; `make run PORT=…`).
+# In development the default PUBLIC_BASE_URL follows it, so every absolute link (the Plex
+# sign-in popup's return address first) points at the port actually served.
+PLEXADMIN_PORT = env_int("PLEXADMIN_PORT", 8000, minimum=1)
+PUBLIC_BASE_URL = env_str(
+    "PUBLIC_BASE_URL", "" if PRODUCTION else f"http://127.0.0.1:{PLEXADMIN_PORT}"
+)
 if not PUBLIC_BASE_URL:
     raise ImproperlyConfigured(
         "PUBLIC_BASE_URL is not set. It is the address people open (for example "
@@ -177,6 +188,8 @@ AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+# No start-up banner, and log lines name only what the limits count (username and address).
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "home"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -279,6 +292,13 @@ PLEXTV_CONNECT_TIMEOUT = env_int("PLEXTV_CONNECT_TIMEOUT", 5, minimum=1)
 PLEXTV_READ_TIMEOUT = env_int("PLEXTV_READ_TIMEOUT", 20, minimum=1)
 # Requests per second bulk changes may send; plex.tv answers 429 from about 10 per second.
 PLEXTV_RATE_LIMIT = env_int("PLEXTV_RATE_LIMIT", 8, minimum=1)
+# Seconds a page may spend on plex.tv in all (one attempt, no retries); pages show stored data
+# and refresh it through the worker, so few need plex.tv at all.
+PLEXTV_PAGE_BUDGET = env_int("PLEXTV_PAGE_BUDGET", 4, minimum=1)
+# The circuit breaker: after this many consecutive failures every process stops calling
+# plex.tv for PLEXTV_BREAKER_RESET seconds, then one trial call decides.
+PLEXTV_BREAKER_FAILURES = env_int("PLEXTV_BREAKER_FAILURES", 5, minimum=1)
+PLEXTV_BREAKER_RESET = env_int("PLEXTV_BREAKER_RESET", 60, minimum=5)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
@@ -364,6 +384,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"level": "ERROR", "propagate": True},
+        # Every sign-in and sign-out is logged by axes at INFO; its failures and lockouts are
+        # warnings (username and address only, never the password), and those are kept.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -2,21 +2,35 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import not_yours
 from accounts.models import Household
-from accounts.roles import is_admin
+from accounts.roles import is_admin, is_member
 from plexadmin import health
 from plexadmin.http import HtmxHttpRequest
 from plexadmin.models import Heartbeat
 
 
+@never_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"checks": health.service_checks()})
+    """Everyone lands on their own page: admins here, members on their access, outsiders on
+    the "not your household" page; signed out, a page that leads with Sign in."""
+    first_run = Household.current() is None
+    if request.user.is_authenticated:
+        if first_run:
+            return redirect("accounts:setup")
+        if is_admin(request.user):
+            return render(request, "home.html", {"checks": health.service_checks()})
+        if is_member(request.user):
+            return redirect("accounts:member")
+        return not_yours(request)
+    # The installation's state is for whoever sets it up, not for every visitor afterwards.
+    checks = health.service_checks() if first_run else []
+    return render(request, "home.html", {"checks": checks, "first_run": first_run})
 
 
 @never_cache

@@ -2,6 +2,7 @@
 
 from plextv import errors, models
 from plextv.base import LibraryRef
+from plextv.breaker import BreakerStatus, BreakerStore, CircuitBreaker, MemoryStore
 from plextv.client import PlexTV
 from plextv.config import ClientConfig
 from plextv.errors import (
@@ -9,6 +10,8 @@ from plextv.errors import (
     AlreadySharing,
     ApiChanged,
     BadRequest,
+    CircuitOpen,
+    DeadlineExceeded,
     EmptyLibrarySelection,
     Forbidden,
     HomeFull,
@@ -26,13 +29,20 @@ from plextv.errors import (
 from plextv.filters import Filters, ShareSettings
 from plextv.masking import mask_tokens, register_token
 from plextv.models import Household
+from plextv.transport import Budget
 
 __all__ = [
     "AlreadyInHome",
     "AlreadySharing",
     "ApiChanged",
     "BadRequest",
+    "BreakerStatus",
+    "BreakerStore",
+    "Budget",
+    "CircuitBreaker",
+    "CircuitOpen",
     "ClientConfig",
+    "DeadlineExceeded",
     "EmptyLibrarySelection",
     "Filters",
     "Forbidden",
@@ -40,6 +50,7 @@ __all__ = [
     "Household",
     "InvalidPin",
     "LibraryRef",
+    "MemoryStore",
     "NotFound",
     "OutcomeUnknown",
     "PlexPassRequired",

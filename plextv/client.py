@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import requests
 
 from plextv.base import ClientBase
+from plextv.breaker import CircuitBreaker
 from plextv.config import ClientConfig
 from plextv.connect import choose_connection
 from plextv.errors import ApiChanged, BadRequest, NotFound, RateLimited, Unauthorized
@@ -27,7 +28,7 @@ from plextv.parsers import (
     parse_resources,
 )
 from plextv.sharing import SharingOperations
-from plextv.transport import Transport
+from plextv.transport import Budget, Transport
 
 
 class PlexTV(SharingOperations, MediaOperations, ClientBase):
@@ -35,6 +36,10 @@ class PlexTV(SharingOperations, MediaOperations, ClientBase):
 
     Counts are for the happy path; a retried request counts once per attempt in
     `requests_sent`.
+
+    `budget` (seconds, or a `Budget` to share) bounds the time all of this client's calls may
+    take together, for a web page that must answer in a few seconds; `breaker` stops calls to
+    plex.tv while it keeps failing (see `plextv.breaker`).
     """
 
     def __init__(
@@ -44,10 +49,16 @@ class PlexTV(SharingOperations, MediaOperations, ClientBase):
         session: requests.Session | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        budget: Budget | float | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.config = config or ClientConfig()
         self._sleep = sleep
-        self._transport = Transport(self.config, token, session, sleep=sleep)
+        if isinstance(budget, int | float):
+            budget = Budget.starting_now(float(budget))
+        self._transport = Transport(
+            self.config, token, session, sleep=sleep, budget=budget, breaker=breaker
+        )
 
     def __repr__(self) -> str:
         who = "signed in" if self.token else "anonymous"
@@ -66,9 +77,21 @@ class PlexTV(SharingOperations, MediaOperations, ClientBase):
         """HTTP requests this client has sent (each retry attempt counts)."""
         return self._transport.requests_sent
 
+    @property
+    def budget(self) -> Budget | None:
+        return self._transport.budget
+
     def with_token(self, token: str) -> PlexTV:
-        """A client for another identity sharing this one's config and HTTP session."""
-        return PlexTV(self.config, token, self.session, sleep=self._sleep)
+        """A client for another identity sharing this one's config, HTTP session, time budget
+        and circuit breaker."""
+        return PlexTV(
+            self.config,
+            token,
+            self.session,
+            sleep=self._sleep,
+            budget=self._transport.budget,
+            breaker=self._transport.breaker,
+        )
 
     # --- sign-in and account ------------------------------------------------------------------
 

@@ -31,6 +31,9 @@ class ClientConfig:
 
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
+    attempt_timeout: float = 60.0
+    """The longest one attempt may take from connecting to the last byte of the answer: a
+    server that trickles its answer is cut off here, not only one that goes quiet."""
 
     retry_attempts: int = 4
     """Attempts in total for a retryable request (the first try included)."""

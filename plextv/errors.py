@@ -145,6 +145,26 @@ class OutcomeUnknown(Unavailable):
     )
 
 
+class DeadlineExceeded(Unavailable):
+    """plex.tv did not give a complete answer within the time the caller allowed (a page's
+    budget, or one attempt's limit): it stalled, or it sent the answer a trickle at a time."""
+
+    default_message = "plex.tv is too slow to answer right now."
+
+
+class CircuitOpen(Unavailable):
+    """plex.tv failed repeatedly, so this call was not sent; `retry_after` says when the next
+    trial call may go out (seconds)."""
+
+    default_message = (
+        "plex.tv has not been answering, so plexadmin has paused its calls for a moment."
+    )
+
+    def __init__(self, retry_after: float, human_message: str | None = None) -> None:
+        self.retry_after = max(0.0, retry_after)
+        super().__init__(human_message)
+
+
 class ApiChanged(PlexTVError):
     """An endpoint that should exist answered 404/410, or its answer changed shape."""
 

@@ -10,56 +10,79 @@ Retry rules (see README.md, "Retry policy"):
 * POST is never repeated once it may have reached plex.tv: a timeout, reset, 5xx or garbled
   answer after sending raises `OutcomeUnknown`. A 429 is the one exception: plex.tv rejected
   the request without applying it, so it is retried like the others.
+
+Time limits: every attempt ends within `attempt_timeout`, from connecting to the last byte of
+the body: the wait for the status line and headers is cut at the deadline by a watchdog
+(`plextv.watchdog`), and the body is read in pieces against it, so an answer trickling in a
+byte at a time is cut off wherever it trickles. A client made with a `Budget` (a web page's
+few seconds) stops all attempts and waits at the budget's end with `DeadlineExceeded`.
+
+A `CircuitBreaker`, when given, guards the calls to plex.tv's hosts (not the owner's own
+servers): while it is open nothing is sent and `CircuitOpen` is raised at once.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-from xml.etree import ElementTree
-from xml.etree.ElementTree import Element
+from typing import Any
 
 import requests
-from defusedxml import ElementTree as SafeET
-from defusedxml.common import DefusedXmlException
+import urllib3.exceptions
 
+from plextv import watchdog
+from plextv.answers import (
+    Missing,
+    Payload,
+    decode,
+    error_for_response,
+    parse_error_body,
+    parse_retry_after,
+)
+from plextv.answers import parse_xml as parse_xml  # kept importable from here
+from plextv.breaker import CircuitBreaker
 from plextv.config import ClientConfig
 from plextv.errors import (
-    AlreadyInHome,
-    AlreadySharing,
-    ApiChanged,
-    BadRequest,
-    Forbidden,
-    HomeFull,
-    InvalidPin,
-    NotFound,
+    DeadlineExceeded,
     OutcomeUnknown,
-    PlexPassRequired,
     PlexTVError,
     RateLimited,
-    TwoFactorRequired,
-    Unauthorized,
     Unavailable,
-    UnknownAccount,
-    with_reason,
 )
 from plextv.masking import mask_tokens, register_token
 from plextv.observe import Exchange, notify
 
 log = logging.getLogger("plextv")
 
-Payload = Element | dict[str, Any] | list[Any] | str | None
-Missing = Literal["api", "item"]
-"""What a 404 means for a call: the endpoint is gone ("api") or the thing asked for is ("item")."""
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+# Bytes asked for per read of a body; a read returns as soon as some bytes arrive.
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A total time allowance shared by every call of one client (a page's few seconds)."""
+
+    seconds: float
+    ends_at: float  # on the time.monotonic() clock
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> Budget:
+        return cls(seconds, time.monotonic() + seconds)
+
+    def left(self) -> float:
+        return self.ends_at - time.monotonic()
+
+    def exceeded(self, endpoint: str | None = None) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            f"plex.tv did not answer within {self.seconds:g} s.", endpoint=endpoint
+        )
 
 
 @dataclass(frozen=True)
@@ -89,10 +112,15 @@ class Transport:
         *,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        budget: Budget | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.config = config
         self.token = token
         self.session = session or requests.Session()
+        watchdog.install(self.session)
+        self.budget = budget
+        self.breaker = breaker
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._lock = threading.Lock()
@@ -131,6 +159,7 @@ class Transport:
             headers=headers,
             missing=missing,
             token=self.token if authenticated else None,
+            guarded=True,
         )
 
     def send(
@@ -147,8 +176,10 @@ class Transport:
         missing: Missing = "api",
         token: str | None = None,
         timeout: tuple[float, float] | None = None,
+        guarded: bool = False,
     ) -> Answer:
-        """Send a request to any URL with the retry policy; `token` goes in a header only."""
+        """Send a request to any URL with the retry policy; `token` goes in a header only.
+        `guarded` puts the call behind the circuit breaker (plex.tv's own hosts)."""
         register_token(token)
         all_headers = self.config.headers()
         all_headers["Accept"] = "application/json" if accept_json else "application/xml"
@@ -157,12 +188,16 @@ class Transport:
         if headers:
             all_headers.update(headers)
         retryable = method.upper() in IDEMPOTENT
+        breaker = self.breaker if guarded else None
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
+            if self.budget is not None and self.budget.left() <= 0:
+                raise self.budget.exceeded(endpoint)
+            trial = breaker.before_call() if breaker else False
             try:
-                return self._attempt(
+                answer = self._attempt(
                     method,
                     url,
                     endpoint=endpoint,
@@ -176,6 +211,7 @@ class Transport:
                     timeout=timeout or self.config.timeout,
                 )
             except _Retryable as failure:
+                _report(breaker, failure.error, trial)
                 delay = self._backoff(attempt)
                 error = failure.error
                 if isinstance(error, RateLimited):
@@ -185,6 +221,7 @@ class Transport:
                         wanted > self.config.max_retry_after
                         or wanted > left
                         or attempt >= self.config.retry_attempts
+                        or not self._fits_budget(wanted)
                     ):
                         raise RateLimited(
                             retry_after=min(wanted, self.config.max_retry_after),
@@ -196,7 +233,7 @@ class Transport:
                     delay = max(wanted, delay)
                 elif attempt >= self.config.retry_attempts:
                     raise error from None
-                if waited + delay > self.config.retry_budget:
+                if waited + delay > self.config.retry_budget or not self._fits_budget(delay):
                     raise error from None
                 log.info(
                     "plex.tv %s failed (%s); retry %d in %.2fs",
@@ -207,6 +244,16 @@ class Transport:
                 )
                 self._sleep(delay)
                 waited += delay
+            except PlexTVError as error:
+                _report(breaker, error, trial)
+                raise
+            else:
+                _report(breaker, None, trial)
+                return answer
+
+    def _fits_budget(self, delay: float) -> bool:
+        """Whether waiting `delay` seconds still leaves time for another attempt."""
+        return self.budget is None or self.budget.left() > delay
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(
@@ -229,38 +276,59 @@ class Transport:
         retryable: bool,
         timeout: tuple[float, float],
     ) -> Answer:
+        ends_at = time.monotonic() + self.config.attempt_timeout
+        if self.budget is not None:
+            ends_at = min(ends_at, self.budget.ends_at)
+        left = max(0.001, ends_at - time.monotonic())
         with self._lock:
             self._sent += 1
         log.debug("plex.tv %s", endpoint)
         started = time.monotonic()
         try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                data=data,
-                json=json_body,
-                headers=headers,
-                timeout=timeout,
-            )
+            with watchdog.deadline(ends_at):
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    json=json_body,
+                    headers=headers,
+                    timeout=(min(timeout[0], left), min(timeout[1], left)),
+                    stream=True,
+                )
         except requests.RequestException as exc:
             notify(Exchange(method, endpoint, None, type(exc).__name__, time.monotonic() - started))
+            if time.monotonic() >= ends_at - 0.01 and not _never_sent(exc):
+                raise self._too_slow(endpoint, retryable=retryable) from None
             raise self._transport_failure(exc, endpoint, retryable) from None
+        try:
+            body = _read_body(response, ends_at, timeout[1])
+        except _TooSlow:
+            notify(Exchange(method, endpoint, None, "ReadTimeout", time.monotonic() - started))
+            raise self._too_slow(endpoint, retryable=retryable) from None
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+            notify(Exchange(method, endpoint, None, type(exc).__name__, time.monotonic() - started))
+            raise self._transport_failure(
+                requests.ConnectionError(type(exc).__name__), endpoint, retryable
+            ) from None
+        finally:
+            response.close()
+        text = _text(body, response.encoding)
         status = response.status_code
         notify(Exchange(method, endpoint, status, None, time.monotonic() - started))
         if status == 429:
-            error = error_for_response(status, response.text, endpoint, missing)
+            error = error_for_response(status, text, endpoint, missing)
             raise _Retryable(error, parse_retry_after(response.headers.get("Retry-After")))
         if status >= 500:
+            brief = parse_error_body(text)[1]
             if retryable:
-                raise _Retryable(
-                    Unavailable(status=status, endpoint=endpoint, plex_message=_brief(response))
-                )
-            raise OutcomeUnknown(status=status, endpoint=endpoint, plex_message=_brief(response))
+                raise _Retryable(Unavailable(status=status, endpoint=endpoint, plex_message=brief))
+            raise OutcomeUnknown(status=status, endpoint=endpoint, plex_message=brief)
         if status >= 400 or status < 200 or status in (301, 302, 303, 307, 308):
-            raise error_for_response(status, response.text, endpoint, missing)
+            raise error_for_response(status, text, endpoint, missing)
+        content_type = response.headers.get("Content-Type", "")
         try:
-            payload = decode(response, accept_json)
+            payload = decode(text, content_type, status, accept_json)
         except Unavailable as error:
             if retryable:
                 raise _Retryable(error) from None
@@ -271,6 +339,25 @@ class Transport:
                 endpoint=endpoint,
             ) from None
         return Answer(status=status, payload=payload, headers=response.headers)
+
+    def _too_slow(self, endpoint: str, *, retryable: bool) -> Exception:
+        """The deadline of this attempt (or of the client's budget) passed after sending."""
+        if self.budget is not None and self.budget.left() <= 0.01:
+            error = self.budget.exceeded(endpoint)
+        else:
+            error = DeadlineExceeded(
+                f"plex.tv did not finish answering within {self.config.attempt_timeout:g} s.",
+                endpoint=endpoint,
+            )
+        if not retryable:
+            return OutcomeUnknown(
+                "The change was sent to plex.tv but its answer did not come in time, so it may "
+                "or may not have been applied.",
+                endpoint=endpoint,
+            )
+        if self.budget is not None and self.budget.left() <= 0.01:
+            return error  # no time left for another attempt
+        return _Retryable(error)
 
     @staticmethod
     def _transport_failure(
@@ -294,6 +381,63 @@ class Transport:
         return _Retryable(error) if retryable else error
 
 
+class _TooSlow(Exception):
+    """Internal: the body did not arrive before the deadline."""
+
+
+def _read_body(response: requests.Response, ends_at: float, read_timeout: float) -> bytes:
+    """The whole body, read in pieces against `ends_at`.
+
+    A read returns as soon as any bytes arrive, and the socket's timeout is narrowed to the
+    time left before each read, so neither a stall nor a trickle outlasts the deadline.
+    """
+    raw = response.raw
+    chunks: list[bytes] = []
+    while True:
+        left = ends_at - time.monotonic()
+        if left <= 0:
+            raise _TooSlow
+        sock = _socket_of(raw)
+        if sock is not None:
+            sock.settimeout(min(read_timeout, left))
+        try:
+            chunk = raw.read1(CHUNK, decode_content=True)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            if time.monotonic() >= ends_at - 0.01:
+                raise _TooSlow from None
+            raise
+        if not chunk:
+            break
+        chunks.append(chunk)
+    raw.release_conn()
+    return b"".join(chunks)
+
+
+def _socket_of(raw: Any) -> socket.socket | None:
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _text(body: bytes, encoding: str | None) -> str:
+    # XML and JSON without a declared charset are UTF-8 by their own specifications.
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _report(breaker: CircuitBreaker | None, error: PlexTVError | None, trial: bool) -> None:
+    """Tell the breaker how the attempt went: plex.tv not answering usefully is a failure, any
+    real answer (a refusal too) a success."""
+    if breaker is None:
+        return
+    if isinstance(error, Unavailable):
+        breaker.record_failure(error, trial)
+    else:
+        breaker.record_success(trial)
+
+
 def _never_sent(exc: requests.RequestException) -> bool:
     """True when the request cannot have reached the server (refused or connect timeout)."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -302,161 +446,3 @@ def _never_sent(exc: requests.RequestException) -> bool:
         text = repr(exc.args)
         return "NewConnectionError" in text or "NameResolutionError" in text
     return False
-
-
-def _brief(response: requests.Response) -> str | None:
-    return parse_error_body(response.text)[1]
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def decode(response: requests.Response, accept_json: bool) -> Payload:
-    """Turn a 2xx answer into XML, JSON, text or None; garbage raises `Unavailable`."""
-    text = response.text
-    stripped = text.lstrip()
-    if not stripped:
-        return None
-    content_type = response.headers.get("Content-Type", "").lower()
-    head = stripped[:200].lower()
-    if "html" in content_type or head.startswith(("<!doctype html", "<html")):
-        raise Unavailable(
-            "plex.tv answered with a web page instead of data (a proxy or login page?).",
-            status=response.status_code,
-        )
-    if "json" in content_type or stripped[0] in "[{":
-        try:
-            result: Any = json.loads(stripped)
-        except ValueError:
-            raise Unavailable(
-                "plex.tv's answer was cut off or garbled.", status=response.status_code
-            ) from None
-        if isinstance(result, dict | list):
-            return result
-        return str(result)
-    if stripped[0] == "<":
-        try:
-            return parse_xml(stripped)
-        except (SafeET.ParseError, DefusedXmlException):
-            raise Unavailable(
-                "plex.tv's answer was cut off or garbled.", status=response.status_code
-            ) from None
-    if "text/plain" in content_type:
-        return stripped.strip()
-    raise Unavailable("plex.tv's answer was not in a known format.", status=response.status_code)
-
-
-def parse_xml(text: str) -> Element:
-    """An XML answer as an element tree, refusing entity tricks.
-
-    Entity expansion and external entities need a DOCTYPE, and every markup declaration
-    starts with ``<!``: a document without one cannot use them and goes to the standard
-    (C) parser, several times faster on a household's large lists than the hardened one,
-    which still reads anything that has a declaration, comment or CDATA section.
-    """
-    data = text.encode("utf-8")
-    if b"<!" in data:
-        return SafeET.fromstring(data)
-    return ElementTree.fromstring(data)  # noqa: S314 - no declaration, so no entities
-
-
-def parse_error_body(text: str) -> tuple[int | None, str | None]:
-    """plex.tv's error code and message from any of its error body formats."""
-    body = text.strip()
-    if not body:
-        return None, None
-    if body[0] in "[{":
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return None, None
-        if isinstance(data, dict):
-            errors = data.get("errors")
-            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-                first = errors[0]
-                return _int_or_none(first.get("code")), _str_or_none(first.get("message"))
-            return _int_or_none(data.get("code")), _str_or_none(
-                data.get("message") or data.get("error")
-            )
-        return None, None
-    if body[0] != "<" or body[:200].lower().lstrip().startswith(("<!doctype html", "<html")):
-        return None, None
-    try:
-        root = SafeET.fromstring(body.encode("utf-8"))
-    except (SafeET.ParseError, DefusedXmlException):
-        return None, None
-    error = root.find("error") if root.tag == "errors" else root
-    if error is None:
-        return None, None
-    code = _int_or_none(error.get("code"))
-    message = error.get("message") or error.get("status") or (error.text or "").strip() or None
-    if root.tag == "Response":
-        # v1 errors: <Response code="410" status="human text"/>
-        message = error.get("status")
-    if root.tag == "Error":
-        code = None
-        message = error.get("message") or error.get("error")
-    return code, message
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _str_or_none(value: Any) -> str | None:
-    return str(value) if value is not None else None
-
-
-def error_for_response(status: int, text: str, endpoint: str, missing: Missing) -> PlexTVError:
-    """Map a non-success answer to the error family."""
-    code, message = parse_error_body(text)
-    low = (message or text[:500]).lower()
-    kw: dict[str, Any] = {
-        "code": code,
-        "status": status,
-        "plex_message": message,
-        "endpoint": endpoint,
-    }
-    if code == 1041 or "valid pin" in low:
-        return InvalidPin(**kw)
-    if status == 401 or (status == 422 and "invalid token" in low):
-        if code == 1029 or "verification code" in low:
-            return TwoFactorRequired(**kw)
-        return Unauthorized(**kw)
-    if status == 429:
-        return RateLimited(retry_after=0.0, **kw)
-    if status == 410:
-        return ApiChanged(**kw)
-    if status in (400, 404, 422) and "user not found" in low:
-        return UnknownAccount(with_reason(UnknownAccount.default_message, message), **kw)
-    if status == 404:
-        return NotFound(**kw) if missing == "item" else ApiChanged(**kw)
-    if "already sharing" in low or "already shared" in low or "already has access" in low:
-        return AlreadySharing(**kw)
-    if "plex pass" in low or "plexpass" in low or "subscription" in low:
-        return PlexPassRequired(**kw)
-    if "home" in low and any(word in low for word in ("full", "maximum", "limit", "too many")):
-        return HomeFull(**kw)
-    if "member of a home" in low or "already in a home" in low:
-        return AlreadyInHome(with_reason(AlreadyInHome.default_message, message), **kw)
-    if status == 403:
-        return Forbidden(with_reason(Forbidden.default_message, message), **kw)
-    if 300 <= status < 400:
-        return ApiChanged("plex.tv moved this endpoint elsewhere.", **kw)
-    return BadRequest(with_reason(BadRequest.default_message, message), **kw)

@@ -6,7 +6,11 @@ class SharingConfig(AppConfig):
     verbose_name = "Sharing"
 
     def ready(self) -> None:
+        from accounts import directory
         from sharing import (
             signals,  # noqa: F401  (connects the sign-in receiver)
             switching,  # noqa: F401  (forgets a switched view at sign-out)
         )
+        from sharing.directory import SyncedDirectory
+
+        directory.register(SyncedDirectory())

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.membership import end_roles
 from accounts.models import Household, User
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
 from plextv.errors import ApiChanged, PlexTVError, RateLimited, Unauthorized
@@ -178,6 +179,7 @@ def confirm_prune(plex_user_ids: list[int], actor: User) -> int:
             person.updated_at = now
         PlexUser.objects.bulk_update(people, ["removed_locally_at", "version", "updated_at"])
         Share.objects.filter(user__in=people).delete()
+        end_roles([person.plex_id for person in people], actor=actor)
         AuditEvent.objects.bulk_create(
             AuditEvent(
                 actor=actor,

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.membership import end_roles
 from plextv import PlexTV
 from sharing.home_invites import apply_home_invites
 from sharing.models import (
@@ -422,9 +423,10 @@ class Applier:
                 batch_size=BATCH,
             )
             self.counts.updated += updated
-        removed = [u.pk for u in changed if u.removed_locally_at == self.now]
+        removed = [u for u in changed if u.removed_locally_at == self.now]
         if removed:
-            Share.objects.filter(user_id__in=removed).delete()
+            Share.objects.filter(user_id__in=[u.pk for u in removed]).delete()
+            end_roles([u.plex_id for u in removed])
 
     def answer_looks_broken(self, active: list[Row], missing: list[Row]) -> bool:
         """An empty list, or one that lost most people at once, is flagged but never pruned.

@@ -27,6 +27,12 @@ def _cache_of_its_own(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.CACHES = {**settings.CACHES, "default": default}
 
 
+@pytest.fixture(autouse=True)
+def _setup_code_of_its_own(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The one-time set-up code lives in the test's own folder, never in the working var/."""
+    settings.SETUP_CODE_FILE = tmp_path / "setup_code"
+
+
 @pytest.fixture
 def celery_worker_on_broker(transactional_db: None) -> Iterator[TestWorkController]:
     """A real Celery worker consuming from the configured broker, in a thread of this process.

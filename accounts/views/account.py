@@ -1,9 +1,12 @@
 """The account page (owner and co-admins): the household's Plex profile, devices, servers and
 view-state sync; and signing out of plex.tv.
 
-Removing a device and turning view-state sync on or off are Operations run by a worker, like
-every other change to plex.tv: the page shows their live status. Signing out of plex.tv stays
-in the request, because the session ends with it.
+The page renders what the worker last read (`AccountSnapshot`, "read 2 minutes ago") and asks
+the worker for a fresh read when that is old, so it never waits on plex.tv; the new picture
+replaces the old in place when it arrives. Removing a device and turning view-state sync on
+or off are Operations run by a worker, like every other change to plex.tv: the page shows
+their live status, and a removed device leaves the list. Signing out of plex.tv stays in the
+request (within the page budget), because the session ends with it.
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
 
-import plextv
+from accounts.breaker import plextv_status
 from accounts.decorators import admin_required, owner_required
 from accounts.forms import ConfirmForm
-from accounts.models import Household, PlexAccount, User
+from accounts.models import AccountSnapshot, Household, PlexAccount, User
+from accounts.picture import AccountPicture, DeviceRow
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
+from accounts.tasks import refresh_account_picture
 from plextv.errors import NotFound, PlexTVError
-from plextv.models import Device
 from sharing import operations
 from sharing.forms import OperationForm, new_key
 from sharing.models import Operation
@@ -43,6 +48,10 @@ from sharing.operations.account import (
 STALE_FORM = "This form is out of date; reload the page and try again."
 # Finished account changes stay on the page this long, so the outcome of the last click is seen.
 RECENT = timedelta(minutes=30)
+# A picture older than this is read again when the page is opened; page views within
+# ASK_EVERY of a request ask the worker only once.
+FRESH_FOR = timedelta(minutes=1)
+ASK_EVERY = timedelta(seconds=30)
 
 
 def _owner() -> PlexAccount:
@@ -109,21 +118,68 @@ def _submit(
 
 
 @dataclass(frozen=True)
-class DeviceRow:
-    """A player device with the one-time key of its "Remove" form."""
+class DeviceLine:
+    """A player device with the one-time key of its "Remove" form, or the removal under way."""
 
-    device: Device
+    device: DeviceRow
     key: str = field(default_factory=new_key)
+    removal: Operation | None = None
 
 
-def _account_context(client: plextv.PlexTV) -> dict[str, object]:
-    servers = [r for r in client.resources() if r.is_server and r.owned]
-    devices = [DeviceRow(d) for d in client.devices() if "server" not in d.provides]
+def _snapshot() -> AccountSnapshot:
+    household = Household.current()
+    if household is None:
+        raise Http404("No household.")
+    snapshot, _ = AccountSnapshot.objects.get_or_create(account=household.owner)
+    return snapshot
+
+
+def _ask_for_refresh(snapshot: AccountSnapshot, *, now: bool = False) -> None:
+    if not now and plextv_status().state == "open":
+        return  # the banner says plex.tv is away; the worker would not be let through anyway
+    stale = snapshot.read_at is None or timezone.now() - snapshot.read_at > FRESH_FOR
+    if (now or stale) and snapshot.claim_refresh(timedelta(seconds=5) if now else ASK_EVERY):
+        refresh_account_picture.delay_on_commit()  # type: ignore[attr-defined]  # DjangoTask: not in celery-types
+
+
+def _device_removals() -> tuple[set[str], dict[str, Operation]]:
+    """Devices removed lately, and removals still under way, by device id."""
+    recent = Operation.objects.filter(kind=REMOVE_DEVICE, created_at__gte=timezone.now() - RECENT)
+    removed = set(recent.filter(state=Operation.SUCCEEDED).values_list("target_id", flat=True))
+    pending = {op.target_id: op for op in recent.filter(state__in=Operation.PENDING_STATES)}
+    return removed, pending
+
+
+def _picture(snapshot: AccountSnapshot) -> AccountPicture | None:
+    """The stored picture with the account changes made since it was read applied."""
+    if snapshot.read_at is None:
+        return None
+    picture = AccountPicture.from_json(snapshot.data)
+    removed, _ = _device_removals()
+    picture = picture.without_devices(removed)
+    latest = (
+        Operation.objects.filter(
+            kind=SET_VIEW_STATE_SYNC, state=Operation.SUCCEEDED, finished_at__gte=snapshot.read_at
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if latest is not None:
+        picture = picture.with_view_state_sync(bool(latest.params.get("consent")))
+    return picture
+
+
+def _account_context(snapshot: AccountSnapshot) -> dict[str, object]:
+    picture = _picture(snapshot)
+    _, pending = _device_removals()
+    devices = [DeviceLine(d, removal=pending.get(d.id)) for d in picture.devices] if picture else []
     return {
-        "profile": client.account(),
+        "household": Household.current(),
+        "snapshot": snapshot,
+        "picture": picture,
         "devices": devices,
-        "servers": servers,
-        "view_state_sync": client.view_state_sync(),
+        "account_operations": account_operations(),
+        "sync_key": new_key(),
     }
 
 
@@ -131,18 +187,57 @@ def _account_context(client: plextv.PlexTV) -> dict[str, object]:
 @admin_required
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {
-        "household": Household.current(),
-        "account_operations": account_operations(),
-        "sync_key": new_key(),
-    }
-    try:
-        context.update(_account_context(owner_client()))
-    except (PlexLinkProblem, PlexTVError) as exc:
-        context["error"] = getattr(exc, "message", None) or getattr(exc, "human_message", "")
-        if isinstance(exc, PlexTVError):
-            report_failure(_owner(), exc)
+    snapshot = _snapshot()
+    _ask_for_refresh(snapshot)
+    context = _account_context(snapshot)
+    target = request.htmx.target if _is_htmx(request) else None  # type: ignore[attr-defined]
+    if target == "account-freshness":
+        return _freshness(request, snapshot, context)
+    if target == "account-body":
+        return render(request, "accounts/account.html#account-body", context)
     return render(request, "accounts/account.html", context)
+
+
+def _freshness(
+    request: HttpRequest, snapshot: AccountSnapshot, context: dict[str, object]
+) -> HttpResponse:
+    """The "read 2 minutes ago" line, polled while a read is under way; once it is done the
+    polling stops and, if the picture changed, the page body reloads itself (`accountRead`)."""
+    response = render(request, "accounts/account.html#account-freshness", context)
+    if snapshot.refreshing:
+        return response
+    stopped = HttpResponseStopPolling(response.content)
+    if request.GET.get("read") != snapshot.stamp:
+        stopped["HX-Trigger"] = "accountRead"
+    return stopped
+
+
+@admin_required
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Read the account from plex.tv again now (through the worker)."""
+    snapshot = _snapshot()
+    _ask_for_refresh(snapshot, now=True)
+    if _is_htmx(request):
+        context = _account_context(snapshot)
+        return render(request, "accounts/account.html#account-freshness", context)
+    messages.info(request, "Reading the account from plex.tv…")
+    return redirect("accounts:account")
+
+
+@never_cache
+@admin_required
+@require_GET
+def device_removal(request: HttpRequest, op_id: int) -> HttpResponse:
+    """One device's row while its removal runs (polled): the device, then "removed"."""
+    op = Operation.objects.filter(pk=op_id, kind=REMOVE_DEVICE).first()
+    if op is None:
+        raise Http404("No such removal.")
+    context = {"op": op, "label": op.params.get("label", "")}
+    response = render(request, "accounts/account.html#device-removal", context)
+    if op.pending:
+        return response
+    return HttpResponseStopPolling(response.content)
 
 
 @admin_required
@@ -156,6 +251,10 @@ def remove_device(request: HttpRequest, device_id: str) -> HttpResponse:
     op = _submit(request, REMOVE_DEVICE, TARGET_DEVICE, device_id[:64], {"label": label})
     if op is None:
         return _refused(request, STALE_FORM)
+    if _is_htmx(request):
+        # The device's whole row turns into the removal's progress (an out-of-band swap).
+        context = {"op": op, "label": label, "oob": True}
+        return render(request, "accounts/account.html#device-removal", context)
     return _submitted(request, op)
 
 
@@ -166,7 +265,7 @@ def check_connections(request: HttpRequest) -> HttpResponse:
     """Which address of each server answers, and how fast (probes the servers, not plex.tv)."""
     results: list[dict[str, object]] = []
     try:
-        client = owner_client()
+        client = owner_client(page=True)
         for server in client.resources():
             if not (server.is_server and server.owned):
                 continue
@@ -219,7 +318,7 @@ def sign_out_of_plex(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:account")
     owner = _owner()
     try:
-        owner_client().sign_out()
+        owner_client(page=True).sign_out()
     except PlexLinkProblem:
         pass  # the token is unusable already; forgetting it below is all that is left
     except PlexTVError as exc:

@@ -53,10 +53,12 @@ def password_sign_in(request: HttpRequest) -> HttpResponse:
             else "Plex did not accept that username and password."
         )
         return render(request, "accounts/password.html", context, status=400)
-    auth_login(request, user, backend="accounts.backends.PlexPasswordBackend")
     account = user.plex_account
     assert account is not None  # noqa: S101 - the backend always links one
+    # Before signing in: a role that ends here ends every session of the person, so this one
+    # must start afterwards.
     role = services.resolve_role(account, user)
+    auth_login(request, user, backend="accounts.backends.PlexPasswordBackend")
     if Household.current() is None:
         return redirect("accounts:setup")
     return redirect(next_url if role else "home")

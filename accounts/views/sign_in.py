@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from accounts import services
 from accounts.models import Household, PinLogin
 from plexadmin.http import HtmxHttpRequest
-from plextv.errors import PlexTVError
+from plextv.errors import OutcomeUnknown, PlexTVError
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -96,12 +96,14 @@ def _start(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     try:
         login = services.start_pin_login(request.session, kind, next_url)  # type: ignore[arg-type]
     except PlexTVError as exc:
-        return render(
-            request,
-            "accounts/sign_in.html",
-            {"next": next_url, "error": exc.human_message},
-            status=503,
-        )
+        error = exc.human_message
+        if isinstance(exc, OutcomeUnknown):  # a PIN nobody will use: nothing to worry about
+            error = "plex.tv did not answer in time, so sign-in could not start. Try again."
+        context = {"next": next_url, "error": error}
+        if request.htmx:
+            # In place, so the message shows (htmx leaves a 5xx answer unswapped).
+            return render(request, "accounts/sign_in.html#sign-in-form", context)
+        return render(request, "accounts/sign_in.html", context, status=503)
     if request.htmx:
         return render(request, "accounts/pin.html#waiting", _pin_context(login))
     return redirect("accounts:pin", public_id=login.public_id)

@@ -18,12 +18,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Household
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
 from plextv import PlexTV
-from plextv.errors import ApiChanged, PlexTVError, RateLimited, Unauthorized, Unavailable
+from plextv.errors import (
+    ApiChanged,
+    CircuitOpen,
+    PlexTVError,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
 from sharing.models import AuditEvent, Operation
 
 log = logging.getLogger(__name__)
@@ -179,6 +187,11 @@ def execute(op_id: int) -> Outcome:
     except RateLimited as exc:
         wait = max(1.0, float(exc.retry_after))
         return requeue(op, f"plex.tv asked to slow down; trying again in {wait:.0f} s.", wait)
+    except CircuitOpen as exc:
+        # Nothing was sent: wait for the breaker's next trial without spending an attempt.
+        Operation.objects.filter(pk=op.pk).update(attempts=F("attempts") - 1)
+        wait = exc.retry_after + random.uniform(1.0, 5.0)  # noqa: S311 - spreading retries
+        return requeue(op, f"{exc.human_message} Trying again in {wait:.0f} s.", wait)
     except (Unauthorized, ApiChanged) as exc:
         household = Household.current()
         if household is not None:

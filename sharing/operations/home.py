@@ -7,6 +7,7 @@ import contextlib
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.membership import end_roles
 from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import ShareSettings
@@ -273,6 +274,7 @@ def remove_home_user(client: PlexTV, op: Operation) -> Applied:
             person.home = False
             person.kind = PlexUser.FRIEND
             _bump(person, ["home", "kind"])
+        end_roles([person.plex_id], actor=op.actor)
     request_sync()
     return Applied(
         label=person.display_name,

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.membership import end_roles
 from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import Filters, ShareSettings
@@ -349,6 +350,7 @@ def remove_friend(client: PlexTV, op: Operation) -> Applied:
         person.version += 1
         person.updated_at = now
         person.save(update_fields=["removed_locally_at", "version", "updated_at"])
+        end_roles([person.plex_id], actor=op.actor)
     return Applied(
         label=label or person.display_name,
         message=f"{person.display_name} was removed from every server.",

@@ -12,7 +12,13 @@
 
   function follow(root) {
     var target = root.querySelector ? root.querySelector("[data-auth-url]") : null;
-    if (!target) { return; }
+    if (!target) {
+      // The sign-in form came back instead of a PIN (plex.tv did not answer): the page says
+      // why, and the blank window has no use.
+      var refused = root.id === "sign-in-area" && root.querySelector("#plex-sign-in");
+      if (refused && popup && !popup.closed) { popup.close(); }
+      return;
+    }
     var url = target.getAttribute("data-auth-url");
     if (popup && !popup.closed) {
       popup.location.href = url;
@@ -33,8 +39,10 @@
       window.close();
       return;
     }
-    var form = document.getElementById("plex-sign-in");
-    if (form) { form.addEventListener("submit", openBlank); }
+    // On the document, so a form swapped in again (after plex.tv did not answer) opens it too.
+    document.addEventListener("submit", function (event) {
+      if (event.target && event.target.id === "plex-sign-in") { openBlank(); }
+    });
     document.body.addEventListener("htmx:afterSwap", function (event) { follow(event.target); });
     // Full-page waiting view (no htmx swap): open the page when the user clicks the link.
   });

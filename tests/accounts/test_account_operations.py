@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from accounts.plex import owner_client
+from accounts.tasks import refresh_account_picture
 from sharing import operations
 from sharing.forms import new_key
 from sharing.models import AuditEvent, Operation
@@ -79,15 +80,59 @@ def test_the_account_page_shows_the_live_status_of_the_change(
     assert f'hx-get="/people/operations/{op.pk}/"' not in html  # finished: polling stops
 
 
-def test_an_htmx_post_answers_with_the_status_partial(
+def test_an_htmx_post_turns_the_device_row_into_the_removal(
     owner: Persona, plexsim, django_capture_on_commit_callbacks
 ) -> None:
     response, _ = remove(owner, CHROME, django_capture_on_commit_callbacks, HTTP_HX_REQUEST="true")
     op = Operation.objects.get(kind="account.remove_device")
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.lstrip().startswith(f'<div id="operation-{op.pk}"')
-    assert "Queued" in body
+    assert body.lstrip().startswith(f'<tr id="device-row-{CHROME}" hx-swap-oob="true"')
+    assert f'hx-get="/accounts/account/devices/removals/{op.pk}/" hx-trigger="every 1s"' in body
+    assert "Removing…" in body
+
+
+def test_a_removed_device_leaves_the_list(
+    owner: Persona, plexsim, account_read, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    row = f'id="device-row-{CHROME}"'
+    assert "Chrome" in owner.client.get(URL).content.decode()
+    remove(owner, CHROME, django_capture_on_commit_callbacks, HTTP_HX_REQUEST="true")
+    op = Operation.objects.get(kind="account.remove_device")
+    polled = owner.client.get(f"{URL}devices/removals/{op.pk}/", headers={"HX-Request": "true"})
+    assert polled.status_code == 200
+    assert "Removing…" in polled.content.decode()
+    assert "Removing…" in owner.client.get(URL).content.decode()  # a reload shows it too
+
+    assert operations.execute(op.pk).state == Operation.SUCCEEDED
+    done = owner.client.get(f"{URL}devices/removals/{op.pk}/", headers={"HX-Request": "true"})
+    assert done.status_code == 286  # polling stops
+    assert "Chrome was removed from the Plex account." in done.content.decode()
+    assert "remove/" not in done.content.decode()
+    # The stored picture still lists it until the next read; the page does not.
+    page = owner.client.get(URL).content.decode()
+    assert row not in page
+    assert f"devices/{CHROME}/remove/" not in page
+
+
+def test_a_device_removal_that_fails_stays_listed_with_the_reason(
+    owner: Persona, plexsim, account_read, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    plexsim.add_fault(action="status", method="DELETE", path="/devices/*", status=403)
+    remove(owner, CHROME, django_capture_on_commit_callbacks, HTTP_HX_REQUEST="true")
+    op = Operation.objects.get(kind="account.remove_device")
+    assert operations.execute(op.pk).state == Operation.FAILED
+    done = owner.client.get(f"{URL}devices/removals/{op.pk}/", headers={"HX-Request": "true"})
+    assert done.status_code == 286
+    assert "Not removed" in done.content.decode()
+    assert f"devices/{CHROME}/remove/" in owner.client.get(URL).content.decode()
+
+
+def test_a_removal_status_of_another_kind_of_change_is_404(owner: Persona, plexsim) -> None:
+    owner.client.post(f"{URL}view-state-sync/", {"consent": "on", "key": new_key()})
+    op = Operation.objects.get(kind="account.view_state_sync")
+    assert owner.client.get(f"{URL}devices/removals/{op.pk}/").status_code == 404
+    assert owner.client.get(f"{URL}devices/removals/999999/").status_code == 404
 
 
 def test_a_resent_form_does_not_remove_twice(
@@ -177,7 +222,9 @@ def test_only_admins_queue_account_changes(persona, request, plexsim) -> None:  
     assert not Operation.objects.exists()
 
 
-def test_the_page_forms_carry_their_own_one_time_keys(owner: Persona, plexsim) -> None:
+def test_the_page_forms_carry_their_own_one_time_keys(
+    owner: Persona, plexsim, account_read
+) -> None:  # type: ignore[no-untyped-def]
     html = owner.client.get(URL).content.decode()
     keys = re.findall(r'name="key" value="([0-9a-f]{32})"', html)
     forms = html.count(f'action="{URL}devices/') + html.count(f'action="{URL}view-state-sync/"')
@@ -206,6 +253,7 @@ def test_the_dashboards_own_device_is_never_removed(
 
     pin = anonymous_client().create_pin()
     plexsim.approve_pin(pin.code, "morgan")
+    refresh_account_picture()
     own = next(
         d
         for d in owner_client().devices()

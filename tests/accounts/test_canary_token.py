@@ -19,9 +19,9 @@ from django.core import mail
 from django.test import Client
 
 from accounts import services
-from accounts.models import Household, PinLogin, PlexAccount
+from accounts.models import AccountSnapshot, Household, PinLogin, PlexAccount
 from accounts.plex import owner_client
-from accounts.tasks import ping_owner_token, poll_pin
+from accounts.tasks import ping_owner_token, poll_pin, refresh_account_picture
 from plextv.errors import PlexTVError
 
 pytestmark = pytest.mark.django_db
@@ -115,12 +115,14 @@ def test_no_failure_of_plex_tv_puts_the_token_in_any_output(
     settings.PLEXTV_READ_TIMEOUT = 1
     plexsim.add_fault(path="/api/v2/user", **FAULTS[fault])
     log = logging.getLogger("accounts.canary")
+    read = refresh_account_picture.apply()
     page = owner.client.get("/accounts/account/")
     _restore_ok(canary_owner)
     with pytest.raises(PlexTVError) as failure:
         owner_client().account()
     assert page.status_code == 200
-    assert page.context["error"]
+    assert AccountSnapshot.objects.get().last_read_failed
+    assert "Could not read plex.tv" in page.content.decode()
     # Careless logging of the failure, the way real code does it.
     exc = failure.value
     log.exception("plex.tv failed")
@@ -130,7 +132,7 @@ def test_no_failure_of_plex_tv_puts_the_token_in_any_output(
     text = outputs.text(capfd)
     assert "plex.tv failed" in text
     assert "********" + CANARY[-2:] in text
-    _no_canary(text + page.content.decode() + str(page.headers))
+    _no_canary(text + page.content.decode() + str(page.headers) + repr(read.result))
     assert [r for r in plexsim.requests() if r["path"] == "/api/v2/user"]
 
 
@@ -171,14 +173,14 @@ def test_a_500_with_debug_off_mails_the_admins_without_the_token(
     settings.DEBUG = False
     settings.ADMINS = [("Ops", "ops@example.com")]
     owner.client.raise_request_exception = False
-    leak = RuntimeError(f"devices failed for X-Plex-Token={CANARY} (token {CANARY})")
-    with mock.patch("plextv.PlexTV.devices", side_effect=leak):
-        page = owner.client.get("/accounts/account/")
+    leak = RuntimeError(f"resources failed for X-Plex-Token={CANARY} (token {CANARY})")
+    with mock.patch("plextv.PlexTV.resources", side_effect=leak):
+        page = owner.client.post("/accounts/account/servers/check/")
     assert page.status_code == 500
     assert len(mail.outbox) == 1
-    assert "/accounts/account/" in mail.outbox[0].subject
+    assert "/accounts/account/servers/check/" in mail.outbox[0].subject
     text = outputs.text(capfd)
-    assert "Internal Server Error: /accounts/account/" in text
+    assert "Internal Server Error: /accounts/account/servers/check/" in text
     _no_canary(text + page.content.decode())
 
 
@@ -197,6 +199,7 @@ def test_signing_in_with_the_canary_as_the_pin_token_leaves_no_trace(
     )
     setup = client.get("/accounts/setup/")
     assert setup.status_code == 200
+    assert "Enter the set-up code" in setup.content.decode()
     _no_canary(
         outputs.text(capfd)
         + repr(result.result)

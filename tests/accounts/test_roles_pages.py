@@ -41,7 +41,7 @@ def test_it_gives_each_role_the_right_answer(path: str, persona_name: str, reque
         assert "Den" not in body
 
 
-def test_the_account_page_shows_profile_devices_and_servers(owner: Persona) -> None:
+def test_the_account_page_shows_profile_devices_and_servers(owner: Persona, account_read) -> None:  # type: ignore[no-untyped-def]
     body = owner.client.get("/accounts/account/").content.decode()
     assert "Morgan" in body
     assert 'badge-ok">active' in body
@@ -57,11 +57,13 @@ def test_a_co_admin_sees_no_plex_sign_out(co_admin: Persona) -> None:
     assert co_admin.client.post("/accounts/sign-out/plex/", {"confirm": "on"}).status_code == 403
 
 
-def test_the_member_page_lists_their_libraries(member: Persona) -> None:
+def test_the_member_page_lists_their_libraries(member: Persona, synced, plexsim) -> None:  # type: ignore[no-untyped-def]
+    plexsim.clear_requests()
     body = member.client.get("/accounts/me/").content.decode()
     assert "Morgan&#x27;s Den" in body
     assert "Movies, TV Shows" in body
-    assert "Downloads: allowed" in body
+    assert "<dt>Downloads</dt><dd>allowed</dd>" in body
+    assert plexsim.requests() == []
 
 
 def test_the_owner_grants_and_revokes_co_admin(owner: Persona, member: Persona) -> None:

@@ -1,7 +1,8 @@
 """A tiny scripted HTTP server on 127.0.0.1 for transport tests that need real sockets.
 
-Each request takes the next step of the script: a response, a hang, a connection reset or a
-truncated body. Every request is recorded (method, path, headers, body).
+Each request takes the next step of the script: a response, a hang, a connection reset, a
+truncated body, or an answer sent a byte at a time (the body, or all of it). Every request is
+recorded (method, path, headers, body, the client's address).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ class Step:
     content_type: str = "application/xml"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
-    action: str = "respond"  # respond | reset | truncate
+    action: str = "respond"  # respond | reset | truncate | trickle | trickle_all
+    interval: float = 1.0  # trickle: seconds between bytes of the body (trickle_all: of it all)
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the client's address: one per connection
 
 
 class ScriptedServer:
@@ -51,7 +54,13 @@ class ScriptedServer:
                 body = self.rfile.read(length) if length else b""
                 with owner._lock:
                     owner.seen.append(
-                        Seen(self.command, self.path, dict(self.headers.items()), body)
+                        Seen(
+                            self.command,
+                            self.path,
+                            dict(self.headers.items()),
+                            body,
+                            self.client_address,
+                        )
                     )
                     step = owner.steps.pop(0) if owner.steps else owner.default
                 if step.delay:
@@ -64,6 +73,20 @@ class ScriptedServer:
                     self.close_connection = True
                     return
                 payload = step.body.encode()
+                if step.action == "trickle_all":
+                    head = (
+                        f"HTTP/1.1 {step.status} OK\r\nContent-Type: {step.content_type}\r\n"
+                        f"Content-Length: {len(payload)}\r\n\r\n"
+                    )
+                    try:
+                        for byte in head.encode() + payload:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(step.interval)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 self.send_response(step.status)
                 self.send_header("Content-Type", step.content_type)
                 declared = len(payload) * 2 + 10 if step.action == "truncate" else len(payload)
@@ -71,6 +94,15 @@ class ScriptedServer:
                 for name, value in step.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
+                if step.action == "trickle":
+                    try:
+                        for index in range(len(payload)):
+                            self.wfile.write(payload[index : index + 1])
+                            self.wfile.flush()
+                            time.sleep(step.interval)
+                    except OSError:
+                        self.close_connection = True
+                    return
                 self.wfile.write(payload)
                 if step.action == "truncate":
                     self.wfile.flush()

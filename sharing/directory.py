@@ -1,0 +1,79 @@
+"""Answers accounts' questions about the household (`accounts.directory`) from the synced
+tables: whether a Plex account is in the household, and what is shared with it. No plex.tv
+request is made here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from accounts.directory import MemberAccess, ServerAccess, Standing
+from sharing.models import PlexUser, Share, SyncRun
+
+
+class SyncedDirectory:
+    def standing(self, plex_id: int) -> Standing:
+        person = (
+            PlexUser.objects.filter(plex_id=plex_id)
+            .values("removed_locally_at", "missing_since")
+            .first()
+        )
+        if person is None:
+            return Standing.UNKNOWN
+        if person["removed_locally_at"] is not None:
+            return Standing.GONE
+        if person["missing_since"] is not None:
+            return Standing.UNKNOWN
+        return Standing.IN
+
+    def access(self, plex_id: int) -> MemberAccess:
+        read_at = last_read()
+        person = PlexUser.objects.filter(plex_id=plex_id).first()
+        standing = self.standing(plex_id)
+        if person is None or standing == Standing.GONE:
+            return MemberAccess(standing, read_at=read_at)
+        shares = (
+            Share.objects.filter(user=person, server__missing_since__isnull=True)
+            .select_related("server")
+            .prefetch_related("libraries")
+            .order_by("server__name")
+        )
+        return MemberAccess(
+            standing,
+            servers=tuple(_server_access(share) for share in shares),
+            restriction_profile=person.restriction_profile,
+            read_at=read_at,
+        )
+
+
+def _server_access(share: Share) -> ServerAccess:
+    libraries = sorted(
+        (lib for lib in share.libraries.all() if lib.missing_since is None),
+        key=lambda lib: (lib.key is None, lib.key or 0, lib.title),
+    )
+    return ServerAccess(
+        server_name=share.server.name,
+        pending=share.pending,
+        all_libraries=share.all_libraries,
+        libraries=tuple(lib.title for lib in libraries),
+        allow_sync=share.allow_sync,
+        allow_camera_upload=share.allow_camera_upload,
+        allow_tuners=share.allow_tuners,
+        filters={
+            "movies": share.filter_movies,
+            "television": share.filter_television,
+            "music": share.filter_music,
+            "photos": share.filter_photos,
+            "all": share.filter_all,
+        },
+        expires_at=share.expires_at,
+    )
+
+
+def last_read() -> datetime | None:
+    """When a sync last read the household successfully."""
+    return (
+        SyncRun.objects.filter(outcome__in=[SyncRun.SUCCEEDED, SyncRun.WARNING])
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
