@@ -13,6 +13,7 @@ from django.core import validators
 from django.db.models import Q
 from django.utils import timezone
 
+from sharing import restriction_profiles
 from sharing.models import Invite, Library, Share
 from sharing.operations.shares import FILTER_FIELDS, FILTER_PARTS, FLAG_FIELDS, filter_parts
 
@@ -272,12 +273,7 @@ class InviteForm(AccessForm):
         return list(by_server.values())
 
 
-PROFILE_CHOICES = [
-    ("", "None (no restrictions)"),
-    ("little_kid", "Younger Kid"),
-    ("older_kid", "Older Kid"),
-    ("teen", "Teen"),
-]
+PROFILE_CHOICES = restriction_profiles.CHOICES
 PROFILE_REFUSES_FILTERS = (
     "plex.tv does not allow rating or label filters for a managed user with a restriction "
     "profile: the profile already decides what they see. Clear the filters, or choose no "
