@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from accounts.models import Household, Member, PinLogin, User, hash_browser_key
+from accounts.services import BROWSER_KEY
 from sharing.models import Invite, Library, Operation, OperationBatch, PlexUser, Server, Share
 from tests.console.conftest import DEN, run_sync
 from tests.fuzz import values
@@ -27,6 +28,10 @@ from tests.personas import (  # noqa: F401
     plex_settings,
 )
 
+# The anonymous visitor's browser started the fixture's "Sign in with Plex" attempt, so the
+# PIN pages answer it (and 404 for every other browser).
+ANONYMOUS_BROWSER_KEY = "fuzz-anonymous-browser-key"
+
 
 @dataclass
 class Cast:
@@ -36,6 +41,17 @@ class Cast:
 
     def by_name(self, name: str) -> Persona:
         return next(p for p in self.personas if p.name == name)
+
+    def sign_in_again(self, name: str) -> None:
+        """Back to the persona's own sign-in (or none), whatever the last request did."""
+        persona = self.by_name(name)
+        if persona.user is not None:
+            persona.client.force_login(persona.user)
+            return
+        persona.client.logout()
+        session = persona.client.session
+        session[BROWSER_KEY] = ANONYMOUS_BROWSER_KEY
+        session.save()
 
 
 def _objects(actor: Persona) -> dict[str, list[str]]:
@@ -71,7 +87,7 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
         pin_id=4242,
         code="FUZZ",
         client_identifier="fuzz",
-        browser_key_hash=hash_browser_key("another browser"),
+        browser_key_hash=hash_browser_key(ANONYMOUS_BROWSER_KEY),
         expires_at=timezone.now() + timedelta(minutes=15),
     )
     invite = Invite.objects.first()
@@ -108,8 +124,10 @@ def cast(
     run_sync()
     objects = _objects(owner)
     plexsim.clear_requests()
-    return Cast(
+    cast = Cast(
         personas=[anonymous, outsider, member, co_admin, owner],
         household=values.Household(objects),
         owner_id=household.owner_id,
     )
+    cast.sign_in_again(anonymous.name)
+    return cast
