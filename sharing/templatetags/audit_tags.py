@@ -57,6 +57,7 @@ ACTION_LABELS = {
 TARGET_LABELS = {
     "account": "Plex account",
     "device": "Device",
+    "home": "Plex Home",
     "invite": "Invite",
     "plexuser": "Person",
     "server": "Server",

@@ -29,8 +29,8 @@ ONE_TIME_KEY = re.compile(r"[0-9a-f]{32}")
 class Field:
     name: str
     kind: str
-    values: list[str] = field(default_factory=list)  # options, or the rendered value
-    checked: bool = False
+    values: list[str] = field(default_factory=list)  # every value it offers or holds
+    chosen: list[str] = field(default_factory=list)  # what the page has ticked or selected
     multiple: bool = False
 
     @property
@@ -48,22 +48,21 @@ class Form:
         """What a browser would submit without the user touching anything."""
         body: dict[str, list[str]] = {}
         for f in self.fields.values():
-            if f.kind in {"checkbox", "radio"}:
-                if f.checked:
-                    body.setdefault(f.name, []).extend(f.values[:1] or ["on"])
-            elif f.kind == "submit":
-                continue
-            elif f.one_time:
+            if f.one_time:
                 body[f.name] = [new_key()]
+            elif f.kind in {"checkbox", "radio"}:
+                if f.chosen:
+                    body[f.name] = list(f.chosen)
             elif f.kind == "select":
-                if f.values:
-                    body.setdefault(f.name, []).append(f.values[0])
-            else:
-                body.setdefault(f.name, []).extend(f.values[:1] or [""])
+                picked = f.chosen or f.values[:1]
+                if picked:
+                    body[f.name] = list(picked)
+            elif f.kind != "submit":
+                body[f.name] = f.values[:1] or [""]
         return body
 
     def filled(self) -> dict[str, list[str]]:
-        """The defaults with every box ticked, as someone who confirms would send it."""
+        """The defaults with a box ticked in every group, as someone who confirms would."""
         body = self.defaults()
         for f in self.fields.values():
             if f.kind in {"checkbox", "radio"} and f.name not in body:
@@ -79,23 +78,23 @@ class _FormParser(HTMLParser):
         self.by_id: dict[str, Form] = {}
         self.current: Form | None = None
         self.select: Field | None = None
-        self.pending: list[tuple[str, dict[str, str]]] = []  # fields with form="id" seen early
 
     def _form_of(self, attrs: dict[str, str]) -> Form | None:
         if "form" in attrs:
             return self.by_id.get(attrs["form"])
         return self.current
 
-    def _add(self, form: Form | None, item: Field) -> None:
+    def _add(self, form: Form | None, item: Field) -> Field:
         if form is None:
-            return
+            return item
         known = form.fields.get(item.name)
         if known is None:
             form.fields[item.name] = item
-            return
+            return item
         known.multiple = True
         known.values.extend(v for v in item.values if v not in known.values)
-        known.checked = known.checked or item.checked
+        known.chosen.extend(v for v in item.chosen if v not in known.chosen)
+        return known
 
     def handle_starttag(self, tag: str, raw: list[tuple[str, str | None]]) -> None:
         attrs = {k: v or "" for k, v in raw}
@@ -107,6 +106,13 @@ class _FormParser(HTMLParser):
             if attrs.get("id"):
                 self.by_id[attrs["id"]] = self.current
             return
+        if tag == "option":
+            if self.select is not None:
+                value = attrs.get("value", "")
+                self.select.values.append(value)
+                if "selected" in attrs:
+                    self.select.chosen.append(value)
+            return
         form = self._form_of(attrs)
         if attrs.get("hx-vals") and form is not None:
             try:
@@ -114,30 +120,24 @@ class _FormParser(HTMLParser):
             except ValueError:
                 extra = {}
             for name, value in extra.items():
-                self._add(form, Field(name, "hidden", [str(value)]))
+                self._add(form, Field(name, "hidden", [str(value)], [str(value)]))
         name = attrs.get("name")
         if not name or name in NOT_FUZZED:
             return
         if tag == "input":
             kind = attrs.get("type", "text").lower()
-            self._add(
-                form,
-                Field(
-                    name,
-                    kind,
-                    [attrs.get("value", "on" if kind == "checkbox" else "")],
-                    checked="checked" in attrs,
-                ),
-            )
+            value = attrs.get("value", "on" if kind in {"checkbox", "radio"} else "")
+            chosen = [value] if kind not in {"checkbox", "radio"} or "checked" in attrs else []
+            self._add(form, Field(name, kind, [value], chosen))
         elif tag == "textarea":
-            self._add(form, Field(name, "textarea", [""]))
+            self._add(form, Field(name, "textarea", [""], [""]))
         elif tag == "button" and "value" in attrs:
-            self._add(form, Field(name, "checkbox", [attrs["value"]], checked=True))
+            # A submit button with a value (a matrix cell): pressing it sends that value.
+            self._add(form, Field(name, "radio", [attrs["value"]], []))
         elif tag == "select":
-            self.select = Field(name, "select", [], multiple="multiple" in attrs)
-            self._add(form, self.select)
-        elif tag == "option" and self.select is not None:
-            self.select.values.append(attrs.get("value", ""))
+            self.select = self._add(
+                form, Field(name, "select", [], [], multiple="multiple" in attrs)
+            )
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
