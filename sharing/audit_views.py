@@ -1,7 +1,8 @@
 """The audit trail: every dashboard change, every drift sync found, every system action.
 
 Admins filter it by person, actor, source, date and free text, page through it, and export
-exactly what the filters select as CSV.
+exactly what the filters select as CSV. Changes read in words on the page and in the export
+(library names, not ids; flags and filters as sentences): see `audit_tags`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from accounts.decorators import admin_required
 from accounts.models import User
 from plexadmin.http import HtmxHttpRequest
 from sharing.models import AuditEvent, Operation, PlexUser, Share
+from sharing.templatetags.audit_tags import (
+    action_label,
+    changes_in_words,
+    library_titles,
+    target_label,
+)
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -37,6 +44,7 @@ CSV_COLUMNS = [
     "before",
     "after",
     "result",
+    "action code",
 ]
 
 
@@ -108,13 +116,17 @@ def audit_trail(request: HtmxHttpRequest) -> HttpResponse:
         form.events() if request.GET else AuditEvent.objects.select_related("actor__plex_account")
     )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    titles = library_titles()
+    rows = [(event, changes_in_words(event.changes, titles)) for event in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form if request.GET else AuditFilterForm(),
         "page": page,
+        "rows": rows,
         "query": query.urlencode(),
         "filtered": bool(query),
+        "invalid": bool(request.GET) and not form.is_valid(),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "sharing/audit.html#audit-results" if partial else "sharing/audit.html"
@@ -137,20 +149,22 @@ def _actor_name(event: AuditEvent) -> str:
 
 
 def csv_rows(events: QuerySet[AuditEvent]) -> Iterator[list[str]]:
+    """One row per change (one for an event without changes), in the page's words."""
     yield CSV_COLUMNS
+    titles = library_titles()
     for event in events.iterator(chunk_size=500):
         base = [
             event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-            event.source,
+            event.get_source_display(),
             _actor_name(event),
-            event.action,
-            event.target_type,
-            event.target_label,
+            action_label(event.action),
+            target_label(event.target_type),
+            event.target_label or event.target_id,
         ]
-        changes = event.changes or [{}]
-        for change in changes:
-            fields = [change.get("field", ""), change.get("before", ""), change.get("after", "")]
-            yield [_csv_safe(cell) for cell in [*base, *fields, event.result]]
+        changes = [[c.label, c.before, c.after] for c in changes_in_words(event.changes, titles)]
+        for change in changes or [["", "", ""]]:
+            row = [*base, *change, event.result, event.action]
+            yield [_csv_safe(cell) for cell in row]
 
 
 class _Echo:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PlexAccount
+from sharing import restriction_profiles
 from sharing.models import HomeInvite, Invite, Library, PlexUser, Share
 from sharing.operations.shares import FILTER_FIELDS, FILTER_PARTS, FLAG_FIELDS, filter_parts
 
@@ -326,12 +327,7 @@ class InviteForm(AccessForm):
         return list(by_server.values())
 
 
-PROFILE_CHOICES = [
-    ("", "None (no restrictions)"),
-    ("little_kid", "Younger Kid"),
-    ("older_kid", "Older Kid"),
-    ("teen", "Teen"),
-]
+PROFILE_CHOICES = restriction_profiles.CHOICES
 PROFILE_REFUSES_FILTERS = (
     "plex.tv does not allow rating or label filters for a managed user with a restriction "
     "profile: the profile already decides what they see. Clear the filters, or choose no "

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
 from accounts.models import Household
-from plexadmin.http import HtmxHttpRequest
+from plexadmin.http import HtmxHttpRequest, parse_id
 from sharing import services
 from sharing.models import SyncRun
 
@@ -57,9 +57,13 @@ def sync_now(request: HtmxHttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def confirm_prune(request: HttpRequest) -> HttpResponse:
-    ids = [int(value) for value in request.POST.getlist("person") if value.isdigit()]
-    if not ids:
+    submitted = request.POST.getlist("person")
+    ids = [pk for pk in map(parse_id, submitted) if pk is not None]
+    if not submitted:
         messages.warning(request, "Pick at least one person to remove.")
+        return redirect("sharing:sync")
+    if len(ids) != len(submitted):
+        messages.error(request, "That selection is not a list of people; nobody was removed.")
         return redirect("sharing:sync")
     removed = services.confirm_prune(ids, request.user)  # type: ignore[arg-type]
     messages.success(request, f"Removed {removed} people no longer on plex.tv.")

@@ -49,10 +49,23 @@ def opener_policy(
     return decorator
 
 
+# Longer addresses than a sign-in attempt can keep are not ours (no page has one).
+NEXT_MAX_LENGTH = PinLogin._meta.get_field("next_url").max_length or 500
+
+
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
-    """`candidate` when it is a path on this site, else the default landing page."""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """`candidate` when it is an absolute path on this site, else the default landing page.
+
+    Only "/…" is taken: a bare word ("logout", "0") would be read by `redirect()` as the name
+    of a URL pattern and fail, and anything with a scheme or a host could lead elsewhere.
+    """
+    if (
+        candidate
+        and len(candidate) <= NEXT_MAX_LENGTH
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return reverse(settings.LOGIN_REDIRECT_URL)

@@ -16,6 +16,7 @@ from sharing.home_invites import record_home_invites
 from sharing.models import HomeInvite, Invite, Operation, PlexUser, Server
 from sharing.operations.executor import Applied, OperationFailed, handler
 from sharing.operations.invites import access_settings, request_sync
+from sharing.restriction_profiles import profile_label
 
 CREATE_MANAGED = "home.create_managed"
 INVITE_TO_HOME = "home.invite"
@@ -24,12 +25,6 @@ SET_PROFILE = "home.set_profile"
 SET_PIN = "home.set_pin"
 REMOVE_HOME_USER = "home.remove"
 
-PROFILE_LABELS = {
-    "": "none",
-    "little_kid": "Younger Kid",
-    "older_kid": "Older Kid",
-    "teen": "Teen",
-}
 MASKED_PIN = "••••"
 
 
@@ -118,7 +113,7 @@ def create_managed(client: PlexTV, op: Operation) -> Applied:
         label=name,
         message=f"{name} was added to your Home.",
         changes=[
-            {"field": "restriction_profile", "before": None, "after": PROFILE_LABELS[profile]},
+            {"field": "restriction_profile", "before": None, "after": profile_label(profile)},
             {"field": "pin", "before": None, "after": "set" if pin else "none"},
             {"field": "servers", "before": None, "after": shared_on},
         ],
@@ -222,12 +217,12 @@ def set_profile(client: PlexTV, op: Operation) -> Applied:
     _bump(person, ["restriction_profile"])
     return Applied(
         label=person.display_name,
-        message=f"Restriction profile is now {PROFILE_LABELS.get(profile, profile)}.",
+        message=f"Restriction profile: {profile_label(profile)}.",
         changes=[
             {
                 "field": "restriction_profile",
-                "before": PROFILE_LABELS.get(before, before),
-                "after": PROFILE_LABELS.get(profile, profile),
+                "before": profile_label(before),
+                "after": profile_label(profile),
             }
         ],
     )

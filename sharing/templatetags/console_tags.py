@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from sharing.operations.labels import KIND_LABELS
+from sharing.restriction_profiles import profile_label
 
 register = template.Library()
 
@@ -17,6 +18,12 @@ register = template.Library()
 @register.filter
 def operation_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
+
+
+@register.filter
+def restriction_profile(value: str | None) -> str:
+    """plex.tv's restriction profile value in the words every screen uses."""
+    return profile_label(value)
 
 
 @register.simple_tag

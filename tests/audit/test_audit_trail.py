@@ -58,7 +58,10 @@ def test_it_lists_events_newest_first_with_field_changes(owner, events) -> None:
     content = owner.client.get(URL).content.decode()
     assert content.index("invite.expired") < content.index("person.found")
     assert content.index("person.found") < content.index("share.edit")
-    assert "<code>allow_sync</code>: <del>False</del> → <ins>True</ins>" in content
+    assert (
+        '<span class="change-field" title="allow_sync">Downloads</span>: '
+        "<del>not allowed</del> → <ins>allowed</ins>"
+    ) in content
     assert "3 events." in content
 
 
@@ -157,10 +160,21 @@ def test_the_csv_export_has_one_row_per_change_and_defuses_formulas(owner, event
     assert response["Content-Disposition"].startswith('attachment; filename="plexadmin-audit-')
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][0] == "time (UTC)"
+    assert rows[0][-1] == "action code"
     assert len(rows) == 4
-    by_action = {row[3]: row for row in rows[1:]}
-    assert by_action["share.edit"][6:10] == ["allow_sync", "False", "True", "ok"]
-    assert by_action["share.edit"][2] == owner.account.display_name
+    by_action = {row[-1]: row for row in rows[1:]}
+    edit = by_action["share.edit"]
+    assert edit[1:10] == [
+        "Dashboard",
+        owner.account.display_name,
+        "Edited a share",
+        "Share",
+        "Alex on Den",
+        "Downloads",
+        "not allowed",
+        "allowed",
+        "ok",
+    ]
     assert by_action["person.found"][2] == "plex.tv"
     assert by_action["invite.expired"][5].startswith("'=HYPERLINK")
 
@@ -168,7 +182,7 @@ def test_the_csv_export_has_one_row_per_change_and_defuses_formulas(owner, event
 def test_the_csv_export_applies_the_filters(owner, events) -> None:
     response = owner.client.get("/audit/export.csv?source=plex.tv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [row[3] for row in rows[1:]] == ["person.found"]
+    assert [row[-1] for row in rows[1:]] == ["person.found"]
     bad = owner.client.get("/audit/export.csv?since=2030-01-02&until=2030-01-01")
     assert bad.status_code == 400
 
@@ -192,3 +206,44 @@ def test_actions_read_as_words_with_the_code_on_hover(owner, events) -> None:
     content = owner.client.get(URL).content.decode()
     assert '<strong title="share.edit">Edited a share</strong>' in content
     assert '<strong title="invite.expired">Invite expired</strong>' in content
+
+
+def _export_link(content: str) -> str:
+    start = content.index('id="audit-export" href="') + len('id="audit-export" href="')
+    return content[start : content.index('"', start)].replace("&amp;", "&")
+
+
+def test_the_export_link_follows_the_filters_of_an_htmx_update(owner, events) -> None:
+    """The filter form updates only the results through htmx: the export link is among them."""
+    response = owner.client.get(f"{URL}?q=&source=plex.tv&since=", headers={"HX-Request": "true"})
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="audit-results"')
+    link = _export_link(content)
+    assert link == "/audit/export.csv?q=&source=plex.tv&since="
+    assert "Export these 1 event as CSV" in content
+    exported = owner.client.get(link)
+    rows = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode())))
+    assert [row[-1] for row in rows[1:]] == ["person.found"]
+
+
+def test_the_export_link_keeps_the_filters_but_not_the_page(owner) -> None:
+    AuditEvent.objects.bulk_create(
+        AuditEvent(source=AuditEvent.SYSTEM, target_type="x", action=f"tick.{n}") for n in range(60)
+    )
+    content = owner.client.get(f"{URL}?source=system&page=2").content.decode()
+    assert _export_link(content) == "/audit/export.csv?source=system"
+    assert "Export these 60 events as CSV" in content
+    everything = owner.client.get(URL).content.decode()
+    assert _export_link(everything) == "/audit/export.csv"
+    assert "Export all 60 events as CSV" in everything
+
+
+def test_invalid_filters_say_why_in_the_results_and_offer_no_export(owner, events) -> None:
+    response = owner.client.get(
+        f"{URL}?since=2030-01-02&until=2030-01-01", headers={"HX-Request": "true"}
+    )
+    content = response.content.decode()
+    assert "These filters are not valid: The start date is after the end date." in content
+    assert 'id="audit-export"' not in content
+    bad_date = owner.client.get(f"{URL}?since=yesterday", headers={"HX-Request": "true"})
+    assert "Since: Enter a valid date." in bad_date.content.decode()

@@ -1,0 +1,34 @@
+"""The one set of names for plex.tv's restriction profiles, used on every screen and message.
+
+plex.tv stores `little_kid`, `older_kid` and `teen` (or nothing); Plex's own apps call them
+Younger Kid, Older Kid and Teen, and so does every page, form, message and audit line here.
+"""
+
+from __future__ import annotations
+
+from plextv.models import RESTRICTION_PROFILES
+
+LABELS: dict[str, str] = {
+    "little_kid": "Younger Kid",
+    "older_kid": "Older Kid",
+    "teen": "Teen",
+}
+NO_PROFILE = "No restrictions"
+
+# A form's choices: none first, then plex.tv's profiles in plex.tv's order.
+CHOICES: list[tuple[str, str]] = [("", NO_PROFILE)] + [
+    (value, LABELS[value]) for value in RESTRICTION_PROFILES
+]
+
+
+def profile_label(value: str | None) -> str:
+    """The name of a restriction profile as plex.tv stores it ("" or None: no profile).
+
+    A name already in words passes through, so audit lines written with the name read the same;
+    a value plex.tv may add later reads as its words rather than as a code.
+    """
+    if not value:
+        return NO_PROFILE
+    if value in LABELS.values():
+        return value
+    return LABELS.get(value) or value.replace("_", " ").title()
