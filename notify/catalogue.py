@@ -163,7 +163,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "{person} was removed from {where}",
             "{person} was removed from {where}.",
             member_subject="Your access to {owner}'s Plex has changed",
-            member_body="You were removed from {where} of {owner}'s Plex. If you think this is "
+            member_body="You were removed from {their} of {owner}'s Plex. If you think this is "
             "a mistake, ask {owner}.",
         ),
         EventType(

@@ -89,8 +89,12 @@ class Sink:
 
 
 def main() -> None:
+    import logging
+
     from aiosmtpd.controller import Controller
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
     parser = argparse.ArgumentParser(description="plexadmin demo mail sink (loopback only)")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from notify import events
 from plextv import PlexTV
 from sharing.models import (
     AuditEvent,
@@ -509,6 +510,11 @@ class Applier:
             if drift:
                 label = f"{user.label} on {server.name}"
                 self.audit("share", share.pk, label, "share.drift", _pairs(drift))
+                events.emit(
+                    events.DRIFT_FOUND,
+                    key=f"sync-{self.run.pk}-share-{share.pk}",
+                    context={"target": label, "fields": ", ".join(drift), "path": "/drift/"},
+                )
             share.version += 1
             share.updated_at = self.now
             changed.append(share)

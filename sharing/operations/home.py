@@ -7,6 +7,7 @@ import contextlib
 from django.db import transaction
 from django.utils import timezone
 
+from notify import events
 from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import ShareSettings
@@ -219,6 +220,17 @@ def remove_home_user(client: PlexTV, op: Operation) -> Applied:
             person.home = False
             person.kind = PlexUser.FRIEND
             _bump(person, ["home", "kind"])
+        events.emit(
+            events.PERSON_REMOVED,
+            key=f"op-{op.pk}",
+            person=person.pk,
+            context={
+                "person": person.display_name,
+                "where": "your Home",
+                "their": "the Home",
+                "path": "/audit/",
+            },
+        )
     request_sync()
     return Applied(
         label=person.display_name,

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from notify import events
 from plextv import PlexTV
 from plextv.errors import NotFound
 from plextv.filters import Filters, ShareSettings
@@ -233,6 +234,17 @@ def remove_friend(client: PlexTV, op: Operation) -> Applied:
         person.version += 1
         person.updated_at = now
         person.save(update_fields=["removed_locally_at", "version", "updated_at"])
+        events.emit(
+            events.PERSON_REMOVED,
+            key=f"op-{op.pk}",
+            person=person.pk,
+            context={
+                "person": person.display_name,
+                "where": "every server",
+                "their": "every server",
+                "path": "/audit/",
+            },
+        )
     return Applied(
         label=label or person.display_name,
         message=f"{person.display_name} was removed from every server.",
