@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 
 from notify import delivery
 from notify.models import Channel, Delivery, Event, Notification
+from tests.console.conftest import synced  # noqa: F401
 from tests.personas import (  # noqa: F401
     anonymous,
     co_admin,
@@ -70,7 +71,7 @@ def smtp_sink(settings) -> Iterator[SmtpSink]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def dead_smtp(settings) -> int:  # type: ignore[no-untyped-def]
-    """"default" points at a loopback port where nothing listens."""
+    """ "default" points at a loopback port where nothing listens."""
     port = free_port()
     settings.MAILERS = {
         "default": {

@@ -24,7 +24,7 @@ def removed(n: int, person: int | None = None) -> None:
     )
 
 
-def test_it_sends_one_email_with_wording_and_link(owner, smtp_sink) -> None:  # noqa: F811
+def test_it_sends_one_email_with_wording_and_link(owner, smtp_sink) -> None:
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     removed(1)
     deliver_all()
@@ -39,7 +39,7 @@ def test_it_sends_one_email_with_wording_and_link(owner, smtp_sink) -> None:  # 
     assert Channel.objects.get().last_sent_at is not None
 
 
-def test_a_burst_of_fifty_becomes_one_digest(owner, smtp_sink, settings) -> None:  # noqa: F811
+def test_a_burst_of_fifty_becomes_one_digest(owner, smtp_sink, settings) -> None:
     settings.NOTIFY_DIGEST_SECONDS = 15
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     for n in range(50):
@@ -52,10 +52,12 @@ def test_a_burst_of_fifty_becomes_one_digest(owner, smtp_sink, settings) -> None
     # While the burst goes on, nothing is sent: older ones leave it to the newest.
     assert delivery.flush_due(pending[0], start) == (None, 0)
     found, wait = delivery.flush_due(pending[-1], start)
-    assert found is None and 0 < wait <= 15
+    assert found is None
+    assert 0 < wait <= 15
     later = start + timedelta(seconds=16)
     found, wait = delivery.flush_due(pending[-1], later)
-    assert found is not None and wait == 0
+    assert found is not None
+    assert wait == 0
     delivery.send(found.pk, later)
     [message] = smtp_sink.messages
     assert message["Subject"] == "[plexadmin] 50 updates: 50 person removed"
@@ -67,7 +69,7 @@ def test_a_burst_of_fifty_becomes_one_digest(owner, smtp_sink, settings) -> None
 
 def test_a_burst_that_never_pauses_is_sent_after_the_longest_wait(
     owner, smtp_sink, settings
-) -> None:  # noqa: F811
+) -> None:
     settings.NOTIFY_DIGEST_SECONDS = 10
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     removed(1)
@@ -82,7 +84,7 @@ def test_a_burst_that_never_pauses_is_sent_after_the_longest_wait(
     assert Notification.objects.filter(delivery=found).count() == 2
 
 
-def test_a_redelivered_send_does_not_send_again(owner, smtp_sink) -> None:  # noqa: F811
+def test_a_redelivered_send_does_not_send_again(owner, smtp_sink) -> None:
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     removed(1)
     [sent] = deliver_all()
@@ -91,7 +93,7 @@ def test_a_redelivered_send_does_not_send_again(owner, smtp_sink) -> None:  # no
     assert len(smtp_sink.messages) == 1
 
 
-def test_a_dead_smtp_server_is_retried_with_backoff_and_shown(owner, dead_smtp) -> None:  # noqa: F811
+def test_a_dead_smtp_server_is_retried_with_backoff_and_shown(owner, dead_smtp) -> None:
     channel = email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     removed(1)
     [found] = deliver_all()
@@ -105,9 +107,7 @@ def test_a_dead_smtp_server_is_retried_with_backoff_and_shown(owner, dead_smtp) 
     assert "ConnectionRefusedError" in channel.last_error
 
 
-def test_a_failing_channel_takes_new_events_into_its_waiting_message(
-    owner, dead_smtp
-) -> None:  # noqa: F811
+def test_a_failing_channel_takes_new_events_into_its_waiting_message(owner, dead_smtp) -> None:
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     removed(1)
     deliver_all()
@@ -119,7 +119,7 @@ def test_a_failing_channel_takes_new_events_into_its_waiting_message(
 
 def test_it_gives_up_after_the_last_attempt_and_can_send_again(
     owner, dead_smtp, smtp_sink, settings
-) -> None:  # noqa: F811
+) -> None:
     settings.NOTIFY_MAX_ATTEMPTS = 2
     dead = settings.MAILERS
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
@@ -148,7 +148,7 @@ def test_it_gives_up_after_the_last_attempt_and_can_send_again(
     assert Channel.objects.get().failing_since is None
 
 
-def test_an_email_cut_off_by_a_crash_is_sent_again_the_same(owner, smtp_sink) -> None:  # noqa: F811
+def test_an_email_cut_off_by_a_crash_is_sent_again_the_same(owner, smtp_sink) -> None:
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     removed(1)
     [found] = deliver_all()
@@ -168,10 +168,11 @@ def test_an_email_cut_off_by_a_crash_is_sent_again_the_same(owner, smtp_sink) ->
     assert second["Subject"] == first["Subject"]
     new = Notification.objects.get(event__key__endswith="op-2")
     found_new, _ = delivery.flush_due(new.pk)
-    assert found_new is not None and found_new.pk != found.pk
+    assert found_new is not None
+    assert found_new.pk != found.pk
 
 
-def test_a_webhook_cut_off_by_a_crash_is_not_repeated(owner, webhook) -> None:  # noqa: F811
+def test_a_webhook_cut_off_by_a_crash_is_not_repeated(owner, webhook) -> None:
     apprise_channel(owner.user, webhook.url(), [events.PERSON_REMOVED])
     removed(1)
     [found] = deliver_all()
@@ -186,7 +187,7 @@ def test_a_webhook_cut_off_by_a_crash_is_not_repeated(owner, webhook) -> None:  
     assert len(webhook.received) == 1
 
 
-def test_a_live_lease_is_left_alone(owner, smtp_sink) -> None:  # noqa: F811
+def test_a_live_lease_is_left_alone(owner, smtp_sink) -> None:
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     removed(1)
     [found] = deliver_all()
@@ -197,7 +198,7 @@ def test_a_live_lease_is_left_alone(owner, smtp_sink) -> None:  # noqa: F811
     assert Delivery.objects.get(pk=found.pk).state == Delivery.SENDING
 
 
-def test_the_webhook_gets_title_and_body(owner, webhook) -> None:  # noqa: F811
+def test_the_webhook_gets_title_and_body(owner, webhook) -> None:
     apprise_channel(owner.user, webhook.url(), [events.PERSON_REMOVED])
     removed(1)
     deliver_all()
@@ -207,7 +208,7 @@ def test_the_webhook_gets_title_and_body(owner, webhook) -> None:  # noqa: F811
     assert webhook.paths == ["/hook-secret-0123456789"]
 
 
-def test_a_failing_webhook_is_shown_without_its_secret(owner, webhook, caplog) -> None:  # noqa: F811
+def test_a_failing_webhook_is_shown_without_its_secret(owner, webhook, caplog) -> None:
     webhook.status = 500
     channel = apprise_channel(owner.user, webhook.url(), [events.PERSON_REMOVED])
     removed(1)
@@ -222,7 +223,7 @@ def test_a_failing_webhook_is_shown_without_its_secret(owner, webhook, caplog) -
         assert "0123456789" not in text
 
 
-def test_mentions_in_names_do_not_ping_a_chat_room(owner, webhook) -> None:  # noqa: F811
+def test_mentions_in_names_do_not_ping_a_chat_room(owner, webhook) -> None:
     apprise_channel(owner.user, webhook.url(), [events.PERSON_REMOVED])
     events.emit(events.PERSON_REMOVED, key="x", context={"person": "@everyone", "where": "Home"})
     deliver_all()

@@ -69,11 +69,13 @@ def test_every_event_type_reads_well_with_or_without_its_values() -> None:
         names = {n for t in templates for _, n, _, _ in string.Formatter().parse(t) if n}
         full = {name: "X" for name in names}
         for member in (False, True) if kind.member else (False,):
-            assert "?" not in kind.subject_for(full, member=member) + kind.body_for(full, member=member)
+            assert "?" not in kind.subject_for(full, member=member) + kind.body_for(
+                full, member=member
+            )
             assert "{" not in kind.body_for({}, member=member)
 
 
-def test_each_admin_hears_only_what_they_picked(owner, co_admin) -> None:  # noqa: F811
+def test_each_admin_hears_only_what_they_picked(owner, co_admin) -> None:
     mine = email_channel(owner.user, "morgan@example.com", [events.DRIFT_FOUND])
     email_channel(co_admin.user, "jamie@example.com", [events.PERSON_REMOVED])
     events.emit(events.DRIFT_FOUND, key="d1", context={})
@@ -81,7 +83,7 @@ def test_each_admin_hears_only_what_they_picked(owner, co_admin) -> None:  # noq
     assert list(Notification.objects.values_list("channel_id", flat=True)) == [mine.pk]
 
 
-def test_an_admin_who_lost_the_role_hears_nothing(owner, co_admin) -> None:  # noqa: F811
+def test_an_admin_who_lost_the_role_hears_nothing(owner, co_admin) -> None:
     email_channel(co_admin.user, "jamie@example.com", [events.DRIFT_FOUND])
     co_admin.user.member.set_role(Member.Role.MEMBER, owner.user)
     events.emit(events.DRIFT_FOUND, key="d1", context={})
@@ -89,7 +91,7 @@ def test_an_admin_who_lost_the_role_hears_nothing(owner, co_admin) -> None:  # n
     assert not Notification.objects.exists()
 
 
-def test_fanning_out_twice_notifies_once(owner) -> None:  # noqa: F811
+def test_fanning_out_twice_notifies_once(owner) -> None:
     email_channel(owner.user, "morgan@example.com", [events.DRIFT_FOUND])
     event = events.emit(events.DRIFT_FOUND, key="d1", context={})
     assert event is not None
@@ -99,9 +101,7 @@ def test_fanning_out_twice_notifies_once(owner) -> None:  # noqa: F811
     assert Notification.objects.count() == 1
 
 
-def test_the_person_concerned_is_emailed_about_their_own_access(
-    owner, smtp_sink
-) -> None:  # noqa: F811
+def test_the_person_concerned_is_emailed_about_their_own_access(owner, smtp_sink) -> None:
     person = alex()
     events.emit(
         events.ACCESS_EXPIRED,
@@ -117,7 +117,7 @@ def test_the_person_concerned_is_emailed_about_their_own_access(
     assert "http" not in body  # no links into the admin pages
 
 
-def test_members_hear_nothing_about_anyone_else(owner, smtp_sink) -> None:  # noqa: F811
+def test_members_hear_nothing_about_anyone_else(owner, smtp_sink) -> None:
     person = alex()
     events.emit(events.DRIFT_FOUND, key="d", person=person.pk, context={"target": "Alex"})
     events.emit(events.OPERATION_FAILED, key="o", person=person.pk, context={})
@@ -125,7 +125,7 @@ def test_members_hear_nothing_about_anyone_else(owner, smtp_sink) -> None:  # no
     assert smtp_sink.messages == []
 
 
-def test_member_notices_follow_the_admins_choice(owner, smtp_sink) -> None:  # noqa: F811
+def test_member_notices_follow_the_admins_choice(owner, smtp_sink) -> None:
     person = alex()
     assert events.PERSON_REMOVED not in MemberNotices.current().events
     events.emit(events.PERSON_REMOVED, key="r1", person=person.pk, context={})
@@ -136,7 +136,7 @@ def test_member_notices_follow_the_admins_choice(owner, smtp_sink) -> None:  # n
     assert "removed from" in message.get_content()
 
 
-def test_a_person_without_an_address_is_not_emailed(owner, smtp_sink) -> None:  # noqa: F811
+def test_a_person_without_an_address_is_not_emailed(owner, smtp_sink) -> None:
     kid = PlexUser.objects.create(plex_id=77, title="Robin", kind=PlexUser.MANAGED)
     events.emit(events.ACCESS_EXPIRED, key="k", person=kid.pk, context={})
     deliver_all()

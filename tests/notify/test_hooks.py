@@ -15,7 +15,7 @@ from sharing import operations
 from sharing.models import Operation, PlexUser, Share, SyncRun
 from sharing.operations.expiry import submit_expired
 from sharing.services import run_sync
-from tests.console.conftest import person, run_sync as read_household, share_of, synced  # noqa: F401
+from tests.console.conftest import person, share_of
 from tests.notify.conftest import deliver_all, email_channel
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,9 @@ def submit(kind: str, target_type: str, target: object, label: str) -> Operation
 
 
 def test_removing_a_friend_tells_once_even_when_the_operation_runs_again(
-    owner, synced, smtp_sink  # noqa: F811
+    owner,
+    synced,
+    smtp_sink,
 ) -> None:
     email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED])
     alex = person("alex.rivera")
@@ -47,7 +49,7 @@ def test_removing_a_friend_tells_once_even_when_the_operation_runs_again(
     ]
 
 
-def test_removing_a_managed_user_from_home_is_told(owner, synced) -> None:  # noqa: F811
+def test_removing_a_managed_user_from_home_is_told(owner, synced) -> None:
     managed = PlexUser.objects.filter(kind=PlexUser.MANAGED).first()
     assert managed is not None
     op = submit("home.remove", Operation.TARGET_USER, managed.pk, managed.display_name)
@@ -58,7 +60,9 @@ def test_removing_a_managed_user_from_home_is_told(owner, synced) -> None:  # no
 
 
 def test_a_failed_removal_tells_that_the_change_failed_not_that_they_left(
-    owner, synced, plexsim  # noqa: F811
+    owner,
+    synced,
+    plexsim,
 ) -> None:
     plexsim.add_fault(action="status", status=400, method="DELETE", path="/api/v2/sharings/*")
     alex = person("alex.rivera")
@@ -71,7 +75,7 @@ def test_a_failed_removal_tells_that_the_change_failed_not_that_they_left(
     assert event.context["path"] == f"/people/operations/{op.pk}/"
 
 
-def test_an_operation_given_up_after_crashes_is_told(owner, synced, settings) -> None:  # noqa: F811
+def test_an_operation_given_up_after_crashes_is_told(owner, synced, settings) -> None:
     settings.OPERATION_MAX_ATTEMPTS = 1
     alex = person("alex.rivera")
     op = submit("friend.remove", Operation.TARGET_USER, alex.pk, "alex.rivera")
@@ -83,7 +87,9 @@ def test_an_operation_given_up_after_crashes_is_told(owner, synced, settings) ->
 
 
 def test_an_expired_share_is_told_to_admins_and_to_the_person(
-    owner, synced, smtp_sink  # noqa: F811
+    owner,
+    synced,
+    smtp_sink,
 ) -> None:
     email_channel(owner.user, "morgan@example.com", [events.ACCESS_EXPIRED])
     share = share_of("alex.rivera")
@@ -102,7 +108,7 @@ def test_an_expired_share_is_told_to_admins_and_to_the_person(
     assert smtp_sink.to("alex.rivera@example.com")[0]["Subject"].endswith("has ended")
 
 
-def test_drift_found_by_the_sync_is_told_once(owner, household, plexsim) -> None:  # noqa: F811
+def test_drift_found_by_the_sync_is_told_once(owner, household, plexsim) -> None:
     assert run_sync().outcome == "succeeded"
     plexsim.mutate(op="set_settings", userId=ALEX, settings={"allowSync": False})
     run_sync()
@@ -113,7 +119,7 @@ def test_drift_found_by_the_sync_is_told_once(owner, household, plexsim) -> None
     assert event.context["fields"] == "allow_sync"
 
 
-def test_a_sync_failing_three_times_is_told(owner, household, plexsim, settings) -> None:  # noqa: F811
+def test_a_sync_failing_three_times_is_told(owner, household, plexsim, settings) -> None:
     settings.NOTIFY_SYNC_FAILURES = 3
     plexsim.add_fault(action="status", status=503, method="GET", path="/api/*")
     plexsim.add_fault(action="status", status=503, method="GET", path="/api/v2/*")
@@ -124,7 +130,7 @@ def test_a_sync_failing_three_times_is_told(owner, household, plexsim, settings)
     assert event.context["count"] == 3
 
 
-def test_the_owners_token_needing_a_relink_is_told_once(owner, household, co_admin) -> None:  # noqa: F811
+def test_the_owners_token_needing_a_relink_is_told_once(owner, household, co_admin) -> None:
     status = PlexAccount.TokenStatus
     household.owner.mark_token(status.NEEDS_RELINK, "401 Unauthorized")
     household.owner.mark_token(status.NEEDS_RELINK, "401 Unauthorized")
@@ -141,13 +147,14 @@ def test_the_owners_token_needing_a_relink_is_told_once(owner, household, co_adm
     assert Event.objects.count() == 2
 
 
-def test_beat_tells_that_no_worker_runs_and_sends_it_itself(owner, smtp_sink) -> None:  # noqa: F811
+def test_beat_tells_that_no_worker_runs_and_sends_it_itself(owner, smtp_sink) -> None:
     email_channel(owner.user, "morgan@example.com", [events.SERVICE_DOWN])
     now = timezone.now()
     Heartbeat.objects.create(name=Heartbeat.BEAT, seen_at=now - timedelta(minutes=6))
     assert watchdog.check("beat", up_for=10, now=now) is None  # just started: give it time
     event = watchdog.check("beat", up_for=600, now=now)
-    assert event is not None and event.context["service"] == "worker"
+    assert event is not None
+    assert event.context["service"] == "worker"
     [message] = smtp_sink.messages  # sent by this process, not by the (dead) worker
     assert message["Subject"] == "[plexadmin] plexadmin's worker is not running"
     assert "last seen 6 minutes ago" in message.get_content()
@@ -156,14 +163,13 @@ def test_beat_tells_that_no_worker_runs_and_sends_it_itself(owner, smtp_sink) ->
     assert Heartbeat.objects.filter(name=watchdog.BEAT_PROCESS).exists()
 
 
-def test_a_worker_tells_that_beat_stopped(owner, smtp_sink) -> None:  # noqa: F811
+def test_a_worker_tells_that_beat_stopped(owner, smtp_sink) -> None:
     email_channel(owner.user, "morgan@example.com", [events.SERVICE_DOWN])
     now = timezone.now()
     Heartbeat.objects.create(name=watchdog.BEAT_PROCESS, seen_at=now - timedelta(seconds=30))
     assert watchdog.check("worker", up_for=600, now=now) is None
-    Heartbeat.objects.filter(name=watchdog.BEAT_PROCESS).update(
-        seen_at=now - timedelta(minutes=5)
-    )
+    Heartbeat.objects.filter(name=watchdog.BEAT_PROCESS).update(seen_at=now - timedelta(minutes=5))
     event = watchdog.check("worker", up_for=600, now=now)
-    assert event is not None and event.context["service"] == "beat"
+    assert event is not None
+    assert event.context["service"] == "beat"
     assert len(smtp_sink.messages) == 1
