@@ -304,6 +304,7 @@ def recover(now: datetime | None = None) -> dict[str, list[int]]:
     Returns the ids of deliveries to send, and of notifications and events to look at again.
     """
     now = now or timezone.now()
+    again: list[int] = []
     for delivery in Delivery.objects.select_related("channel").filter(
         state=Delivery.SENDING, lease_until__lt=now
     ):
@@ -314,9 +315,10 @@ def recover(now: datetime | None = None) -> dict[str, list[int]]:
                 updated_at=now,
             )
             continue
-        Delivery.objects.filter(pk=delivery.pk, state=Delivery.SENDING).update(
+        if Delivery.objects.filter(pk=delivery.pk, state=Delivery.SENDING).update(
             state=Delivery.QUEUED, resent=True, next_attempt_at=now, updated_at=now
-        )
+        ):
+            again.append(delivery.pk)
     late = now - timedelta(seconds=60)
     due = list(
         Delivery.objects.filter(state=Delivery.QUEUED, next_attempt_at__lte=late).values_list(
@@ -338,4 +340,4 @@ def recover(now: datetime | None = None) -> dict[str, list[int]]:
             "pk", flat=True
         )
     )
-    return {"deliveries": due, "notifications": list(newest.values()), "events": events}
+    return {"deliveries": again + due, "notifications": list(newest.values()), "events": events}
