@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PLEXSIM_PORT ?= 32500
+# The demo's mail sink listens next to the web port's range (8000 → 18000).
+MAILSINK_PORT ?= $(shell echo $$(( $(PORT) + 10000 )))
 
 .DEFAULT_GOAL := help
 .PHONY: help run demo test lint format bench migrate venv clean
@@ -41,10 +43,13 @@ demo: $(VENV)/.runtime
 	@echo ""
 	@echo "  plexadmin demo: open http://127.0.0.1:$(PORT)/ — plex.tv is simulated at http://127.0.0.1:$(PLEXSIM_PORT)"
 	@echo "  Demo accounts and passwords: plexsim/README.md.   (Ctrl-C stops everything)"
+	@echo "  E-mail goes to a local sink on 127.0.0.1:$(MAILSINK_PORT): read it at Notifications → Mailbox."
 	@echo ""
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_VAR_DIR=var/demo PLEXADMIN_PORT=$(PORT) \
 	  PLEXSIM_PORT=$(PLEXSIM_PORT) PLEXTV_BASE_URL=http://127.0.0.1:$(PLEXSIM_PORT) \
-	  honcho start -f Procfile.demo
+	  PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) \
+	  EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(MAILSINK_PORT) DEMO_MAILBOX_DIR=var/demo/mailbox \
+	  NOTIFY_DIGEST_SECONDS=5 honcho start -f Procfile.demo
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -17,14 +17,19 @@ def _event_field(label: str, choices: list[tuple[str, str]]) -> forms.MultipleCh
 
 
 class ChannelForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=80)
+    name = forms.CharField(label="Name", max_length=80, widget=forms.TextInput(attrs={"size": 40}))
     kind = forms.ChoiceField(label="Kind", choices=Channel.KINDS, widget=forms.RadioSelect)
-    address = forms.EmailField(label="E-mail address", required=False, max_length=254)
+    address = forms.EmailField(
+        label="E-mail address",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"size": 40}),
+    )
     url = forms.CharField(
         label="Apprise URL",
         required=False,
         max_length=2000,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "size": 70}),
     )
     events = _event_field("Tell me when", catalogue.choices())
 
