@@ -68,3 +68,19 @@ def test_dumpdata_shows_no_channel_secret(owner, capsys) -> None:
     apprise_channel(owner.user, DISCORD, [events.DRIFT_FOUND])
     call_command("dumpdata", "notify", stdout=None)
     assert "AbCdEfGhIjKl" not in capsys.readouterr().out
+
+
+def test_rotating_keys_re_encrypts_channel_urls(owner, settings) -> None:
+    from cryptography.fernet import Fernet
+
+    channel = apprise_channel(owner.user, DISCORD, [events.DRIFT_FOUND])
+    old = channel.url_ciphertext
+    settings.TOKEN_ENCRYPTION_KEYS = [
+        Fernet.generate_key().decode(),
+        *settings.TOKEN_ENCRYPTION_KEYS,
+    ]
+    call_command("rotate_channel_keys")
+    settings.TOKEN_ENCRYPTION_KEYS = settings.TOKEN_ENCRYPTION_KEYS[:1]
+    channel.refresh_from_db()
+    assert channel.url_ciphertext != old
+    assert channel.get_url() == DISCORD
