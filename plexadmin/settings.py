@@ -361,8 +361,9 @@ if env_str("EMAIL_PORT"):
 if _smtp["use_tls"] and _smtp["use_ssl"]:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
 if _email_host:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                           "OPTIONS": _smtp}}
+    MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp}
+    }
 elif PRODUCTION:
     MAILERS = {}
 else:
