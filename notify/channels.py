@@ -39,7 +39,7 @@ class Checked:
 
 
 def email_available() -> bool:
-    return "default" in mail.mailers
+    return bool(settings.NOTIFY_EMAIL) and "default" in mail.mailers
 
 
 def _split_netloc(netloc: str) -> tuple[str, str, str]:

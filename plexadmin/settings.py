@@ -345,8 +345,8 @@ OPERATION_SWEEP_AFTER = env_int("OPERATION_SWEEP_AFTER", 600, minimum=60)
 
 # --- E-mail and notifications ----------------------------------------------------------------
 # Django's mailers: "default" sends over SMTP when EMAIL_HOST is set. Without it, development
-# prints e-mail to the console of the process that sends it, and production has no mailer at
-# all (e-mail channels then say e-mail is not set up; chat and push still work).
+# prints e-mail to the console of the process that sends it, and production refuses to send
+# (notify.mail): NOTIFY_EMAIL is off, e-mail channels say so, chat and push still work.
 _email_host = env_str("EMAIL_HOST")
 _smtp: dict[str, object] = {
     "host": _email_host,
@@ -365,9 +365,10 @@ if _email_host:
         "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp}
     }
 elif PRODUCTION:
-    MAILERS = {}
+    MAILERS = {"default": {"BACKEND": "notify.mail.NoEmailBackend"}}
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+NOTIFY_EMAIL = bool(_email_host) or not PRODUCTION
 _mail_domain = _public.hostname if any(c.isalpha() for c in _public.hostname) else "localhost"
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", f"plexadmin <plexadmin@{_mail_domain}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

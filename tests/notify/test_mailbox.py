@@ -117,14 +117,14 @@ def test_smtp_settings_become_the_default_mailer(tmp_path: Path) -> None:
     assert "RemovedInDjango2028Warning" not in result.stderr
 
 
-def test_production_without_smtp_has_no_mailer(tmp_path: Path) -> None:
+def test_production_without_smtp_turns_email_off(tmp_path: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,
             "manage.py",
             "shell",
             "-c",
-            "from django.conf import settings as s;print(s.MAILERS)",
+            "from notify.channels import email_available; print(email_available())",
         ],
         cwd=ROOT,
         env=production_env(tmp_path),
@@ -133,7 +133,8 @@ def test_production_without_smtp_has_no_mailer(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
-    assert result.stdout.strip().endswith("{}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("False")
 
 
 def test_sending_raises_no_mailer_deprecation_warning(smtp_sink) -> None:  # type: ignore[no-untyped-def]
@@ -144,3 +145,12 @@ def test_sending_raises_no_mailer_deprecation_warning(smtp_sink) -> None:  # typ
         send_email("a@example.com", "s", "b", "<x@plexadmin>")
         mail.mail_admins("s", "b")
     assert len(smtp_sink.messages) == 1
+
+
+def test_without_smtp_in_production_sending_fails_loudly(settings) -> None:  # type: ignore[no-untyped-def]
+    from notify.mail import EmailNotConfigured
+
+    settings.MAILERS = {"default": {"BACKEND": "notify.mail.NoEmailBackend"}}
+    message = mail.EmailMessage("s", "b", to=["a@example.com"])
+    with pytest.raises(EmailNotConfigured, match="set EMAIL_HOST"):
+        mail.mailers.default.send_messages([message])
