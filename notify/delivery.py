@@ -211,17 +211,16 @@ def render(delivery: Delivery) -> tuple[str, str]:
     if len(lines) == 1:
         subject, body, link = lines[0]
         return subject, body + (f"\n\n{link}" if link else "")
+    if items[0].member:
+        # A person hears only of their own access: each notice in full, the latest as subject.
+        return lines[-1][0][:300], "\n\n".join(body for _, body, _ in lines)
     counts = Counter(catalogue.lookup(item.event.type).label for item in items)
-    summary = ", ".join(f"{n} {label.lower()}" for label, n in counts.most_common())
-    subject = f"{len(items)} updates: {summary}"
+    summary = ", ".join(f"{label}: {n}" for label, n in counts.most_common())
     shown = [f"• {subject_line}" + (f"  {link}" if link else "") for subject_line, _, link in lines]
     if len(shown) > DIGEST_LINES:
         shown = [*shown[:DIGEST_LINES], f"… and {len(shown) - DIGEST_LINES} more."]
     body = f"{len(items)} things happened in plexadmin:\n\n" + "\n".join(shown)
-    if any(item.member for item in items):
-        body = "\n\n".join(line[1] for line in lines)
-        subject = lines[-1][0]
-    return subject[:300], body
+    return f"{len(items)} updates ({summary})"[:300], body
 
 
 # --- sending ---------------------------------------------------------------------------------

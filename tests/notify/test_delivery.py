@@ -60,7 +60,7 @@ def test_a_burst_of_fifty_becomes_one_digest(owner, smtp_sink, settings) -> None
     assert wait == 0
     delivery.send(found.pk, later)
     [message] = smtp_sink.messages
-    assert message["Subject"] == "[plexadmin] 50 updates: 50 person removed"
+    assert message["Subject"] == "[plexadmin] 50 updates (Person removed: 50)"
     body = message.get_content()
     assert body.count("• friend") == 50
     assert Notification.objects.filter(delivery=found).count() == 50
@@ -230,3 +230,17 @@ def test_mentions_in_names_do_not_ping_a_chat_room(owner, webhook) -> None:
     deliver_all()
     assert "@everyone" not in webhook.received[0]["title"]
     assert "@\u200beveryone" in webhook.received[0]["title"]
+
+
+def test_a_long_mixed_digest_names_each_kind_and_stays_readable(owner, smtp_sink) -> None:
+    email_channel(owner.user, "morgan@example.com", [events.PERSON_REMOVED, events.DRIFT_FOUND])
+    for n in range(40):
+        events.emit(events.DRIFT_FOUND, key=f"d{n}", context={"target": f"share {n}"})
+    for n in range(30):
+        removed(n)
+    deliver_all()
+    [message] = smtp_sink.messages
+    assert message["Subject"] == "[plexadmin] 70 updates (Drift found: 40, Person removed: 30)"
+    body = message.get_content()
+    assert body.count("• ") == 60
+    assert "… and 10 more." in body
