@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PLEXSIM_PORT ?= 32500
+# The demo's mail sink listens next to the web port's range (8000 → 18000).
+MAILSINK_PORT ?= $(shell echo $$(( $(PORT) + 10000 )))
 
 .DEFAULT_GOAL := help
 .PHONY: help run demo test lint format bench migrate venv clean
@@ -45,15 +47,18 @@ demo: $(VENV)/.runtime
 	@echo "  plexadmin demo: open http://127.0.0.1:$(PORT)/ — plex.tv is simulated at http://127.0.0.1:$(PLEXSIM_PORT)"
 	@echo "  Demo accounts and passwords: plexsim/README.md.   (Ctrl-C stops everything)"
 	@PLEXADMIN_VAR_DIR=var/demo $(PY) manage.py setup_code
+	@echo "  E-mail goes to a local sink on 127.0.0.1:$(MAILSINK_PORT): read it at Notifications → Mailbox."
 	@echo ""
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_VAR_DIR=var/demo PLEXADMIN_PORT=$(PORT) \
 	  PLEXSIM_PORT=$(PLEXSIM_PORT) PLEXTV_BASE_URL=http://127.0.0.1:$(PLEXSIM_PORT) \
-	  honcho start -f Procfile.demo
+	  PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) \
+	  EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(MAILSINK_PORT) DEMO_MAILBOX_DIR=var/demo/mailbox \
+	  NOTIFY_DIGEST_SECONDS=5 honcho start -f Procfile.demo
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexadmin accounts sharing plextv plexsim
+	$(VENV)/bin/mypy plexadmin accounts sharing notify plextv plexsim
 	@# A model change without its migration would ship a schema the database never gets.
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/hadolint Dockerfile

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
-from accounts import vault
+from accounts import signals, vault
 
 
 class User(AbstractUser):
@@ -81,10 +81,13 @@ class PlexAccount(models.Model):
 
     def mark_token(self, status: str, detail: str = "") -> None:
         """Record the token's health; saved at once so every process stops using it."""
+        newly_dead = status == self.TokenStatus.NEEDS_RELINK != self.token_status
         self.token_status = status
         self.token_status_detail = detail[:300]
         self.token_checked_at = timezone.now()
         self.save(update_fields=["token_status", "token_status_detail", "token_checked_at"])
+        if newly_dead:
+            signals.token_needs_relink.send(sender=PlexAccount, account=self)
 
     def update_profile(
         self,

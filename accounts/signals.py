@@ -11,3 +11,7 @@ household_created = Signal()
 # Arguments: account (PlexAccount), before and after (a Member.Role value or None),
 # actor (the User who made the change, None when plexadmin did it on its own).
 role_changed = Signal()
+
+# Sent when plex.tv stops accepting an account's token (it is marked "needs re-link").
+# Arguments: account.
+token_needs_relink = Signal()

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "plexadmin",
     "accounts",
     "sharing",
+    "notify",
     "axes",
 ]
 
@@ -364,6 +365,54 @@ SYNC_PRUNE_AFTER = env_int("SYNC_PRUNE_AFTER", 3, minimum=1)
 # included; one left queued this many seconds is re-enqueued by the sweep.
 OPERATION_MAX_ATTEMPTS = env_int("OPERATION_MAX_ATTEMPTS", 5, minimum=1)
 OPERATION_SWEEP_AFTER = env_int("OPERATION_SWEEP_AFTER", 600, minimum=60)
+
+# --- E-mail and notifications ----------------------------------------------------------------
+# Django's mailers: "default" sends over SMTP when EMAIL_HOST is set. Without it, development
+# prints e-mail to the console of the process that sends it, and production refuses to send
+# (notify.mail): NOTIFY_EMAIL is off, e-mail channels say so, chat and push still work.
+_email_host = env_str("EMAIL_HOST")
+_smtp: dict[str, object] = {
+    "host": _email_host,
+    "username": env_str("EMAIL_HOST_USER"),
+    "password": env_str("EMAIL_HOST_PASSWORD"),
+    "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+    "use_ssl": env_bool("EMAIL_USE_SSL", default=False),
+    "timeout": env_int("EMAIL_TIMEOUT", 20, minimum=1),
+}
+if env_str("EMAIL_PORT"):
+    _smtp["port"] = env_int("EMAIL_PORT", 25, minimum=1)
+if _smtp["use_tls"] and _smtp["use_ssl"]:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
+if _email_host:
+    MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp}
+    }
+elif PRODUCTION:
+    MAILERS = {"default": {"BACKEND": "notify.mail.NoEmailBackend"}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+NOTIFY_EMAIL = bool(_email_host) or not PRODUCTION
+_mail_domain = _public.hostname if any(c.isalpha() for c in _public.hostname) else "localhost"
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", f"plexadmin <plexadmin@{_mail_domain}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_SUBJECT_PREFIX = "[plexadmin] "
+
+# A recipient's notifications are gathered until none has come for this many seconds (at most
+# eight times as long), then sent as one message: a burst becomes one digest.
+NOTIFY_DIGEST_SECONDS = env_int("NOTIFY_DIGEST_SECONDS", 15, minimum=0)
+# Tries of one message (with backoff from 30 s to 30 min) before it is marked failed.
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+# Failed syncs in a row before "sync failing" is sent (once per streak).
+NOTIFY_SYNC_FAILURES = env_int("NOTIFY_SYNC_FAILURES", 3, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    beat_schedule(
+        {"notify_sweep": ("notify.tasks.sweep", env_str("SCHEDULE_NOTIFY_SWEEP", "* * * * *"))}
+    )
+)
+# The demo's mail sink writes what it catches here; the dashboard shows it. Never in production.
+DEMO_MAILBOX_DIR = env_str("DEMO_MAILBOX_DIR")
+if DEMO_MAILBOX_DIR and PRODUCTION:
+    raise ImproperlyConfigured("DEMO_MAILBOX_DIR is for the demo only; unset it in production.")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

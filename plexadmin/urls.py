@@ -15,5 +15,6 @@ urlpatterns = [
     path("switch/", include("sharing.switch_urls")),
     path("drift/", include("sharing.drift_urls")),
     path("matrix/", include("sharing.matrix_urls")),
+    path("notifications/", include("notify.urls")),
     path("django-admin/", admin.site.urls),
 ]

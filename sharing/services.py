@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.membership import end_roles
 from accounts.models import Household, User
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
+from notify import events
 from plextv.errors import ApiChanged, PlexTVError, RateLimited, Unauthorized
 from sharing import locks
 from sharing.models import AuditEvent, PlexUser, Share, SyncRun
@@ -93,6 +94,12 @@ def run_sync(run_id: int | None = None, triggered_by: str = SyncRun.SCHEDULE) ->
         execute(run, household)
     finally:
         locks.release(name, token)
+        if run is not None and run.outcome == SyncRun.FAILED:
+            events.emit(
+                events.SYNC_FAILING,
+                key=f"run-{run.pk}",
+                context={"message": run.error_message, "path": "/sharing/sync/"},
+            )
     return run
 
 

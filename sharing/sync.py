@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.membership import end_roles
+from notify import events
 from plextv import PlexTV
 from sharing.home_invites import apply_home_invites
 from sharing.models import (
@@ -513,6 +514,11 @@ class Applier:
             if drift:
                 label = f"{user.label} on {server.name}"
                 self.audit("share", share.pk, label, "share.drift", _pairs(drift))
+                events.emit(
+                    events.DRIFT_FOUND,
+                    key=f"sync-{self.run.pk}-share-{share.pk}",
+                    context={"target": label, "fields": ", ".join(drift), "path": "/drift/"},
+                )
             share.version += 1
             share.updated_at = self.now
             changed.append(share)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Household
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
+from notify import events
 from plextv import PlexTV
 from plextv.errors import (
     ApiChanged,
@@ -33,6 +34,7 @@ from plextv.errors import (
     Unavailable,
 )
 from sharing.models import AuditEvent, Operation
+from sharing.operations.labels import KIND_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +146,17 @@ def audit(op: Operation, applied: Applied, result: str) -> None:
         changes=applied.changes,
         result=result,
     )
+    if result == AuditEvent.FAILED:
+        events.emit(
+            events.OPERATION_FAILED,
+            key=f"op-{op.pk}-{op.finished_at:%Y%m%dT%H%M%S%f}",
+            context={
+                "what": applied.label,
+                "kind": KIND_LABELS.get(op.kind, op.kind),
+                "message": op.message,
+                "path": f"/people/operations/{op.pk}/",
+            },
+        )
 
 
 def fail(op: Operation, message: str) -> Outcome:

@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
+from notify import events
 from sharing.models import AuditEvent, Operation, Share
 from sharing.operations.invites import STOP_SHARING
 
@@ -98,6 +99,17 @@ def submit_expired(now: datetime | None = None) -> list[Operation]:
                     changes=[
                         {"field": "expires_at", "before": params["expires_at"], "after": None}
                     ],
+                )
+                events.emit(
+                    events.ACCESS_EXPIRED,
+                    key=expiry_key(share.pk, share.expires_at),
+                    person=share.user_id,
+                    context={
+                        "person": share.user.display_name,
+                        "server": share.server.name,
+                        "expires_at": f"{share.expires_at:%Y-%m-%d %H:%M} UTC",
+                        "path": f"/people/operations/{op.pk}/",
+                    },
                 )
         if is_new:
             log.info("share %s expired at %s: stop sharing submitted", share.pk, share.expires_at)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.membership import end_roles
+from notify import events
 from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import ShareSettings
@@ -270,6 +271,17 @@ def remove_home_user(client: PlexTV, op: Operation) -> Applied:
             person.kind = PlexUser.FRIEND
             _bump(person, ["home", "kind"])
         end_roles([person.plex_id], actor=op.actor)
+        events.emit(
+            events.PERSON_REMOVED,
+            key=f"op-{op.pk}",
+            person=person.pk,
+            context={
+                "person": person.display_name,
+                "where": "your Home",
+                "their": "the Home",
+                "path": "/audit/",
+            },
+        )
     request_sync()
     return Applied(
         label=person.display_name,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.membership import end_roles
+from notify import events
 from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import Filters, ShareSettings
@@ -351,6 +352,17 @@ def remove_friend(client: PlexTV, op: Operation) -> Applied:
         person.updated_at = now
         person.save(update_fields=["removed_locally_at", "version", "updated_at"])
         end_roles([person.plex_id], actor=op.actor)
+        events.emit(
+            events.PERSON_REMOVED,
+            key=f"op-{op.pk}",
+            person=person.pk,
+            context={
+                "person": person.display_name,
+                "where": "every server",
+                "their": "every server",
+                "path": "/audit/",
+            },
+        )
     return Applied(
         label=label or person.display_name,
         message=f"{person.display_name} was removed from every server.",

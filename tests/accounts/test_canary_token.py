@@ -171,7 +171,7 @@ def test_a_500_with_debug_off_mails_the_admins_without_the_token(
     canary_owner: PlexAccount, owner, settings, outputs, capfd
 ) -> None:  # type: ignore[no-untyped-def]
     settings.DEBUG = False
-    settings.ADMINS = [("Ops", "ops@example.com")]
+    settings.ADMINS = ["ops@example.com"]
     owner.client.raise_request_exception = False
     leak = RuntimeError(f"resources failed for X-Plex-Token={CANARY} (token {CANARY})")
     with mock.patch("plextv.PlexTV.resources", side_effect=leak):

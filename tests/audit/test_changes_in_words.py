@@ -77,7 +77,9 @@ def test_the_page_shows_changes_in_words(owner, trail) -> None:
         changes
     )
     assert "<del>not labelled Horror or Gore</del> → <ins>only labelled Kids</ins>" in changes
-    assert "Plex Home</span>: <del>not in the Home</del> → <ins>invited into the Home</ins>" in changes
+    assert (
+        "Plex Home</span>: <del>not in the Home</del> → <ins>invited into the Home</ins>" in changes
+    )
     assert "Restriction profile</span>: <del>Younger Kid</del> → <ins>Teen</ins>" in changes
     for code in (str(MOVIES), "{&#x27;", "[", "False", "True", "little_kid", "label!="):
         assert code not in changes, code
