@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "plexadmin",
     "accounts",
     "sharing",
+    "activity",
     "axes",
 ]
 
@@ -327,6 +328,10 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
         "expire_shares": (
             "sharing.console_tasks.expire_shares",
             env_str("SCHEDULE_EXPIRE_SHARES", "*/5 * * * *"),
+        ),
+        "collect_activity": (
+            "activity.tasks.collect_activity",
+            env_str("SCHEDULE_COLLECT_ACTIVITY", "*/10 * * * *"),
         ),
     }
 )
