@@ -14,5 +14,6 @@ urlpatterns = [
     path("switch/", include("sharing.switch_urls")),
     path("drift/", include("sharing.drift_urls")),
     path("matrix/", include("sharing.matrix_urls")),
+    path("activity/", include("activity.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,146 @@
+"""The household's numbers for one month, read from stored plays in a handful of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Household
+from activity import charts
+from activity.models import Play
+from sharing.models import PlexUser
+
+TOP = 5
+
+
+@dataclass(frozen=True)
+class Month:
+    first: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time.min, timezone.get_current_timezone())
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.next.first, time.min, timezone.get_current_timezone())
+
+    @property
+    def next(self) -> Month:
+        return Month((self.first.replace(day=28) + timedelta(days=4)).replace(day=1))
+
+    @property
+    def previous(self) -> Month:
+        return Month((self.first - timedelta(days=1)).replace(day=1))
+
+    @property
+    def key(self) -> str:
+        return self.first.strftime("%Y-%m")
+
+    @property
+    def days(self) -> list[date]:
+        count = (self.next.first - self.first).days
+        return [self.first + timedelta(days=i) for i in range(count)]
+
+    @classmethod
+    def current(cls) -> Month:
+        return cls(timezone.localdate().replace(day=1))
+
+
+def people_with_access() -> QuerySet[PlexUser]:
+    return PlexUser.objects.filter(
+        removed_locally_at__isnull=True, shares__pending=False, shares__server__owned=True
+    ).distinct()
+
+
+def names_by_account() -> dict[int, tuple[str, str | None]]:
+    """plex.tv account id → (name, link to their activity) for everyone who may appear."""
+    names: dict[int, tuple[str, str | None]] = {
+        person.plex_id: (person.display_name, reverse("activity:person", args=[person.pk]))
+        for person in PlexUser.objects.filter(removed_locally_at__isnull=True)
+    }
+    household = Household.current()
+    if household is not None:
+        owner = household.owner
+        names[owner.plex_id] = (f"{owner.display_name} (you)", reverse("activity:mine"))
+    return names
+
+
+def name_for(names: dict[int, tuple[str, str | None]], account_id: int) -> tuple[str, str | None]:
+    return names.get(account_id, (f"Plex account {account_id}", None))
+
+
+def month_summary(month: Month) -> dict[str, object]:
+    in_month = Play.objects.filter(viewed_at__gte=month.start, viewed_at__lt=month.end)
+    names = names_by_account()
+    per_person = dict(
+        in_month.values_list("account_id").annotate(n=Count("id")).values_list("account_id", "n")
+    )
+    ranked = sorted(per_person.items(), key=lambda item: (-item[1], item[0]))
+    most = [(*name_for(names, account), count) for account, count in ranked[:TOP]]
+    everyone = list(people_with_access().values_list("plex_id", flat=True))
+    quiet = sorted(everyone, key=lambda account: (per_person.get(account, 0), account))[:TOP]
+    least = [(*name_for(names, account), per_person.get(account, 0)) for account in quiet]
+    per_server = list(
+        in_month.values_list("server__name").annotate(n=Count("id")).order_by("-n", "server__name")
+    )
+    per_library = list(
+        in_month.filter(library__isnull=False)
+        .values_list("library__title", "server__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "library__title")[:8]
+    )
+    by_day = dict(
+        in_month.annotate(day=TruncDate("viewed_at", tzinfo=timezone.get_current_timezone()))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    return {
+        "total": sum(per_person.values()),
+        "people_watching": len(per_person),
+        "most_active": charts.bars([(name, n, href) for name, href, n in most]),
+        "least_active": charts.bars([(name, n, href) for name, href, n in least]),
+        "per_server": charts.bars([(name, n, None) for name, n in per_server]),
+        "per_library": charts.bars(
+            [(f"{title} · {server}", n, None) for title, server, n in per_library]
+        ),
+        "per_day": charts.columns([(day, by_day.get(day, 0)) for day in month.days]),
+    }
+
+
+def recent_plays(limit: int = 12) -> list[tuple[Play, str, str | None]]:
+    names = names_by_account()
+    plays = Play.objects.select_related("server").order_by("-viewed_at", "-id")[:limit]
+    return [(play, *name_for(names, play.account_id)) for play in plays]
+
+
+def people_rows(month: Month, inactive_days: int | None, sort: str) -> QuerySet[PlexUser]:
+    """Everyone with access, with their last activity across servers and plays this month."""
+    plays_this_month = (
+        Play.objects.filter(
+            account_id=OuterRef("plex_id"), viewed_at__gte=month.start, viewed_at__lt=month.end
+        )
+        .values("account_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = people_with_access().annotate(
+        last_active=Max("activity__last_active_at"),
+        last_played=Max("activity__last_played_at"),
+        last_seen=Max("activity__last_seen_at"),
+        month_plays=Coalesce(Subquery(plays_this_month), Value(0)),
+    )
+    if inactive_days:
+        cutoff = timezone.now() - timedelta(days=inactive_days)
+        rows = rows.filter(Q(last_active__lt=cutoff) | Q(last_active__isnull=True))
+    if sort == "active":
+        return rows.order_by(F("last_active").desc(nulls_last=True), "title", "pk")
+    if sort == "name":
+        return rows.order_by("title", "username", "pk")
+    return rows.order_by(F("last_active").asc(nulls_first=True), "title", "pk")
