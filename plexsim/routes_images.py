@@ -23,7 +23,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 def poster_png(key: str, width: int, height: int) -> bytes:
     """A two-tone poster with a diagonal band, its colours fixed by `key`."""
-    digest = bytes.fromhex(stable_hex("poster", key, length=12))
+    digest = bytes.fromhex(stable_hex("poster", key, length=18))
     top, bottom, band = digest[0:3], digest[3:6], bytes(255 - c // 2 for c in digest[6:9])
     rows = []
     for y in range(height):

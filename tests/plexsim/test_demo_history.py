@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 import time
+import zlib
 
 from plexsim.pytest_plugin import SimHandle
+from plexsim.routes_images import poster_png
 from plexsim.seeds import build_state
 from tests.plexsim.conftest import CABIN, DEN, PlexClient
 
@@ -75,3 +78,13 @@ def test_posters_are_small_pngs_and_unknown_ones_are_missing(plexsim: SimHandle)
     assert poster.content.startswith(b"\x89PNG")
     assert len(poster.content) < 20_000
     assert client.get("/sim/unknown/thumb.jpg").status_code == 404
+
+
+def test_a_poster_is_a_well_formed_png() -> None:
+    data = poster_png("some-key", 60, 90)
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (60, 90)
+    raw = zlib.decompress(data[data.index(b"IDAT") + 4 :])
+    row = 1 + width * 3
+    assert len(raw) >= height * row
+    assert all(raw[y * row] == 0 for y in range(height))  # each row: filter byte, then RGB
