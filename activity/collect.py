@@ -21,6 +21,7 @@ players) when the run stored plays.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -136,6 +137,14 @@ def _read_server(
         if key is not None
     }
     players: dict[int, str] | None = None
+
+    def player_names() -> dict[int, str]:
+        # Read once per run, and only when there are new plays to name.
+        nonlocal players
+        if players is None:
+            players = _players(client, resource, connection)
+        return players
+
     start = 0
     done = False
     while progress.pages_left > 0:
@@ -149,9 +158,7 @@ def _read_server(
         )
         progress.pages_left -= 1
         entries = [e for e in page.entries if e.history_key is not None and e.viewed_at]
-        if players is None and any(e.device_id for e in entries):
-            players = _players(client, resource, connection)
-        _store_page(server, entries, cursor, owner_plex_id, libraries, players or {}, progress)
+        _store_page(server, entries, cursor, owner_plex_id, libraries, player_names, progress)
         start += len(page.entries)
         if len(page.entries) < HISTORY_PAGE_SIZE or (
             page.total is not None and start >= page.total
@@ -179,7 +186,7 @@ def _store_page(
     cursor: HistoryCursor,
     owner_plex_id: int,
     libraries: dict[int, int],
-    players: dict[int, str],
+    player_names: Callable[[], dict[int, str]],
     progress: Progress,
 ) -> None:
     if not entries:
@@ -191,9 +198,11 @@ def _store_page(
                 "history_key", flat=True
             )
         )
+        fresh = [e for e in entries if e.history_key not in stored]
+        players = player_names() if any(e.device_id for e in fresh) else {}
         rows = []
-        for entry in entries:
-            if entry.history_key is None or entry.history_key in stored or not entry.viewed_at:
+        for entry in fresh:
+            if entry.history_key is None or not entry.viewed_at:
                 continue
             account = owner_plex_id if entry.account_id == SERVER_OWNER_ID else entry.account_id
             if account is None:
