@@ -66,7 +66,7 @@ def test_it_filters_by_type_and_sorts(owners_list, owner) -> None:
     shows = owner.client.get("/activity/watchlist/", {"type": "show"})
     assert [e.title for e in shows.context["page"].object_list] == ["Harbour Street"]
     newest = owner.client.get("/activity/watchlist/", {"sort": "released"})
-    assert [e.title for e in newest.context["page"].object_list][0] == "Quiet Orbit"
+    assert newest.context["page"].object_list[0].title == "Quiet Orbit"
     odd = owner.client.get("/activity/watchlist/", {"type": "<script>", "sort": "x" * 500})
     assert odd.status_code == 200
     assert len(odd.context["page"].object_list) == 3
