@@ -49,7 +49,7 @@ demo: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexadmin accounts sharing plextv plexsim
+	$(VENV)/bin/mypy plexadmin accounts sharing activity plextv plexsim
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
