@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Household
 from activity import charts
 from activity.models import Play
-from sharing.models import PlexUser
+from sharing.models import PlexUser, Share
 
 TOP = 5
 
@@ -53,38 +53,43 @@ class Month:
 
 
 def people_with_access() -> QuerySet[PlexUser]:
-    return PlexUser.objects.filter(
-        removed_locally_at__isnull=True, shares__pending=False, shares__server__owned=True
-    ).distinct()
+    """Everyone with an accepted share of one of the owner's servers (no join, no DISTINCT)."""
+    shared = Share.objects.filter(user=OuterRef("pk"), pending=False, server__owned=True)
+    return PlexUser.objects.filter(Exists(shared), removed_locally_at__isnull=True)
 
 
-def names_by_account() -> dict[int, tuple[str, str | None]]:
-    """plex.tv account id → (name, link to their activity) for everyone who may appear."""
-    names: dict[int, tuple[str, str | None]] = {
+Names = dict[int, tuple[str, str | None]]
+
+
+def names_for(account_ids: set[int]) -> Names:
+    """plex.tv account id → (name, link to their activity), for just these accounts."""
+    names: Names = {
         person.plex_id: (person.display_name, reverse("activity:person", args=[person.pk]))
-        for person in PlexUser.objects.filter(removed_locally_at__isnull=True)
+        for person in PlexUser.objects.filter(
+            plex_id__in=account_ids, removed_locally_at__isnull=True
+        ).only("pk", "plex_id", "title", "username", "email")
     }
     household = Household.current()
-    if household is not None:
+    if household is not None and household.owner.plex_id in account_ids:
         owner = household.owner
         names[owner.plex_id] = (f"{owner.display_name} (you)", reverse("activity:mine"))
     return names
 
 
-def name_for(names: dict[int, tuple[str, str | None]], account_id: int) -> tuple[str, str | None]:
+def name_for(names: Names, account_id: int) -> tuple[str, str | None]:
     return names.get(account_id, (f"Plex account {account_id}", None))
 
 
 def month_summary(month: Month) -> dict[str, object]:
     in_month = Play.objects.filter(viewed_at__gte=month.start, viewed_at__lt=month.end)
-    names = names_by_account()
     per_person = dict(
         in_month.values_list("account_id").annotate(n=Count("id")).values_list("account_id", "n")
     )
-    ranked = sorted(per_person.items(), key=lambda item: (-item[1], item[0]))
-    most = [(*name_for(names, account), count) for account, count in ranked[:TOP]]
-    everyone = list(people_with_access().values_list("plex_id", flat=True))
+    ranked = sorted(per_person.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+    everyone = people_with_access().values_list("plex_id", flat=True)
     quiet = sorted(everyone, key=lambda account: (per_person.get(account, 0), account))[:TOP]
+    names = names_for({account for account, _ in ranked} | set(quiet))
+    most = [(*name_for(names, account), count) for account, count in ranked]
     least = [(*name_for(names, account), per_person.get(account, 0)) for account in quiet]
     per_server = list(
         in_month.values_list("server__name").annotate(n=Count("id")).order_by("-n", "server__name")
@@ -115,26 +120,17 @@ def month_summary(month: Month) -> dict[str, object]:
 
 
 def recent_plays(limit: int = 12) -> list[tuple[Play, str, str | None]]:
-    names = names_by_account()
-    plays = Play.objects.select_related("server").order_by("-viewed_at", "-id")[:limit]
+    plays = list(Play.objects.select_related("server").order_by("-viewed_at", "-id")[:limit])
+    names = names_for({play.account_id for play in plays})
     return [(play, *name_for(names, play.account_id)) for play in plays]
 
 
-def people_rows(month: Month, inactive_days: int | None, sort: str) -> QuerySet[PlexUser]:
-    """Everyone with access, with their last activity across servers and plays this month."""
-    plays_this_month = (
-        Play.objects.filter(
-            account_id=OuterRef("plex_id"), viewed_at__gte=month.start, viewed_at__lt=month.end
-        )
-        .values("account_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+def people_rows(inactive_days: int | None, sort: str) -> QuerySet[PlexUser]:
+    """Everyone with access, with their last activity across servers."""
     rows = people_with_access().annotate(
         last_active=Max("activity__last_active_at"),
         last_played=Max("activity__last_played_at"),
         last_seen=Max("activity__last_seen_at"),
-        month_plays=Coalesce(Subquery(plays_this_month), Value(0)),
     )
     if inactive_days:
         cutoff = timezone.now() - timedelta(days=inactive_days)
@@ -144,3 +140,17 @@ def people_rows(month: Month, inactive_days: int | None, sort: str) -> QuerySet[
     if sort == "name":
         return rows.order_by("title", "username", "pk")
     return rows.order_by(F("last_active").asc(nulls_first=True), "title", "pk")
+
+
+def plays_in(month: Month, people: list[PlexUser]) -> dict[int, int]:
+    """Plays this month of the people on one page (one grouped query)."""
+    return dict(
+        Play.objects.filter(
+            account_id__in=[p.plex_id for p in people],
+            viewed_at__gte=month.start,
+            viewed_at__lt=month.end,
+        )
+        .values_list("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
+    )

@@ -15,6 +15,7 @@ from plexsim.model import (
     Account,
     CatalogItem,
     Device,
+    HistoryEntry,
     Home,
     Relation,
     Section,
@@ -446,10 +447,12 @@ _LIBRARY_KINDS = [
 ]
 
 
-def generated_state(users: int, *, seed: str = "household") -> State:
+def generated_state(users: int, *, seed: str = "household", plays: int = 0) -> State:
     """A large owner household: `users` people spread over the owner's servers.
 
-    Deterministic for a given size, so benchmarks and tests see the same ids every run.
+    Deterministic for a given size, so benchmarks and tests see the same ids every run. With
+    `plays`, each person has about that many plays spread over the last year on the servers
+    they have (some people none at all).
     """
     rng = random.Random(f"{seed}-{users}")  # noqa: S311 - test data, not security
     state = State(nextId=800_000_000)
@@ -518,20 +521,56 @@ def generated_state(users: int, *, seed: str = "household") -> State:
                 invitedAt=1_700_000_000 + i,
                 acceptedAt=1_700_050_000 + i,
             )
+    if plays:
+        _generated_history(state, servers, plays, rng)
     state.reindex()
     return state
+
+
+def _generated_history(state: State, servers: list[Server], plays: int, rng: random.Random) -> None:
+    """About `plays` plays a person over the last year, oldest first per server."""
+    now = int(time.time())
+    by_server: dict[str, list[tuple[int, int, int]]] = {s.machineIdentifier: [] for s in servers}
+    people = [(OWNER_ID, [s.machineIdentifier for s in servers])]
+    for share in state.shares.values():
+        people.append((share.userId or 0, [share.machineIdentifier]))
+    for account_id, machines in people:
+        count = 0 if rng.random() < 0.15 else rng.randint(plays // 2, plays * 3 // 2)
+        for _ in range(count):
+            machine = rng.choice(machines)
+            by_server[machine].append(
+                (now - rng.randrange(365 * DAY), account_id, 1 + rng.randrange(10))
+            )
+    for server in servers:
+        rows = sorted(by_server[server.machineIdentifier])
+        server.history = [
+            HistoryEntry(
+                historyKey=number + 1,
+                ratingKey=50_000 + rng.randrange(5_000),
+                title=f"Title {rng.randrange(5_000)}",
+                type="movie",
+                viewedAt=viewed_at,
+                accountID=account_id,
+                librarySectionID=section,
+            )
+            for number, (viewed_at, account_id, section) in enumerate(rows)
+        ]
 
 
 SEEDS = {"demo": demo_state}
 
 
 def build_state(seed: str | dict[str, Any] = "demo", users: int | None = None) -> State:
-    """The state for a seed name, a seed document, or a generated household of `users`."""
+    """The state for a seed name, a seed document, or a generated household of `users`
+    (`users:N`, or `users:N:plays:M` with about M plays a person over the last year)."""
     if users is not None:
         return generated_state(users)
     if isinstance(seed, dict):
         return State.from_doc(seed)
     if seed.startswith("users:"):
+        parts = seed.split(":")
+        if len(parts) == 4 and parts[2] == "plays":
+            return generated_state(int(parts[1]), plays=int(parts[3]))
         return generated_state(int(seed.removeprefix("users:")))
     try:
         return SEEDS[seed]()

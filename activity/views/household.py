@@ -61,9 +61,12 @@ def household(request: HttpRequest) -> HttpResponse:
     month = stats.Month(data["month"]) if data.get("month") else stats.Month.current()
     inactive = int(data["inactive"]) if data.get("inactive") else None
     sort = data.get("sort") or "quiet"
-    people = Paginator(stats.people_rows(month, inactive, sort), PEOPLE_PER_PAGE).get_page(
+    people = Paginator(stats.people_rows(inactive, sort), PEOPLE_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    month_plays = stats.plays_in(month, list(people.object_list))
+    for person in people.object_list:
+        person.month_plays = month_plays.get(person.plex_id, 0)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
