@@ -241,15 +241,22 @@ def update_last_activity(
 ) -> None:
     """Give every accepted share its row, and move plays and sightings forward."""
     machine_of = {s.pk: s.machine_identifier for s in servers}
-    shares = Share.objects.filter(
-        server_id__in=machine_of, pending=False, user__removed_locally_at__isnull=True
-    ).values_list("user_id", "user__plex_id", "server_id")
+    shares = list(
+        Share.objects.filter(
+            server_id__in=machine_of, pending=False, user__removed_locally_at__isnull=True
+        ).values_list("user_id", "user__plex_id", "server_id")
+    )
     existing = {
         (row.user_id, row.server_id): row
         for row in LastActivity.objects.filter(server_id__in=machine_of)
     }
     created: list[LastActivity] = []
     changed: list[LastActivity] = []
+    current = {(user_id, server_id) for user_id, _, server_id in shares}
+    # A share that ended (or a person removed here) takes its row along: "inactive" is asked
+    # of people who still have access.
+    ended = [row.pk for key, row in existing.items() if key not in current]
+    LastActivity.objects.filter(pk__in=ended).delete()
     for user_id, plex_id, server_id in shares:
         row = existing.get((user_id, server_id))
         fresh = row is None

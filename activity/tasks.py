@@ -7,9 +7,11 @@ watchlist refreshes, Discover searches and poster fetches.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.utils import timezone
 
 import plextv
 from accounts.models import Household
@@ -20,6 +22,9 @@ from activity.models import Collection, DiscoverSearch, Watchlist
 log = logging.getLogger(__name__)
 # A collection that stopped at its page budget continues after this pause, in another run.
 CONTINUE_AFTER = 20
+# Runs and searches are kept this long: enough to show freshness and reuse, not forever.
+KEEP_RUNS = timedelta(days=30)
+KEEP_SEARCHES = timedelta(days=1)
 
 
 def _report(exc: plextv.PlexTVError) -> None:
@@ -60,12 +65,18 @@ def collect_activity(self, run_id: int | None = None) -> dict[str, object]:  # t
         return {"run": run.pk, "outcome": run.outcome}
     if run.outcome == Collection.PARTIAL:
         follow_up = Collection.objects.create(triggered_by=run.triggered_by)
-        self.apply_async((follow_up.pk,), countdown=CONTINUE_AFTER)
+        try:
+            self.apply_async((follow_up.pk,), countdown=CONTINUE_AFTER)
+        except Exception:
+            # The broker is away: the next scheduled run continues instead.
+            log.warning("collection %s: could not schedule its continuation", run.pk)
+            follow_up.finish(Collection.FAILED, "Could not be scheduled; the next run continues.")
+    Collection.objects.filter(started_at__lt=timezone.now() - KEEP_RUNS).delete()
     if run.outcome != Collection.SKIPPED:
         watchlist = watchlists.owner_watchlist()
         if watchlist is not None:
             watchlists.request_refresh(watchlist)
-        fetch_posters.delay()
+        fetch_posters.delay_on_commit()  # type: ignore[attr-defined]
     return {
         "run": run.pk,
         "outcome": run.outcome,
@@ -108,6 +119,7 @@ def run_search(search_id: int) -> dict[str, object]:
         _report(exc)
         discover.fail(search, exc.human_message)
         return {"search": search_id, "outcome": "failed"}
+    DiscoverSearch.objects.filter(created_at__lt=timezone.now() - KEEP_SEARCHES).delete()
     fetch_posters.delay_on_commit()  # type: ignore[attr-defined]
     return {"search": search_id, "outcome": "ok", "results": count}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -20,7 +20,7 @@ from accounts.models import User
 from activity import discover, operations, viewing, watchlists
 from activity.forms import WATCHLIST_TYPES, AddForm, DiscoverForm
 from activity.models import DiscoverSearch, Poster, Watchlist
-from activity.views.access import wants_partial
+from activity.views.access import get_search, wants_partial
 
 
 def _target(request: HttpRequest) -> tuple[Watchlist | None, str]:
@@ -77,7 +77,7 @@ def discover_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @admin_required
 def search_results(request: HttpRequest, search_id: int) -> HttpResponse:
-    search = get_object_or_404(DiscoverSearch, pk=search_id)
+    search = get_search(request, search_id)
     context = _target_context(request)
     context.update(_results_context(search, context["target"]))  # type: ignore[arg-type]
     return render(request, "activity/discover.html#results", context)
