@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Household
 from activity import charts
 from activity.models import Play
-from sharing.models import PlexUser, Share
+from sharing.models import Library, PlexUser, Server, Share
 
 TOP = 5
 
@@ -47,6 +46,13 @@ class Month:
         count = (self.next.first - self.first).days
         return [self.first + timedelta(days=i) for i in range(count)]
 
+    @property
+    def day_bounds(self) -> list[tuple[datetime, datetime]]:
+        """Each day's start and end, in the configured time zone."""
+        zone = timezone.get_current_timezone()
+        starts = [datetime.combine(day, time.min, zone) for day in self.days]
+        return list(zip(starts, [*starts[1:], self.end], strict=True))
+
     @classmethod
     def current(cls) -> Month:
         return cls(timezone.localdate().replace(day=1))
@@ -62,7 +68,8 @@ Names = dict[int, tuple[str, str | None]]
 
 
 def names_for(account_ids: set[int]) -> Names:
-    """plex.tv account id → (name, link to their activity), for just these accounts."""
+    """plex.tv account id → (name, link to their activity), for just these accounts (two
+    queries: the people, the household's owner)."""
     names: Names = {
         person.plex_id: (person.display_name, reverse("activity:person", args=[person.pk]))
         for person in PlexUser.objects.filter(
@@ -80,33 +87,54 @@ def name_for(names: Names, account_id: int) -> tuple[str, str | None]:
     return names.get(account_id, (f"Plex account {account_id}", None))
 
 
-def month_summary(month: Month) -> dict[str, object]:
+def overview(month: Month, recent: int = 12) -> dict[str, object]:
+    """The month's numbers as charts, and the latest plays, with one lookup of names."""
     in_month = Play.objects.filter(viewed_at__gte=month.start, viewed_at__lt=month.end)
+    latest = list(Play.objects.select_related("server").order_by("-viewed_at", "-id")[:recent])
     per_person = dict(
         in_month.values_list("account_id").annotate(n=Count("id")).values_list("account_id", "n")
     )
     ranked = sorted(per_person.items(), key=lambda item: (-item[1], item[0]))[:TOP]
     everyone = people_with_access().values_list("plex_id", flat=True)
     quiet = sorted(everyone, key=lambda account: (per_person.get(account, 0), account))[:TOP]
-    names = names_for({account for account, _ in ranked} | set(quiet))
+    names = names_for(
+        {account for account, _ in ranked} | set(quiet) | {play.account_id for play in latest}
+    )
     most = [(*name_for(names, account), count) for account, count in ranked]
     least = [(*name_for(names, account), per_person.get(account, 0)) for account in quiet]
-    per_server = list(
-        in_month.values_list("server__name").annotate(n=Count("id")).order_by("-n", "server__name")
+    servers = dict(Server.objects.values_list("pk", "name"))
+    per_server = sorted(
+        (
+            (servers.get(server_id, "?"), n)
+            for server_id, n in in_month.values_list("server_id").annotate(n=Count("id"))
+        ),
+        key=lambda item: (-item[1], item[0]),
     )
-    per_library = list(
+    by_library = dict(
         in_month.filter(library__isnull=False)
-        .values_list("library__title", "server__name")
+        .values_list("library_id")
         .annotate(n=Count("id"))
-        .order_by("-n", "library__title")[:8]
+        .order_by("-n")[:8]
     )
-    by_day = dict(
-        in_month.annotate(day=TruncDate("viewed_at", tzinfo=timezone.get_current_timezone()))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
+    libraries = {
+        pk: (title, servers.get(server_id, "?"))
+        for pk, title, server_id in Library.objects.filter(pk__in=by_library).values_list(
+            "pk", "title", "server_id"
+        )
+    }
+    per_library = sorted(
+        ((*libraries[pk], n) for pk, n in by_library.items() if pk in libraries),
+        key=lambda item: (-item[2], item[0]),
+    )
+    # One pass over the month's plays with a counter per day: no per-row date function.
+    by_day = in_month.aggregate(
+        **{
+            f"d{index}": Count("id", filter=Q(viewed_at__gte=start, viewed_at__lt=end))
+            for index, (start, end) in enumerate(month.day_bounds)
+        }
     )
     return {
+        "recent": [(play, *name_for(names, play.account_id)) for play in latest],
         "total": sum(per_person.values()),
         "people_watching": len(per_person),
         "most_active": charts.bars([(name, n, href) for name, href, n in most]),
@@ -115,14 +143,10 @@ def month_summary(month: Month) -> dict[str, object]:
         "per_library": charts.bars(
             [(f"{title} · {server}", n, None) for title, server, n in per_library]
         ),
-        "per_day": charts.columns([(day, by_day.get(day, 0)) for day in month.days]),
+        "per_day": charts.columns(
+            [(day, by_day[f"d{index}"]) for index, day in enumerate(month.days)]
+        ),
     }
-
-
-def recent_plays(limit: int = 12) -> list[tuple[Play, str, str | None]]:
-    plays = list(Play.objects.select_related("server").order_by("-viewed_at", "-id")[:limit])
-    names = names_for({play.account_id for play in plays})
-    return [(play, *name_for(names, play.account_id)) for play in plays]
 
 
 def people_rows(inactive_days: int | None, sort: str) -> QuerySet[PlexUser]:

@@ -160,7 +160,25 @@ def time_page(client: object, name: str, path: str, repeat: int) -> PageTiming:
     return PageTiming(name, queries, statistics.median(timings), p95, timings[-1])
 
 
-def time_pages(repeat: int) -> list[PageTiming]:
+def slowest_queries(client: object, path: str, count: int = 6) -> list[tuple[float, str]]:
+    """The slowest SQL of one render of `path`, for finding what a page spends its time on."""
+    from django.db import connection
+
+    found: list[tuple[float, str]] = []
+
+    def wrapper(execute, sql, *args):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        try:
+            return execute(sql, *args)
+        finally:
+            found.append((time.perf_counter() - start, sql))
+
+    with connection.execute_wrapper(wrapper):
+        client.get(path)  # type: ignore[attr-defined]
+    return sorted(found, reverse=True)[:count]
+
+
+def time_pages(repeat: int, explain: bool = False) -> list[PageTiming]:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
@@ -180,6 +198,11 @@ def time_pages(repeat: int) -> list[PageTiming]:
         ("one person's plays", f"/activity/people/{busy.pk}/"),
         ("one person, date range + server", f"/activity/people/{busy.pk}/?since=2026-01-01"),
     ]
+    if explain:
+        for _, path in pages[:1] + pages[4:5]:
+            print(f"\nslowest queries of {path}:")
+            for seconds, sql in slowest_queries(client, path):
+                print(f"  {seconds * 1000:7.1f} ms  {sql[:300]}")
     return [time_page(client, name, path, repeat) for name, path in pages]
 
 
@@ -190,6 +213,7 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=200, help="new plays before the second run")
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--database", help="a PostgreSQL URL; SQLite in a temp dir otherwise")
+    parser.add_argument("--explain", action="store_true", help="print the slowest page queries")
     args = parser.parse_args()
     configure_django(args.database)
     from activity import collect
@@ -219,7 +243,7 @@ def main() -> None:
         )
     print("\n| page | SQL queries | p50 | p95 | max |")
     print("|---|---:|---:|---:|---:|")
-    for page in time_pages(args.repeat):
+    for page in time_pages(args.repeat, args.explain):
         print(
             f"| {page.name} | {page.queries} | {page.p50 * 1000:.0f} ms "
             f"| {page.p95 * 1000:.0f} ms | {page.worst * 1000:.0f} ms |"

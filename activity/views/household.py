@@ -83,8 +83,7 @@ def household(request: HttpRequest) -> HttpResponse:
     }
     if wants_partial(request) and request.GET.get("region") == "people":
         return render(request, "activity/household.html#people", context)
-    context.update(stats.month_summary(month))
-    context["recent"] = stats.recent_plays()
+    context.update(stats.overview(month))
     context.update(_status_context())
     return render(request, "activity/household.html", context)
 
