@@ -50,6 +50,10 @@ def test_collecting_then_reading_the_household_and_a_person(
     page.get_by_role("button", name="Filter").click()
     page.get_by_text("No plays match these filters.").wait_for()
 
+    page.goto("/activity/mine/")
+    assert page.get_by_role("heading", name="Your plays").is_visible()
+    assert page.locator("#plays tbody tr").count() > 1
+
     page.goto("/activity/?month=2026-13")
     assert page.get_by_role("alert").inner_text().startswith("Choose a month as YYYY-MM")
 

@@ -57,7 +57,8 @@ def _status_context() -> dict[str, object]:
 def household(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(request.GET or None)
     valid = form.is_valid() if request.GET else True
-    data = form.cleaned_data if request.GET and valid else {}
+    # The fields that are valid still apply when another one is not.
+    data = form.cleaned_data if request.GET else {}
     month = stats.Month(data["month"]) if data.get("month") else stats.Month.current()
     inactive = int(data["inactive"]) if data.get("inactive") else None
     sort = data.get("sort") or "quiet"

@@ -71,6 +71,13 @@ def test_a_bad_month_gets_a_clear_message(collected, owner, month) -> None:
     assert response.context["month"].key == timezone.localdate().strftime("%Y-%m")
 
 
+def test_a_bad_month_leaves_the_other_filters_working(collected, owner) -> None:
+    response = owner.client.get("/activity/", {"month": "13-2026", "inactive": "90"})
+    assert "Choose a month as YYYY-MM" in response.content.decode()
+    names = {person.username for person in response.context["people"].object_list}
+    assert names == {"grandma.ruth", "dev.okafor"}
+
+
 def test_the_people_list_filters_by_inactivity(collected, owner) -> None:
     response = owner.client.get("/activity/", {"inactive": "90", "region": "people"})
     names = {person.username for person in response.context["people"].object_list}
