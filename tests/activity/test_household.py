@@ -93,9 +93,10 @@ def test_the_people_list_answers_htmx_with_its_region(collected, owner) -> None:
     assert "Recent plays" not in body
 
 
-def test_an_unknown_filter_value_is_ignored_not_an_error(collected, owner) -> None:
+def test_an_unknown_filter_value_is_explained_not_an_error(collected, owner) -> None:
     response = owner.client.get("/activity/", {"inactive": "7", "sort": "drop table"})
     assert response.status_code == 200
+    assert "not one of the choices" in response.content.decode()
 
 
 def test_the_page_takes_a_bounded_number_of_queries(
