@@ -109,3 +109,26 @@ def test_the_watchlist_and_discover_round_trip(
     page.get_by_label("Search movies and shows").evaluate("el => el.removeAttribute('minlength')")
     page.get_by_role("button", name="Search").click()
     assert "at least 2 characters" in page.get_by_role("alert").inner_text()
+
+
+def test_a_home_members_watchlist_while_viewing_as_them(
+    owner_page, plexsim, celery_worker_on_broker
+) -> None:
+    page = owner_page
+    page.goto("/switch/")
+    page.get_by_role("link", name="Switch to Ellie").click()
+    page.get_by_label("Ellie's PIN").fill("1111")
+    page.get_by_role("button", name="Switch").click()
+    page.wait_for_url("**/switch/viewing/")
+    page.goto("/activity/watchlist/member/")
+    assert "Viewing as Ellie" in page.locator(".switch-banner").inner_text()
+    page.locator(".badge-ok", has_text="Read from plex.tv").wait_for(timeout=30_000)
+    cards = page.locator("#watchlist-items .poster-card")
+    expect(cards).to_have_count(2)
+    page.once("dialog", lambda dialog: dialog.accept())
+    cards.filter(has_text="Snack Detectives").get_by_role("button", name="Remove").click()
+    expect(cards).to_have_count(1, timeout=30_000)
+    ellie = next(a for a in plexsim.state()["accounts"] if a["id"] == 1001003)
+    assert len(ellie["watchlist"]) == 1
+    page.goto("/activity/discover/")
+    assert "titles you add go to their watchlist" in page.locator(".switch-banner").inner_text()
