@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "accounts",
     "sharing",
     "notify",
+    "activity",
     "axes",
 ]
 
@@ -351,6 +352,10 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
         "expire_shares": (
             "sharing.console_tasks.expire_shares",
             env_str("SCHEDULE_EXPIRE_SHARES", "*/5 * * * *"),
+        ),
+        "collect_activity": (
+            "activity.tasks.collect_activity",
+            env_str("SCHEDULE_COLLECT_ACTIVITY", "*/10 * * * *"),
         ),
     }
 )

@@ -16,5 +16,6 @@ urlpatterns = [
     path("drift/", include("sharing.drift_urls")),
     path("matrix/", include("sharing.matrix_urls")),
     path("notifications/", include("notify.urls")),
+    path("activity/", include("activity.urls")),
     path("django-admin/", admin.site.urls),
 ]

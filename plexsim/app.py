@@ -29,6 +29,7 @@ from plexsim import (  # noqa: F401
     routes_devices,
     routes_discover,
     routes_home,
+    routes_images,
     routes_pms,
     routes_sharing,
 )

@@ -304,8 +304,12 @@ def _add_history(state: State, body: dict[str, Any]) -> dict[str, Any]:
         accountID=int(body["userId"]),
         librarySectionID=int(body.get("librarySectionKey", 1)),
         grandparentTitle=str(body.get("grandparentTitle", "")),
+        deviceID=int(body.get("deviceId", 1)),
     )
     server.history.append(entry)
+    for share in state.shares_of_server(server.machineIdentifier):
+        if share.userId == entry.accountID:
+            share.lastSeenAt = max(share.lastSeenAt or 0, entry.viewedAt)
     return {"historyKey": entry.historyKey}
 
 

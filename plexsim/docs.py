@@ -182,7 +182,7 @@ def share_json(state: State, share: Share, *, with_invited: bool = True) -> dict
         "owned": True,
         "inviteToken": share.inviteToken,
         "machineIdentifier": server.machineIdentifier,
-        "lastSeenAt": iso(server.lastSeenAt) if share.accepted else None,
+        "lastSeenAt": iso(share.lastSeenAt or server.lastSeenAt) if share.accepted else None,
         "numLibraries": len(section_ids),
     }
     invitee = state.accounts.get(share.userId) if share.userId is not None else None

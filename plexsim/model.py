@@ -115,6 +115,8 @@ class HistoryEntry:
     parentTitle: str = ""
     index: int = 0
     parentIndex: int = 0
+    # The player, by its plex.tv device id (what the server's /devices lists).
+    deviceID: int = 1
 
 
 @dataclass
@@ -180,6 +182,8 @@ class Share:
     acceptedAt: int | None = 1_600_000_000
     accessToken: str = ""
     inviteToken: str = ""
+    # When the person last used the server (epoch); None: plex.tv reports the server's own.
+    lastSeenAt: int | None = None
 
     def __post_init__(self) -> None:
         if not self.accessToken:

@@ -187,7 +187,7 @@ def history(ctx: Ctx, server: Server, share: Share | None) -> Reply:
             "type": entry.type,
             "viewedAt": entry.viewedAt,
             "accountID": local_id(entry.accountID),
-            "deviceID": 1,
+            "deviceID": entry.deviceID,
         }
         if entry.grandparentTitle:
             values["grandparentTitle"] = entry.grandparentTitle
@@ -195,4 +195,26 @@ def history(ctx: Ctx, server: Server, share: Share | None) -> Reply:
             values["parentIndex"] = entry.parentIndex
         children.append(element(tag, values))
     head = {"size": len(children), "totalSize": len(entries), "offset": start}
+    return xml_reply(container("MediaContainer", head, children))
+
+
+@route("/devices", host=PMS, auth=False)
+@_guard
+def devices(ctx: Ctx, server: Server, share: Share | None) -> Reply:
+    """The players that have played on this server (ids as its history's `deviceID`)."""
+    if share is not None:
+        return Reply(status=401, body=UNAUTHORIZED, content_type="text/html")
+    used = {e.deviceID for e in server.history}
+    children = []
+    for device_id in sorted(used):
+        device = ctx.state.devices.get(device_id)
+        values: dict[str, Any] = {
+            "id": device_id,
+            "name": device.name if device else "",
+            "platform": device.platform if device else "",
+            "clientIdentifier": device.clientIdentifier if device else "",
+            "createdAt": device.createdAt if device else server.createdAt,
+        }
+        children.append(element("Device", values))
+    head = {"size": len(children), "identifier": "com.plexapp.system.devices"}
     return xml_reply(container("MediaContainer", head, children))

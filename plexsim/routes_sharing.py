@@ -95,7 +95,7 @@ def users(ctx: Ctx) -> Reply:
                         "serverId": server.serverId,
                         "machineIdentifier": server.machineIdentifier,
                         "name": server.name,
-                        "lastSeenAt": server.lastSeenAt,
+                        "lastSeenAt": share.lastSeenAt or server.lastSeenAt,
                         "numLibraries": len(state.share_section_ids(share)),
                         "allLibraries": share.allLibraries,
                         "owned": True,

@@ -7,8 +7,10 @@ Every value here is fake test data; the README lists the demo credentials.
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
+from plexsim.demo_history import DAY, Habit, add_year_of_history, demo_players
 from plexsim.model import (
     Account,
     CatalogItem,
@@ -61,6 +63,16 @@ _CATALOG: list[tuple[str, str, int, str, str, str]] = [
     ("show", "Deep Field", 2019, "TV-PG", "Helio Studio", "Look up. Keep looking."),
     ("show", "Orchard Lane", 2017, "TV-MA", "Tidewater", "The fruit falls far from the tree."),
     ("show", "Kitchen Physics", 2023, "TV-G", "Atlas Works", "Science you can taste."),
+    ("movie", "Salt and Cedar", 2020, "PG-13", "Tidewater", "Some roads only go one way."),
+    ("movie", "A Winter in Lisbon", 2017, "PG", "Northwind Pictures", "Stay for the light."),
+    ("movie", "The Glass Orchard", 2025, "PG-13", "Helio Studio", "Nothing grows unseen."),
+    ("movie", "Ten Thousand Lanterns", 2022, "PG", "Little Acorn", "Make a wish. Then another."),
+    ("movie", "Copper Sky", 2021, "R", "Blue Neon", "The storm is the easy part."),
+    ("movie", "Pip and the Paper Boat", 2024, "G", "Little Acorn", "Small boat, big river."),
+    ("show", "The Night Desk", 2024, "TV-MA", "Blue Neon", "News never sleeps."),
+    ("show", "Starfall Academy", 2021, "TV-14", "Atlas Works", "Class is in session."),
+    ("show", "Lantern Fox", 2023, "TV-Y7", "Little Acorn", "Follow the light."),
+    ("show", "Glacier Year", 2019, "TV-G", "Helio Studio", "Twelve months on the ice."),
 ]
 
 
@@ -139,6 +151,7 @@ def demo_state() -> State:
             restrictionProfile="little_kid",
             homePin="1111",
             joinedAt=1_577_836_800,
+            watchlist={keys[8]: 1_752_000_000, keys[4]: 1_752_100_000},
         )
     )
     add(
@@ -389,46 +402,35 @@ def demo_state() -> State:
     for device in devices:
         state.devices[device.id] = device
 
-    den.history = _history(
-        [
-            (OWNER_ID, 101, "The Lighthouse Keeper", "movie", 1, ""),
-            (OWNER_ID, 202, "Pilot", "episode", 2, "Harbour Street"),
-            (PARTNER_ID, 103, "Paper Moons", "movie", 1, ""),
-            (ELLIE_ID, 301, "Garden of Clocks", "movie", 5, ""),
-            (1001010, 104, "The Last Ferry", "movie", 1, ""),
-            (OWNER_ID, 401, "Harbour Theme", "track", 3, "Pier Nine Sessions"),
-        ],
-        start=1_760_000_000,
-    )
-    cabin.history = _history(
-        [
-            (OWNER_ID, 501, "Deep Field: Origins", "movie", 2, ""),
-            (1001012, 502, "Quiet Orbit", "movie", 1, ""),
-        ],
-        start=1_760_050_000,
-    )
+    players = demo_players({"Ellie": ELLIE_ID, "Sam": SAM_ID} | {u: i for i, u, _n, _p in friends})
+    for device in players:
+        state.devices[device.id] = device
+    now = time.time() + state.clockOffset
+    last_plays = add_year_of_history({DEN: den, CABIN: cabin}, _demo_habits(), now)
+    for granted in state.shares.values():
+        if granted.accepted and granted.userId is not None:
+            seen = last_plays.get((granted.userId, granted.machineIdentifier))
+            # Someone who never played still opened the app now and then, long ago.
+            granted.lastSeenAt = seen + 600 if seen else int(now) - 200 * DAY
     state.reindex()
     return state
 
 
-def _history(rows: list[tuple[int, int, str, str, int, str]], start: int) -> list[HistoryEntry]:
-    entries = []
-    for i, (account_id, rating_key, title, kind, section_key, parent) in enumerate(rows):
-        entries.append(
-            HistoryEntry(
-                historyKey=i + 1,
-                ratingKey=rating_key,
-                title=title,
-                type=kind,
-                viewedAt=start - i * 3_600,
-                accountID=account_id,
-                librarySectionID=section_key,
-                grandparentTitle=parent,
-                index=1 if kind in {"episode", "track"} else 0,
-                parentIndex=1 if kind == "episode" else 0,
-            )
-        )
-    return entries
+def _demo_habits() -> list[Habit]:
+    """Who watches what, how often, and who stopped (see `demo_history`)."""
+    return [
+        Habit(
+            OWNER_ID, ((DEN, 1, 3), (DEN, 2, 4), (DEN, 3, 1), (CABIN, 2, 2)), 1.2, (5001, 5002)
+        ),
+        Habit(PARTNER_ID, ((DEN, 1, 2), (DEN, 2, 3), (CABIN, 1, 2)), 1.0, (5001, 5004)),
+        Habit(ELLIE_ID, ((DEN, 5, 4), (DEN, 2, 1)), 1.5, (5101, 5001)),
+        Habit(SAM_ID, ((DEN, 1, 2), (DEN, 3, 2), (CABIN, 3, 3)), 0.8, (5102,)),
+        Habit(1001010, ((DEN, 1, 3), (DEN, 2, 2)), 0.5, (5103,), started_days_ago=300),
+        Habit(1001011, ((DEN, 1, 2), (DEN, 2, 3), (DEN, 3, 1)), 0.7, (5104,)),
+        Habit(1001012, ((CABIN, 1, 2), (CABIN, 2, 3)), 0.3, (5105,), stopped_days_ago=12),
+        Habit(1001013, ((DEN, 1, 1), (CABIN, 3, 2), (CABIN, 2, 1)), 0.4, (5106,)),
+        Habit(1001014, ((DEN, 1, 1),), 0.3, (5107,), stopped_days_ago=95),
+    ]  # fmt: skip
 
 
 _LIBRARY_KINDS = [
@@ -445,10 +447,12 @@ _LIBRARY_KINDS = [
 ]
 
 
-def generated_state(users: int, *, seed: str = "household") -> State:
+def generated_state(users: int, *, seed: str = "household", plays: int = 0) -> State:
     """A large owner household: `users` people spread over the owner's servers.
 
-    Deterministic for a given size, so benchmarks and tests see the same ids every run.
+    Deterministic for a given size, so benchmarks and tests see the same ids every run. With
+    `plays`, each person has about that many plays spread over the last year on the servers
+    they have (some people none at all).
     """
     rng = random.Random(f"{seed}-{users}")  # noqa: S311 - test data, not security
     state = State(nextId=800_000_000)
@@ -517,20 +521,56 @@ def generated_state(users: int, *, seed: str = "household") -> State:
                 invitedAt=1_700_000_000 + i,
                 acceptedAt=1_700_050_000 + i,
             )
+    if plays:
+        _generated_history(state, servers, plays, rng)
     state.reindex()
     return state
+
+
+def _generated_history(state: State, servers: list[Server], plays: int, rng: random.Random) -> None:
+    """About `plays` plays a person over the last year, oldest first per server."""
+    now = int(time.time())
+    by_server: dict[str, list[tuple[int, int, int]]] = {s.machineIdentifier: [] for s in servers}
+    people = [(OWNER_ID, [s.machineIdentifier for s in servers])]
+    for share in state.shares.values():
+        people.append((share.userId or 0, [share.machineIdentifier]))
+    for account_id, machines in people:
+        count = 0 if rng.random() < 0.15 else rng.randint(plays // 2, plays * 3 // 2)
+        for _ in range(count):
+            machine = rng.choice(machines)
+            by_server[machine].append(
+                (now - rng.randrange(365 * DAY), account_id, 1 + rng.randrange(10))
+            )
+    for server in servers:
+        rows = sorted(by_server[server.machineIdentifier])
+        server.history = [
+            HistoryEntry(
+                historyKey=number + 1,
+                ratingKey=50_000 + rng.randrange(5_000),
+                title=f"Title {rng.randrange(5_000)}",
+                type="movie",
+                viewedAt=viewed_at,
+                accountID=account_id,
+                librarySectionID=section,
+            )
+            for number, (viewed_at, account_id, section) in enumerate(rows)
+        ]
 
 
 SEEDS = {"demo": demo_state}
 
 
 def build_state(seed: str | dict[str, Any] = "demo", users: int | None = None) -> State:
-    """The state for a seed name, a seed document, or a generated household of `users`."""
+    """The state for a seed name, a seed document, or a generated household of `users`
+    (`users:N`, or `users:N:plays:M` with about M plays a person over the last year)."""
     if users is not None:
         return generated_state(users)
     if isinstance(seed, dict):
         return State.from_doc(seed)
     if seed.startswith("users:"):
+        parts = seed.split(":")
+        if len(parts) == 4 and parts[2] == "plays":
+            return generated_state(int(parts[1]), plays=int(parts[3]))
         return generated_state(int(seed.removeprefix("users:")))
     try:
         return SEEDS[seed]()

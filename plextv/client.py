@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 from urllib.parse import urlencode
 
 import requests
@@ -15,23 +13,24 @@ from plextv.breaker import CircuitBreaker
 from plextv.config import ClientConfig
 from plextv.connect import choose_connection
 from plextv.errors import ApiChanged, BadRequest, NotFound, RateLimited, Unauthorized
+from plextv.images import ImageOperations
 from plextv.masking import register_token
 from plextv.media import MediaOperations
-from plextv.models import Account, Connection, Device, HistoryEntry, Pin, Resource
+from plextv.models import Account, Connection, Device, Pin, Resource
 from plextv.parsers import (
     parse_account,
     parse_auth_token,
     parse_bool_answer,
     parse_devices,
-    parse_history,
     parse_pin,
     parse_resources,
 )
+from plextv.servers import ServerOperations
 from plextv.sharing import SharingOperations
 from plextv.transport import Budget, Transport
 
 
-class PlexTV(SharingOperations, MediaOperations, ClientBase):
+class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperations, ClientBase):
     """The plex.tv client. Every method names its endpoint and its request count.
 
     Counts are for the happy path; a retried request counts once per attempt in
@@ -270,52 +269,3 @@ class PlexTV(SharingOperations, MediaOperations, ClientBase):
     def remove_device(self, device_id: str) -> None:
         """DELETE plex.tv/devices/{id}.xml (1 request)."""
         self._call("DELETE", f"/devices/{device_id}.xml", missing="item")
-
-    # --- history (on the owned servers) -------------------------------------------------------
-
-    def history(
-        self, *, max_results: int | None = None, min_date: datetime | None = None
-    ) -> list[HistoryEntry]:
-        """Playback history of every owned server, newest first.
-
-        GET plex.tv/api/v2/resources (1 request), then per owned server a connection probe
-        and GET {server}/status/sessions/history/all, one request per page.
-        """
-        entries: list[HistoryEntry] = []
-        for resource in self.resources():
-            if not (resource.owned and resource.is_server):
-                continue
-            connection = self.connect(resource)
-            entries.extend(self._server_history(resource, connection, max_results, min_date))
-        entries.sort(key=lambda e: e.viewed_at.timestamp() if e.viewed_at else 0, reverse=True)
-        return entries[:max_results] if max_results is not None else entries
-
-    def _server_history(
-        self,
-        resource: Resource,
-        connection: Connection,
-        max_results: int | None,
-        min_date: datetime | None,
-    ) -> list[HistoryEntry]:
-        params: dict[str, Any] = {"sort": "viewedAt:desc"}
-        if min_date is not None:
-            params["viewedAt>"] = int(min_date.timestamp())
-        url = connection.uri.rstrip("/") + "/status/sessions/history/all"
-        entries: list[HistoryEntry] = []
-        start = 0
-        while max_results is None or len(entries) < max_results:
-            size = self.config.page_size
-            answer = self._transport.send(
-                "GET",
-                url,
-                endpoint=f"GET {resource.name} history",
-                params=params,
-                headers={"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)},
-                token=resource.access_token,
-            )
-            page, total = parse_history(answer.payload, resource.client_identifier)
-            entries.extend(page)
-            start += len(page)
-            if not page or (total is not None and start >= total) or len(page) < size:
-                break
-        return entries

@@ -22,6 +22,9 @@ class ClientConfig:
     discover: str = "https://discover.provider.plex.tv"
     metadata: str = "https://metadata.provider.plex.tv"
     app: str = "https://app.plex.tv"
+    images: str | None = None
+    """Where poster URLs from plex.tv's answers are fetched; None: the host each URL names.
+    Set (to plexsim) by `for_base_url`, so the allowed image hosts are served from there."""
 
     product: str = "plexadmin"
     version: str = "0.1.0"
@@ -51,7 +54,15 @@ class ClientConfig:
     def for_base_url(cls, url: str, **kw: Any) -> ClientConfig:
         """A config that sends every plex.tv host's requests to one URL (plexsim)."""
         base = url.rstrip("/")
-        return cls(plex_tv=base, clients=base, discover=base, metadata=base, app=base, **kw)
+        return cls(
+            plex_tv=base,
+            clients=base,
+            discover=base,
+            metadata=base,
+            app=base,
+            images=base,
+            **kw,
+        )
 
     def with_changes(self, **kw: Any) -> ClientConfig:
         return replace(self, **kw)

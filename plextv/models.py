@@ -288,6 +288,7 @@ class WatchlistItem:
     content_rating: str | None = None
     originally_available_at: str | None = None
     added_at: datetime | None = None
+    rating: float | None = None
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,38 @@ class HistoryEntry:
     account_id: int | None
     grandparent_title: str | None = None
     library_section_id: int | None = None
+    history_key: int | None = None
+    """The server's own id of this play (`historyKey`), unique on that server."""
+    device_id: int | None = None
+    """The server's id of the player (see `ServerDevice`)."""
+    parent_index: int | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of a server's play history and the size of the whole (filtered) list."""
+
+    entries: tuple[HistoryEntry, ...]
+    total: int | None
+
+
+@dataclass(frozen=True)
+class ServerDevice:
+    """A player that has connected to a Plex Media Server (its `/devices` list)."""
+
+    id: int
+    name: str
+    platform: str = ""
+    client_identifier: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    """A poster or other artwork: its bytes and the image type read from them."""
+
+    content_type: str
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from plextv.models import (
     Pin,
     Resource,
     Section,
+    ServerDevice,
     ServerLibraries,
     ServerShare,
     SharedServer,
@@ -43,6 +44,7 @@ from plextv.values import (
     flag,
     integer,
     opt_bool,
+    opt_float,
     opt_int,
     opt_str,
     opt_time,
@@ -588,6 +590,7 @@ def parse_watchlist(payload: Payload) -> tuple[list[WatchlistItem], int | None]:
                 content_rating=_none_if_empty(opt_str(src, "contentRating")),
                 originally_available_at=_none_if_empty(opt_str(src, "originallyAvailableAt")),
                 added_at=opt_time(src, "addedAt"),
+                rating=opt_float(src, "rating"),
             )
         )
     return result, opt_int(container, "totalSize")
@@ -695,9 +698,47 @@ def parse_history(
             account_id=opt_int(src, "accountID"),
             grandparent_title=_none_if_empty(opt_str(src, "grandparentTitle")),
             library_section_id=opt_int(src, "librarySectionID"),
+            history_key=_history_key(opt_str(src, "historyKey")),
+            device_id=opt_int(src, "deviceID"),
+            parent_index=opt_int(src, "parentIndex"),
+            index=opt_int(src, "index"),
         )
         for src in items
     ], opt_int(container, "totalSize")
+
+
+def _history_key(value: str | None) -> int | None:
+    """`/status/sessions/history/123` (or a bare `123`) → 123."""
+    if not value:
+        return None
+    last = value.rstrip("/").rsplit("/", 1)[-1]
+    if not last.isdigit():
+        raise changed("historyKey is not a history path")
+    return int(last)
+
+
+def parse_server_devices(payload: Payload) -> list[ServerDevice]:
+    """A server's `/devices`: `<MediaContainer><Device id name platform clientIdentifier>`."""
+    items: list[Source]
+    if isinstance(payload, Element):
+        items = list(payload.findall("Device"))
+    else:
+        container = child_object(_mapping(payload, "server devices"), "MediaContainer") or {}
+        items = list(child_objects(container, "Device"))
+    devices = []
+    for src in items:
+        device_id = opt_int(src, "id")
+        if device_id is None:
+            raise changed("server device without id")
+        devices.append(
+            ServerDevice(
+                id=device_id,
+                name=text(src, "name"),
+                platform=text(src, "platform"),
+                client_identifier=text(src, "clientIdentifier"),
+            )
+        )
+    return devices
 
 
 def parse_bool_answer(payload: Payload, key: str) -> bool:

@@ -56,6 +56,20 @@ def opt_int(src: Source, key: str) -> int | None:
         raise changed(f"{key} is not a number") from None
 
 
+def opt_float(src: Source, key: str) -> float | None:
+    value = src.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise changed(f"{key} is not a number")
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        raise changed(f"{key} is not a number") from None
+
+
 def integer(src: Source, key: str, default: int = 0) -> int:
     value = opt_int(src, key)
     return default if value is None else value

@@ -3,6 +3,7 @@ object of every kind a URL can point at (an operation, a batch, a flagged person
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,8 @@ from django.utils import timezone
 from accounts.models import Household, Member, PinLogin, User, hash_browser_key
 from accounts.services import BROWSER_KEY
 from accounts.tasks import refresh_account_picture
+from activity.models import DiscoverSearch, Poster
+from notify.models import Channel, Delivery
 from sharing.models import Invite, Library, Operation, OperationBatch, PlexUser, Server, Share
 from tests.console.conftest import DEN, run_sync
 from tests.fuzz import values
@@ -94,6 +97,25 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
     invite = Invite.objects.first()
     assert invite is not None, "the demo household has pending invites"
     members = Member.objects.exclude(role=Member.Role.OWNER).order_by("pk")
+    channel = Channel.objects.create(
+        owner=actor.user, kind=Channel.EMAIL, name="Morgan's mail", address="morgan@example.com"
+    )
+    delivery = Delivery.objects.create(
+        channel=channel,
+        address=channel.address,
+        recipient=channel.recipient,
+        state=Delivery.FAILED,
+        attempts=8,
+        subject="Alex was removed",
+        error="the mail server did not answer",
+    )
+    search = DiscoverSearch.objects.create(
+        query="dune", normalized="dune", state=DiscoverSearch.DONE, finished_at=timezone.now()
+    )
+    poster_url = "https://metadata-static.plex.tv/fuzz/poster.png"
+    poster = Poster.objects.create(
+        url=poster_url, url_hash=hashlib.sha256(poster_url.encode()).hexdigest()
+    )
     return {
         "person": [str(friend.pk), str(managed.pk), str(home.pk)],
         "home_person": [str(managed.pk), str(home.pk)],
@@ -109,6 +131,10 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
         "admin_object": [str(friend.pk)],
         "content_type": [str(ContentType.objects.get_for_model(PlexUser).pk)],
         "user": [str(User.objects.order_by("pk").first().pk)],  # type: ignore[union-attr]
+        "channel": [str(channel.pk)],
+        "delivery": [str(delivery.pk)],
+        "search": [str(search.pk)],
+        "poster": [poster.url_hash],
     }
 
 

@@ -1,7 +1,8 @@
 """What the fuzz puts into URL parameters: real objects of the household, and values past range.
 
 `REAL` says, per parameter, which object of the fixture household (see conftest's `cast`)
-fills it. A parameter is looked up as (namespace, name) first, then by name alone, so `pk`
+fills it. A parameter is looked up as (route, name) first, then (namespace, name), then by
+name alone, so `pk`
 can mean a member under accounts and a Home profile under switch. A route with a parameter
 named nowhere here fails its test: add the parameter, never skip the route.
 """
@@ -22,6 +23,7 @@ PAST_RANGE: dict[str, list[str]] = {
     "path": ["0", "-1", str(2**64 + 1), "%00", "²", "a/b"],
     "slug": ["0", "-1", "x" * 300],
     "uuid": ["00000000-0000-0000-0000-000000000000"],
+    "digest": ["0" * 64, "f" * 64],
 }
 
 # Example paths for regular-expression patterns, which have no converters to fill.
@@ -58,6 +60,10 @@ REAL: dict[tuple[str, str] | str, Source] = {
     "batch_id": _objects("batch"),
     "device_id": _objects("device"),
     "public_id": _objects("pin"),
+    "search_id": _objects("search"),
+    "digest": _objects("poster"),
+    ("notify", "pk"): _objects("channel"),
+    ("notifications/messages/<int:pk>/send-again/", "pk"): _objects("delivery"),
     ("accounts", "pk"): _objects("member"),
     ("switch", "pk"): _objects("home_person"),
     ("admin", "object_id"): _objects("admin_object"),
@@ -67,7 +73,7 @@ REAL: dict[tuple[str, str] | str, Source] = {
 
 
 def source_for(route: Route, param: str) -> Source | None:
-    return REAL.get((route.namespace, param)) or REAL.get(param)
+    return REAL.get((route.route, param)) or REAL.get((route.namespace, param)) or REAL.get(param)
 
 
 def missing_sources(route: Route) -> list[str]:
