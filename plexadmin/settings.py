@@ -280,7 +280,9 @@ PLEXTV_READ_TIMEOUT = env_int("PLEXTV_READ_TIMEOUT", 20, minimum=1)
 PLEXTV_RATE_LIMIT = env_int("PLEXTV_RATE_LIMIT", 8, minimum=1)
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The filesystem transport ignores the host, but kombu warns at every connection when none
+# is given.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # Longer than any countdown we schedule, so Redis never redelivers a waiting task.
@@ -309,6 +311,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be below "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}: the soft limit lets a task record "
+        "its failure before the hard limit kills it."
+    )
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -322,7 +330,7 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
         "sync": ("sharing.tasks.sync_household", env_str("SCHEDULE_SYNC", "*/15 * * * *")),
         "sweep_operations": (
             "sharing.console_tasks.sweep_operations",
-            env_str("SCHEDULE_SWEEP_OPERATIONS", "*/5 * * * *"),
+            env_str("SCHEDULE_SWEEP_OPERATIONS", "* * * * *"),
         ),
         "expire_shares": (
             "sharing.console_tasks.expire_shares",
@@ -338,9 +346,12 @@ SYNC_PRUNE_AFTER = env_int("SYNC_PRUNE_AFTER", 3, minimum=1)
 
 # --- Sharing console operations ----------------------------------------------------------------
 # An operation is given up (failed, with a Retry button) after this many tries, worker crashes
-# included; one left queued this many seconds is re-enqueued by the sweep.
+# included; one left queued this many seconds is re-enqueued by the sweep. One run may last
+# OPERATION_TIME_LIMIT seconds before Celery stops it; a run whose worker died is taken over
+# by the sweep once that time and one plex.tv request's timeouts have passed (its lease).
 OPERATION_MAX_ATTEMPTS = env_int("OPERATION_MAX_ATTEMPTS", 5, minimum=1)
 OPERATION_SWEEP_AFTER = env_int("OPERATION_SWEEP_AFTER", 600, minimum=60)
+OPERATION_TIME_LIMIT = env_int("OPERATION_TIME_LIMIT", 90, minimum=10)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

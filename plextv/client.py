@@ -67,8 +67,15 @@ class PlexTV(SharingOperations, MediaOperations, ClientBase):
         return self._transport.requests_sent
 
     def with_token(self, token: str) -> PlexTV:
-        """A client for another identity sharing this one's config and HTTP session."""
-        return PlexTV(self.config, token, self.session, sleep=self._sleep)
+        """A client for another identity sharing this one's config, HTTP session and guard."""
+        client = PlexTV(self.config, token, self.session, sleep=self._sleep)
+        client.guard_writes(self._transport.before_write)
+        return client
+
+    def guard_writes(self, check: Callable[[str], None] | None) -> None:
+        """Call `check(endpoint)` before every attempt of a request that may change plex.tv
+        (anything but GET and HEAD); an exception it raises stops the request unsent."""
+        self._transport.before_write = check
 
     # --- sign-in and account ------------------------------------------------------------------
 

@@ -268,6 +268,12 @@ class Operation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The lease of a running operation: which worker process runs it ({"host", "pid",
+    # "parent"}), a token naming this one run, and until when the row is theirs. The holder is
+    # kept after the run as "last run by"; the token and expiry are cleared.
+    lease_holder = models.JSONField(default=dict, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -279,6 +285,23 @@ class Operation(models.Model):
     @property
     def pending(self) -> bool:
         return self.state in self.PENDING_STATES
+
+    @property
+    def stuck(self) -> bool:
+        """Running, but the lease ran out: its worker died or froze in the middle of it.
+
+        A row without a lease is one a worker claimed before leases existed.
+        """
+        if self.state != self.RUNNING:
+            return False
+        return self.lease_expires_at is None or self.lease_expires_at <= timezone.now()
+
+    @property
+    def holder_label(self) -> str:
+        holder = self.lease_holder or {}
+        if not holder.get("host"):
+            return ""
+        return f"process {holder.get('pid')} on {holder['host']}"
 
     @classmethod
     def pending_targets(cls) -> set[tuple[str, str]]:
