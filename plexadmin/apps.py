@@ -6,4 +6,7 @@ class PlexadminConfig(AppConfig):
     verbose_name = "plexadmin system"
 
     def ready(self) -> None:
-        from plexadmin import signals  # noqa: F401  (connects the worker-ready heartbeat)
+        from plexadmin import (  # noqa: F401  (connect the heartbeats and the start-up checks)
+            checks,
+            signals,
+        )
