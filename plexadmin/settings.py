@@ -320,24 +320,24 @@ if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = beat_schedule(
-    {
-        "heartbeat": ("plexadmin.tasks.heartbeat", env_str("SCHEDULE_HEARTBEAT", "* * * * *")),
-        "ping_owner_token": (
-            "accounts.tasks.ping_owner_token",
-            env_str("SCHEDULE_PING_OWNER_TOKEN", "*/15 * * * *"),
-        ),
-        "sync": ("sharing.tasks.sync_household", env_str("SCHEDULE_SYNC", "*/15 * * * *")),
-        "sweep_operations": (
-            "sharing.console_tasks.sweep_operations",
-            env_str("SCHEDULE_SWEEP_OPERATIONS", "* * * * *"),
-        ),
-        "expire_shares": (
-            "sharing.console_tasks.expire_shares",
-            env_str("SCHEDULE_EXPIRE_SHARES", "*/5 * * * *"),
-        ),
-    }
-)
+# Each periodic task with its cron from SCHEDULE_<NAME> (see plexadmin/schedule.py).
+PERIODIC_TASKS = {
+    "heartbeat": ("plexadmin.tasks.heartbeat", env_str("SCHEDULE_HEARTBEAT", "* * * * *")),
+    "ping_owner_token": (
+        "accounts.tasks.ping_owner_token",
+        env_str("SCHEDULE_PING_OWNER_TOKEN", "*/15 * * * *"),
+    ),
+    "sync": ("sharing.tasks.sync_household", env_str("SCHEDULE_SYNC", "*/15 * * * *")),
+    "sweep_operations": (
+        "sharing.console_tasks.sweep_operations",
+        env_str("SCHEDULE_SWEEP_OPERATIONS", "* * * * *"),
+    ),
+    "expire_shares": (
+        "sharing.console_tasks.expire_shares",
+        env_str("SCHEDULE_EXPIRE_SHARES", "*/5 * * * *"),
+    ),
+}
+CELERY_BEAT_SCHEDULE = beat_schedule(PERIODIC_TASKS)
 
 # --- Sync -----------------------------------------------------------------------------------
 # A person plex.tv stops listing is flagged, and removed here after this many consecutive

@@ -5,22 +5,50 @@ import socket
 import time
 from typing import Any
 
-from celery.signals import worker_ready
+from celery.signals import after_task_publish, beat_init, worker_ready
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
 
+# Set in the beat process only, where every task published is one beat sent on schedule.
+_in_beat = False
 
-@worker_ready.connect
-def record_worker_start(**_: Any) -> None:
+
+def _record(name: str, detail: str) -> None:
     from plexadmin.models import Heartbeat
 
     try:
-        Heartbeat.record(Heartbeat.WORKER, detail=f"started on {socket.gethostname()}")
+        Heartbeat.record(name, detail=detail)
     except Exception:
-        # A worker whose database is not migrated yet must still start and report why later.
-        logger.exception("Could not record the worker start")
+        # A process whose database is not migrated (or briefly locked) keeps running; the
+        # status page shows the heartbeat missing instead.
+        logger.warning("Could not record the %s heartbeat", name, exc_info=True)
+
+
+@worker_ready.connect
+def record_worker_start(sender: Any = None, **_: Any) -> None:
+    from plexadmin.models import Heartbeat
+
+    node = getattr(sender, "hostname", None) or socket.gethostname()
+    _record(Heartbeat.WORKER_START, f"{node} started")
+
+
+@beat_init.connect
+def record_beat_start(**_: Any) -> None:
+    from plexadmin.models import Heartbeat
+
+    global _in_beat
+    _in_beat = True
+    _record(Heartbeat.BEAT_START, f"started on {socket.gethostname()}")
+
+
+@after_task_publish.connect
+def record_beat_send(sender: Any = None, **_: Any) -> None:
+    from plexadmin.models import Heartbeat
+
+    if _in_beat:
+        _record(Heartbeat.BEAT, f"sent {sender} from {socket.gethostname()}")
 
 
 @receiver(user_logged_in, dispatch_uid="plexadmin-idle-clock-starts-at-sign-in")
