@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PLEXSIM_PORT ?= 32500
+DEMO_VAR ?= var/demo
+# honcho with a longer shutdown grace than its five seconds (see the script).
+HONCHO = $(PY) scripts/honcho-start.py start
 
 .DEFAULT_GOAL := help
 .PHONY: help run demo test lint format bench migrate venv clean
@@ -33,18 +36,18 @@ run: migrate
 	@echo ""
 	@echo "  plexadmin is starting: open http://127.0.0.1:$(PORT)/   (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_PORT=$(PORT) honcho start -f Procfile
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_PORT=$(PORT) $(HONCHO) -f Procfile
 
 # The demo keeps its own database and secrets under var/demo, apart from a real set-up.
 demo: $(VENV)/.runtime
-	PLEXADMIN_VAR_DIR=var/demo $(PY) manage.py migrate --no-input
+	PLEXADMIN_VAR_DIR=$(DEMO_VAR) $(PY) manage.py migrate --no-input
 	@echo ""
 	@echo "  plexadmin demo: open http://127.0.0.1:$(PORT)/ — plex.tv is simulated at http://127.0.0.1:$(PLEXSIM_PORT)"
 	@echo "  Demo accounts and passwords: plexsim/README.md.   (Ctrl-C stops everything)"
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_VAR_DIR=var/demo PLEXADMIN_PORT=$(PORT) \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_VAR_DIR=$(DEMO_VAR) PLEXADMIN_PORT=$(PORT) \
 	  PLEXSIM_PORT=$(PLEXSIM_PORT) PLEXTV_BASE_URL=http://127.0.0.1:$(PLEXSIM_PORT) \
-	  honcho start -f Procfile.demo
+	  $(HONCHO) -f Procfile.demo
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
 from typing import Any
 
-from celery.signals import after_task_publish, beat_init, worker_ready
+from celery.signals import after_task_publish, beat_init, worker_process_init, worker_ready
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
@@ -28,10 +29,26 @@ def _record(name: str, detail: str) -> None:
 
 @worker_ready.connect
 def record_worker_start(sender: Any = None, **_: Any) -> None:
+    """Record the start, and sweep at once: changes a worker killed on this machine left
+    running are taken over now rather than at beat's next tick."""
     from plexadmin.models import Heartbeat
+    from sharing.console_tasks import sweep_operations
 
     node = getattr(sender, "hostname", None) or socket.gethostname()
     _record(Heartbeat.WORKER_START, f"{node} started")
+    try:
+        sweep_operations.delay()
+    except Exception:
+        logger.warning("Could not send the start-up sweep; beat's next one will do", exc_info=True)
+
+
+@worker_process_init.connect
+def leave_the_worker_process_group(**_: Any) -> None:
+    """A pool process gets a process group of its own, so a signal sent to the worker's whole
+    group (honcho's SIGTERM on Ctrl-C) reaches only the main process, which shuts down warm and
+    lets the running task finish instead of losing it halfway. A pool process still never
+    outlives the main one: Celery has the kernel kill it when its parent dies."""
+    os.setpgid(0, 0)
 
 
 @beat_init.connect

@@ -57,7 +57,7 @@ def sweep_operations() -> dict[str, object]:
     "Left queued" is longer than any retry countdown, so a row waiting out a rate limit is
     not doubled.
     """
-    reclaimed = executor.reclaim_expired()
+    reclaimed = executor.reclaim_abandoned()
     stale = executor.stale_queued(sweep_after())
     executor.touch(stale)
     for op_id in [*reclaimed, *stale]:

@@ -268,8 +268,9 @@ class Operation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
-    # The lease of a running operation: which worker process runs it ({"host", "pid",
-    # "parent"}), a token naming this one run, and until when the row is theirs. The holder is
+    # The lease of a running operation: which worker process runs it ({"host", "pid", "ns"}:
+    # ns tells which machine boot and pid namespace the pid belongs to), a token naming this
+    # one run, and until when the row is theirs. The holder is
     # kept after the run as "last run by"; the token and expiry are cleared.
     lease_holder = models.JSONField(default=dict, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)

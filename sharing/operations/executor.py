@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -122,22 +123,30 @@ def backoff(attempt: int) -> float:
     return round(random.uniform(window / 2, window), 1)  # noqa: S311 - spreading retries, not secrets
 
 
+def process_namespace() -> str:
+    """What makes a process id meaningful: this boot of this machine, and the pid namespace
+    (a container has its own). Empty where that cannot be told (not Linux)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return ""
+    return f"{boot}/{namespace}"
+
+
 def this_process() -> dict[str, Any]:
-    return {"host": socket.gethostname(), "pid": os.getpid(), "parent": os.getppid()}
+    return {"host": socket.gethostname(), "pid": os.getpid(), "ns": process_namespace()}
 
 
 def holder_is_gone(holder: dict[str, Any]) -> bool:
-    """True only when the lease holder is certainly dead.
-
-    That is knowable for a process of this same worker (same host, same parent: a pool child
-    that was killed) that no longer exists. A holder anywhere else may be alive and is left
-    to its lease.
-    """
-    me = this_process()
+    """True only when the lease holder is certainly dead: a process of this same machine boot
+    and pid namespace that no longer exists (a killed pool process, a worker killed and
+    started again). A holder anywhere else may be alive and is left to its lease."""
     pid = holder.get("pid")
-    if holder.get("host") != me["host"] or holder.get("parent") != me["parent"]:
+    namespace = process_namespace()
+    if not namespace or holder.get("ns") != namespace:
         return False
-    if not isinstance(pid, int) or pid in (me["pid"], me["parent"]):
+    if not isinstance(pid, int) or pid <= 1 or pid == os.getpid():
         return False
     try:
         os.kill(pid, 0)
@@ -368,17 +377,22 @@ def touch(op_ids: list[int]) -> None:
     )
 
 
-def reclaim_expired() -> list[int]:
-    """Running rows whose lease ran out, queued again for another worker; their ids.
+def reclaim_abandoned() -> list[int]:
+    """Running rows whose worker is gone, queued again for another worker; their ids.
 
-    Each row is taken back with its own conditional UPDATE, so a run that claimed it a moment
-    ago (a redelivered message) keeps it, and two sweeps never both take the same row.
+    Gone means the lease ran out, or the holder is a process of this machine that no longer
+    exists (a worker killed and started again need not wait for its lease). Each row is taken
+    back with its own conditional UPDATE, so a run that claimed it a moment ago (a redelivered
+    message) keeps it, and two sweeps never both take the same row.
     """
     now = timezone.now()
-    expired = Operation.objects.filter(_lease_expired(now), state=Operation.RUNNING)
+    running = Operation.objects.filter(state=Operation.RUNNING)
+    rows = running.values_list("pk", "lease_token", "lease_expires_at", "lease_holder")
     reclaimed: list[int] = []
-    for op_id, holder in expired.values_list("pk", "lease_holder"):
-        taken = expired.filter(pk=op_id).update(
+    for op_id, token, expires, holder in rows:
+        if expires is not None and expires > now and not holder_is_gone(holder):
+            continue
+        taken = running.filter(pk=op_id, lease_token=token).update(
             state=Operation.QUEUED,
             message=(
                 "The worker running this change stopped before it finished; running it again "

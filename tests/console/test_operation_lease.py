@@ -69,7 +69,7 @@ def test_a_claim_takes_a_lease_that_outlives_the_hard_time_limit(queued_edit) ->
     assert op.lease_holder == {
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "parent": os.getppid(),
+        "ns": executor.process_namespace(),
     }
     assert len(op.lease_token) == 32
     assert op.lease_expires_at is not None
@@ -95,14 +95,14 @@ def test_a_second_delivery_leaves_a_row_under_a_live_lease_alone(queued_edit, pl
     assert plexsim.requests() == []
 
 
-def test_a_row_held_by_a_dead_process_of_this_worker_is_taken_over_at_once(
+def test_a_row_held_by_a_dead_process_of_this_machine_is_taken_over_at_once(
     queued_edit, plexsim
 ) -> None:
-    # A killed pool child: same host, same parent (the worker), the process is gone, and the
-    # message comes back at once (reject on worker lost). No need to wait for the lease.
+    # A killed pool child: the message comes back at once (reject on worker lost), and the
+    # process that held the lease is gone. No need to wait for the lease to run out.
     executor.claim(queued_edit.pk)
     Operation.objects.filter(pk=queued_edit.pk).update(
-        lease_holder={"host": socket.gethostname(), "pid": a_dead_pid(), "parent": os.getppid()}
+        lease_holder={**executor.this_process(), "pid": a_dead_pid()}
     )
 
     assert operations.execute(queued_edit.pk).state == Operation.SUCCEEDED
@@ -111,12 +111,36 @@ def test_a_row_held_by_a_dead_process_of_this_worker_is_taken_over_at_once(
     assert len(share_writes(plexsim)) == 1
 
 
-def test_a_holder_elsewhere_is_never_presumed_dead(queued_edit, plexsim) -> None:
+def test_the_sweep_takes_back_at_once_a_row_whose_worker_on_this_machine_died(
+    queued_edit, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    # The worker's main process was killed (its pool processes die with it) and a worker was
+    # started again: its first sweep finds the holder gone, the lease still running.
     executor.claim(queued_edit.pk)
     Operation.objects.filter(pk=queued_edit.pk).update(
-        lease_holder={"host": "another-machine", "pid": a_dead_pid(), "parent": os.getppid()}
+        lease_holder={**executor.this_process(), "pid": a_dead_pid()}
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        assert sweep_operations() == {"reclaimed": 1, "requeued": 0}
+    assert operations.execute(queued_edit.pk).state == Operation.SUCCEEDED
+    assert len(share_writes(plexsim)) == 1
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        {"ns": "another-boot/4026531836"},  # another machine (or this one after a reboot)
+        {"ns": executor.process_namespace().split("/")[0] + "/1"},  # another container
+        {"ns": ""},  # a machine where it cannot be told
+    ],
+)
+def test_a_holder_elsewhere_is_never_presumed_dead(queued_edit, plexsim, elsewhere) -> None:
+    executor.claim(queued_edit.pk)
+    Operation.objects.filter(pk=queued_edit.pk).update(
+        lease_holder={**executor.this_process(), "pid": a_dead_pid(), **elsewhere}
     )
     assert operations.execute(queued_edit.pk).state == Operation.RUNNING
+    assert executor.reclaim_abandoned() == []
     assert plexsim.requests() == []
 
 
@@ -158,7 +182,7 @@ def test_a_redelivered_message_takes_an_expired_lease_without_the_sweep(
     expire_lease(queued_edit)
     assert operations.execute(queued_edit.pk).state == Operation.SUCCEEDED
     # The sweep that comes afterwards finds nothing to take back.
-    assert executor.reclaim_expired() == []
+    assert executor.reclaim_abandoned() == []
     assert len(share_writes(plexsim)) == 1
 
 
@@ -177,7 +201,7 @@ def test_a_worker_frozen_past_its_lease_does_not_write_when_it_wakes_up(
         def freeze_then_check(endpoint: str) -> None:
             monkeypatch.setattr(executor, "guard_writes", real_guard)  # worker B is healthy
             expire_lease(op)
-            assert executor.reclaim_expired() == [op.pk]
+            assert executor.reclaim_abandoned() == [op.pk]
             assert operations.execute(op.pk).state == Operation.SUCCEEDED
             check(endpoint)
 
@@ -243,7 +267,7 @@ def test_a_redelivered_message_after_the_sweep_took_the_row_runs_it_once(
 ) -> None:
     executor.claim(queued_edit.pk)
     expire_lease(queued_edit)
-    assert executor.reclaim_expired() == [queued_edit.pk]
+    assert executor.reclaim_abandoned() == [queued_edit.pk]
     # Two messages now: the redelivered one and the sweep's. The first runs the change.
     assert operations.execute(queued_edit.pk).state == Operation.SUCCEEDED
     assert operations.execute(queued_edit.pk).state == Operation.SUCCEEDED
@@ -283,7 +307,7 @@ def test_a_redelivered_message_racing_the_sweep_runs_the_change_once(
     def sweep_then_its_message() -> None:
         try:
             start.wait(5)
-            executor.reclaim_expired()
+            executor.reclaim_abandoned()
             outcomes.append(operations.execute(op.pk).state)
         finally:
             connection.close()
@@ -346,4 +370,4 @@ def test_a_row_running_from_before_leases_existed_counts_as_stuck(queued_edit, p
     Operation.objects.filter(pk=queued_edit.pk).update(state=Operation.RUNNING, attempts=1)
     queued_edit.refresh_from_db()
     assert queued_edit.stuck
-    assert executor.reclaim_expired() == [queued_edit.pk]
+    assert executor.reclaim_abandoned() == [queued_edit.pk]
