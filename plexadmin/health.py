@@ -77,6 +77,11 @@ def stale_after(period: float) -> float:
     return 2 * period + LATE_BY
 
 
+def first_tick_within(period: float) -> float:
+    """After a start, the first heartbeat comes within one period (cron's next minute)."""
+    return period + LATE_BY
+
+
 def _ages() -> dict[str, tuple[float, str]]:
     now = timezone.now()
     return {
@@ -100,10 +105,13 @@ def liveness_checks() -> list[Check]:
     return [beat, _judge_worker(ages, period, beat)]
 
 
-def _started_since(ages: dict[str, tuple[float, str]], start: str, tick: str, limit: float) -> bool:
-    """The process started within `limit` and has not ticked since: its first tick is due."""
+def _started_since(
+    ages: dict[str, tuple[float, str]], start: str, tick: str, within: float
+) -> bool:
+    """The process started less than `within` ago and has not ticked since: its first tick
+    is still to come."""
     started = ages.get(start)
-    if started is None or started[0] > limit:
+    if started is None or started[0] > within:
         return False
     ticked = ages.get(tick)
     return ticked is None or ticked[0] > started[0]
@@ -114,7 +122,7 @@ def _judge_beat(ages: dict[str, tuple[float, str]], period: float) -> Check:
     sent = ages.get(Heartbeat.BEAT)
     if sent is not None and sent[0] <= limit:
         return Check("beat", WORKING, f"last sent a task {_ago(sent[0])}")
-    if _started_since(ages, Heartbeat.BEAT_START, Heartbeat.BEAT, limit):
+    if _started_since(ages, Heartbeat.BEAT_START, Heartbeat.BEAT, first_tick_within(period)):
         started = ages[Heartbeat.BEAT_START][0]
         return Check("beat", STARTING, f"started {_ago(started)}; its first task is due shortly")
     if sent is None:
@@ -135,8 +143,12 @@ def _judge_worker(ages: dict[str, tuple[float, str]], period: float, beat: Check
     idle = f"no task run for {ran[0]:.0f} s" if ran is not None else "no task run yet"
     if beat.state == PROBLEM:
         return Check("worker", UNKNOWN, f"{idle}; beat sends nothing, so there was none to run")
-    if beat.state == STARTING or _started_since(
-        ages, Heartbeat.WORKER_START, Heartbeat.WORKER, limit
+    # Just after the worker or beat started (beat may have been down), the first heartbeat
+    # since then is still to come.
+    within = first_tick_within(period)
+    if any(
+        _started_since(ages, start, Heartbeat.WORKER, within)
+        for start in (Heartbeat.WORKER_START, Heartbeat.BEAT_START)
     ):
         return Check("worker", STARTING, f"{idle}; the first heartbeat is due shortly")
     start = ages.get(Heartbeat.WORKER_START)

@@ -84,6 +84,20 @@ def test_start_up_grace_ends_when_the_first_tick_is_overdue(client: Client) -> N
     assert 'badge-bad">problem' in row(content, "Worker")
 
 
+def test_it_waits_for_the_first_heartbeat_after_beat_comes_back(client: Client) -> None:
+    # Beat was down ten minutes and started again 20 s ago; it already sent another task.
+    seen(Heartbeat.BEAT_START, 20)
+    seen(Heartbeat.BEAT, 5)
+    seen(Heartbeat.WORKER, 600)
+    content = client.get("/status/").content.decode()
+    assert 'badge-ok">working' in row(content, "Beat")
+    assert 'badge-warn">starting' in row(content, "Worker")
+    # Once the first heartbeat since then is overdue, the worker is the one named.
+    seen(Heartbeat.BEAT_START, 100)
+    content = client.get("/status/").content.decode()
+    assert 'badge-bad">problem' in row(content, "Worker")
+
+
 def test_it_counts_changes_left_behind_by_a_dead_worker(client: Client) -> None:
     Operation.objects.create(
         kind="share.edit",
