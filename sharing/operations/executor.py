@@ -404,7 +404,10 @@ def reclaim_abandoned() -> list[int]:
         )
         if taken:
             log.warning(
-                "operation %s: its worker (%s) stopped mid-run; queued again", op_id, holder
+                "operation %s: its worker (process %s on %s) stopped mid-run; queued again",
+                op_id,
+                holder.get("pid", "?"),
+                holder.get("host", "?"),
             )
             reclaimed.append(op_id)
     return reclaimed
