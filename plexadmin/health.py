@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from plexadmin.celery import app as celery_app
@@ -166,18 +165,15 @@ def check_operations() -> Check:
     from sharing.models import Operation
 
     now = timezone.now()
-    stuck = Operation.objects.filter(state=Operation.RUNNING).filter(
-        Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
-    )
+    running = list(Operation.objects.filter(state=Operation.RUNNING))
     waiting = Operation.objects.filter(
         state=Operation.QUEUED,
         updated_at__lt=now - timedelta(seconds=settings.OPERATION_SWEEP_AFTER),
     )
-    running = Operation.objects.filter(state=Operation.RUNNING).count()
     queued = Operation.objects.filter(state=Operation.QUEUED).count()
-    counts = f"{queued} queued, {running} running"
+    counts = f"{queued} queued, {len(running)} running"
     problems = []
-    if stuck_count := stuck.count():
+    if stuck_count := sum(op.stuck for op in running):
         problems.append(
             f"{stuck_count} stopped with their worker (they are taken over within a minute, "
             "or retry them)"

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sharing.leases import holder_is_gone
+
 
 class Server(models.Model):
     machine_identifier = models.CharField(max_length=64, unique=True)
@@ -289,13 +291,14 @@ class Operation(models.Model):
 
     @property
     def stuck(self) -> bool:
-        """Running, but the lease ran out: its worker died or froze in the middle of it.
-
-        A row without a lease is one a worker claimed before leases existed.
-        """
+        """Running, but its worker died or froze in the middle of it: the lease ran out, or
+        the process holding it is certainly gone. (A row without a lease is one a worker
+        claimed before leases existed.)"""
         if self.state != self.RUNNING:
             return False
-        return self.lease_expires_at is None or self.lease_expires_at <= timezone.now()
+        if self.lease_expires_at is None or self.lease_expires_at <= timezone.now():
+            return True
+        return holder_is_gone(self.lease_holder)
 
     @property
     def holder_label(self) -> str:

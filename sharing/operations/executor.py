@@ -20,26 +20,23 @@ child) is taken over at once.
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Household
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
 from plextv import PlexTV
 from plextv.errors import ApiChanged, PlexTVError, RateLimited, Unauthorized, Unavailable
+from sharing.leases import holder_is_gone, this_process
 from sharing.models import AuditEvent, Operation
 
 log = logging.getLogger(__name__)
@@ -123,44 +120,6 @@ def backoff(attempt: int) -> float:
     return round(random.uniform(window / 2, window), 1)  # noqa: S311 - spreading retries, not secrets
 
 
-def process_namespace() -> str:
-    """What makes a process id meaningful: this boot of this machine, and the pid namespace
-    (a container has its own). Empty where that cannot be told (not Linux)."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        return ""
-    return f"{boot}/{namespace}"
-
-
-def this_process() -> dict[str, Any]:
-    return {"host": socket.gethostname(), "pid": os.getpid(), "ns": process_namespace()}
-
-
-def holder_is_gone(holder: dict[str, Any]) -> bool:
-    """True only when the lease holder is certainly dead: a process of this same machine boot
-    and pid namespace that no longer exists (a killed pool process, a worker killed and
-    started again). A holder anywhere else may be alive and is left to its lease."""
-    pid = holder.get("pid")
-    namespace = process_namespace()
-    if not namespace or holder.get("ns") != namespace:
-        return False
-    if not isinstance(pid, int) or pid <= 1 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def _lease_expired(now: datetime) -> Q:
-    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
-
-
 def claim(op_id: int) -> Operation | None:
     """Take the row's lease, mark it running and count the attempt; None when there is
     nothing to do (finished, or running under a live lease).
@@ -175,7 +134,7 @@ def claim(op_id: int) -> Operation | None:
         if op is None or not op.pending:
             return None
         now = timezone.now()
-        if op.state == Operation.RUNNING and not op.stuck and not holder_is_gone(op.lease_holder):
+        if op.state == Operation.RUNNING and not op.stuck:
             log.info(
                 "operation %s is being run by %s (lease until %s); leaving it to them",
                 op.pk,
@@ -416,14 +375,23 @@ def reclaim_abandoned() -> list[int]:
 def restart(op: Operation) -> bool:
     """An admin's Retry: a failed row, or a stuck one (its worker died), queued again with
     the attempt count started over."""
-    now = timezone.now()
-    stuck = Q(state=Operation.RUNNING) & _lease_expired(now)
-    changed = Operation.objects.filter(Q(state=Operation.FAILED) | stuck, pk=op.pk).update(
+    current = Operation.objects.filter(pk=op.pk).first()
+    if current is None:
+        return False
+    if current.state == Operation.FAILED:
+        still = Operation.objects.filter(pk=op.pk, state=Operation.FAILED)
+    elif current.stuck:
+        still = Operation.objects.filter(
+            pk=op.pk, state=Operation.RUNNING, lease_token=current.lease_token
+        )
+    else:
+        return False
+    changed = still.update(
         state=Operation.QUEUED,
         attempts=0,
         message="",
         finished_at=None,
-        updated_at=now,
+        updated_at=timezone.now(),
         lease_token="",
         lease_expires_at=None,
     )

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from sharing import operations
+from sharing import leases, operations
 from sharing.console_tasks import apply_operation, sweep_operations
 from sharing.models import AuditEvent, Operation, Share
 from sharing.operations import executor
@@ -69,7 +69,7 @@ def test_a_claim_takes_a_lease_that_outlives_the_hard_time_limit(queued_edit) ->
     assert op.lease_holder == {
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "ns": executor.process_namespace(),
+        "ns": leases.process_namespace(),
     }
     assert len(op.lease_token) == 32
     assert op.lease_expires_at is not None
@@ -102,7 +102,7 @@ def test_a_row_held_by_a_dead_process_of_this_machine_is_taken_over_at_once(
     # process that held the lease is gone. No need to wait for the lease to run out.
     executor.claim(queued_edit.pk)
     Operation.objects.filter(pk=queued_edit.pk).update(
-        lease_holder={**executor.this_process(), "pid": a_dead_pid()}
+        lease_holder={**leases.this_process(), "pid": a_dead_pid()}
     )
 
     assert operations.execute(queued_edit.pk).state == Operation.SUCCEEDED
@@ -118,7 +118,7 @@ def test_the_sweep_takes_back_at_once_a_row_whose_worker_on_this_machine_died(
     # started again: its first sweep finds the holder gone, the lease still running.
     executor.claim(queued_edit.pk)
     Operation.objects.filter(pk=queued_edit.pk).update(
-        lease_holder={**executor.this_process(), "pid": a_dead_pid()}
+        lease_holder={**leases.this_process(), "pid": a_dead_pid()}
     )
     with django_capture_on_commit_callbacks(execute=False):
         assert sweep_operations() == {"reclaimed": 1, "requeued": 0}
@@ -130,14 +130,14 @@ def test_the_sweep_takes_back_at_once_a_row_whose_worker_on_this_machine_died(
     "elsewhere",
     [
         {"ns": "another-boot/4026531836"},  # another machine (or this one after a reboot)
-        {"ns": executor.process_namespace().split("/")[0] + "/1"},  # another container
+        {"ns": leases.process_namespace().split("/")[0] + "/1"},  # another container
         {"ns": ""},  # a machine where it cannot be told
     ],
 )
 def test_a_holder_elsewhere_is_never_presumed_dead(queued_edit, plexsim, elsewhere) -> None:
     executor.claim(queued_edit.pk)
     Operation.objects.filter(pk=queued_edit.pk).update(
-        lease_holder={**executor.this_process(), "pid": a_dead_pid(), **elsewhere}
+        lease_holder={**leases.this_process(), "pid": a_dead_pid(), **elsewhere}
     )
     assert operations.execute(queued_edit.pk).state == Operation.RUNNING
     assert executor.reclaim_abandoned() == []
@@ -371,3 +371,19 @@ def test_a_row_running_from_before_leases_existed_counts_as_stuck(queued_edit, p
     queued_edit.refresh_from_db()
     assert queued_edit.stuck
     assert executor.reclaim_abandoned() == [queued_edit.pk]
+
+
+def test_retry_is_offered_at_once_when_the_holding_process_is_gone(
+    owner, queued_edit, django_capture_on_commit_callbacks
+) -> None:
+    executor.claim(queued_edit.pk)
+    Operation.objects.filter(pk=queued_edit.pk).update(
+        lease_holder={**leases.this_process(), "pid": a_dead_pid()}
+    )
+    page = owner.client.get(f"/people/operations/{queued_edit.pk}/", HTTP_HX_REQUEST="true")
+    assert f'action="/people/operations/{queued_edit.pk}/retry/"' in page.content.decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        owner.client.post(f"/people/operations/{queued_edit.pk}/retry/")
+    assert len(callbacks) == 1
+    queued_edit.refresh_from_db()
+    assert queued_edit.state == Operation.QUEUED
