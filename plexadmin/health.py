@@ -175,8 +175,8 @@ def check_operations() -> Check:
     problems = []
     if stuck_count := sum(op.stuck for op in running):
         problems.append(
-            f"{stuck_count} stopped with their worker (they are taken over within a minute, "
-            "or retry them)"
+            f"{stuck_count} stopped with their worker (a running worker takes them over at "
+            "its next sweep; each has a Retry button)"
         )
     if waiting_count := waiting.count():
         problems.append(
