@@ -13,8 +13,9 @@ only a dead or frozen worker lets it expire. The sweep then queues the row again
 run reads plex.tv before writing. A frozen worker that wakes up later no longer holds the
 lease: every write it would send to plex.tv checks the lease first (`LeaseLost`), and only the
 holder may record an outcome. A message delivered while the lease is held by a live process
-leaves the row alone; one held by a process of the same worker that has died (a killed pool
-child) is taken over at once.
+leaves the row alone; a lease whose holder is certainly gone (a process of this machine that
+no longer exists: a killed pool child, a worker killed and started again) is taken over at
+once, see `sharing.leases`.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def claim(op_id: int) -> Operation | None:
     """Take the row's lease, mark it running and count the attempt; None when there is
     nothing to do (finished, or running under a live lease).
 
-    A row found running with its lease expired, or held by a dead process of this worker, is a
-    run that died midway: it is run again (handlers check plex.tv before writing), but only
+    A row found running with its lease expired, or held by a process that is certainly gone, is
+    a run that died midway: it is run again (handlers check plex.tv before writing), but only
     `max_attempts()` times in all, so a job that kills its worker every time ends as failed
     instead of looping.
     """
