@@ -17,11 +17,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
 
 
+def registered_tasks(app: Celery) -> dict[str, Any]:
+    """Every task a worker of `app` knows, once the apps' `tasks` modules are imported (as the
+    worker does, without Celery's import signals)."""
+    autodiscover_modules("tasks")
+    return dict(app.tasks)
+
+
 def time_limit_problems(app: Celery) -> list[str]:
     """One line per registered task whose soft limit is not below its hard limit."""
-    autodiscover_modules("tasks")  # what the worker imports, without Celery's import signals
     problems = []
-    for name, task in sorted(app.tasks.items()):
+    for name, task in sorted(registered_tasks(app).items()):
         soft, hard = task.soft_time_limit, task.time_limit
         if soft and hard and soft >= hard:
             problems.append(
