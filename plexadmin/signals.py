@@ -48,7 +48,10 @@ def leave_the_worker_process_group(**_: Any) -> None:
     group (honcho's SIGTERM on Ctrl-C) reaches only the main process, which shuts down warm and
     lets the running task finish instead of losing it halfway. A pool process still never
     outlives the main one: Celery has the kernel kill it when its parent dies."""
-    os.setpgid(0, 0)
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        logger.warning("A pool process could not leave the worker's process group", exc_info=True)
 
 
 @beat_init.connect
