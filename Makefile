@@ -6,6 +6,9 @@ PORT ?= 8000
 PLEXSIM_PORT ?= 32500
 # The demo's mail sink listens next to the web port's range (8000 → 18000).
 MAILSINK_PORT ?= $(shell echo $$(( $(PORT) + 10000 )))
+DEMO_VAR ?= var/demo
+# honcho with a longer shutdown grace than its five seconds (see the script).
+HONCHO = $(PY) scripts/honcho-start.py start
 
 .DEFAULT_GOAL := help
 .PHONY: help run demo test lint format bench migrate venv clean
@@ -38,22 +41,22 @@ run: migrate
 	@echo "  plexadmin is starting: open http://127.0.0.1:$(PORT)/   (Ctrl-C stops web, worker and beat)"
 	@$(PY) manage.py setup_code
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_PORT=$(PORT) honcho start -f Procfile
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_PORT=$(PORT) $(HONCHO) -f Procfile
 
 # The demo keeps its own database and secrets under var/demo, apart from a real set-up.
 demo: $(VENV)/.runtime
-	PLEXADMIN_VAR_DIR=var/demo $(PY) manage.py migrate --no-input
+	PLEXADMIN_VAR_DIR=$(DEMO_VAR) $(PY) manage.py migrate --no-input
 	@echo ""
 	@echo "  plexadmin demo: open http://127.0.0.1:$(PORT)/ — plex.tv is simulated at http://127.0.0.1:$(PLEXSIM_PORT)"
 	@echo "  Demo accounts and passwords: plexsim/README.md.   (Ctrl-C stops everything)"
-	@PLEXADMIN_VAR_DIR=var/demo $(PY) manage.py setup_code
+	@PLEXADMIN_VAR_DIR=$(DEMO_VAR) $(PY) manage.py setup_code
 	@echo "  E-mail goes to a local sink on 127.0.0.1:$(MAILSINK_PORT): read it at Notifications → Mailbox."
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_VAR_DIR=var/demo PLEXADMIN_PORT=$(PORT) \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PLEXADMIN_VAR_DIR=$(DEMO_VAR) PLEXADMIN_PORT=$(PORT) \
 	  PLEXSIM_PORT=$(PLEXSIM_PORT) PLEXTV_BASE_URL=http://127.0.0.1:$(PLEXSIM_PORT) \
 	  PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) \
-	  EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(MAILSINK_PORT) DEMO_MAILBOX_DIR=var/demo/mailbox \
-	  NOTIFY_DIGEST_SECONDS=5 honcho start -f Procfile.demo
+	  EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(MAILSINK_PORT) DEMO_MAILBOX_DIR=$(DEMO_VAR)/mailbox \
+	  NOTIFY_DIGEST_SECONDS=5 $(HONCHO) -f Procfile.demo
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

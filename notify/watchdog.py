@@ -1,12 +1,11 @@
 """Telling people that the worker or beat stopped, from the process that still runs.
 
 A stopped worker cannot send the message that it stopped, and a stopped beat schedules
-nothing, so neither can be a task. Each of the two keeps a thread that watches the other:
-
-* beat writes its own heartbeat row (``beat-process``) every minute, and watches the
-  ``beat`` heartbeat that a worker writes when it runs beat's heartbeat task: beat is alive
-  (this thread runs in it), so a stale ``beat`` row means no worker is running tasks;
-* a worker watches ``beat-process``: stale means beat is not running.
+nothing, so neither can be a task. Each of the two keeps a thread that watches the other,
+judged exactly as `/healthz` and the status page judge them (`plexadmin.health`): beat
+records each task it sends and a worker each heartbeat it runs, so beat (alive, since this
+thread runs in it) sees a worker that stopped running tasks, and a worker sees a beat that
+stopped sending.
 
 The watching process sends the message itself, without the queue. The key of each outage is
 the last heartbeat seen, so one outage is told once however many checks find it. When both
@@ -16,50 +15,41 @@ stop, nobody is left to tell: `/healthz` is the check for an outside monitor.
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from datetime import datetime
 from typing import Any
 
 from celery.signals import beat_init, celeryd_after_setup
-from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
 from notify import delivery, events
 from notify.models import Event, Notification
-from plexadmin.health import BEAT_STALE_AFTER
+from plexadmin import health
 from plexadmin.models import Heartbeat
 
 log = logging.getLogger(__name__)
 
-BEAT_PROCESS = "beat-process"
 INTERVAL = 60.0
 
-
-def watched_by(role: str) -> tuple[str, str] | None:
-    """(service, heartbeat row) the process in `role` watches, or None when it cannot."""
-    if role == "beat":
-        if "heartbeat" not in settings.CELERY_BEAT_SCHEDULE:
-            return None  # nothing writes the worker's side of the heartbeat
-        return "worker", Heartbeat.BEAT
-    return "beat", BEAT_PROCESS
+# Which service the process in each role watches, and the heartbeat row that shows it alive.
+WATCHES = {"beat": "worker", "worker": "beat"}
+ROWS = {"worker": Heartbeat.WORKER, "beat": Heartbeat.BEAT}
 
 
 def check(role: str, up_for: float, now: datetime | None = None) -> Event | None:
     """One look; returns the outage event when this look found (and told) a new one."""
     now = now or timezone.now()
-    if role == "beat":
-        Heartbeat.record(BEAT_PROCESS, detail=f"beat on {socket.gethostname()}")
-    watching = watched_by(role)
+    period = health.heartbeat_period()
     # Right after a start the other side may not have shown itself yet.
-    if watching is None or up_for < BEAT_STALE_AFTER:
+    if period is None or up_for < health.stale_after(period):
         return None
-    service, row = watching
-    seen = Heartbeat.objects.filter(name=row).values_list("seen_at", flat=True).first()
-    if seen is not None and (now - seen).total_seconds() <= BEAT_STALE_AFTER:
+    service = WATCHES[role]
+    judged = next(c for c in health.liveness_checks(now) if c.name == service)
+    if judged.state != health.PROBLEM:
         return None
+    seen = Heartbeat.objects.filter(name=ROWS[service]).values_list("seen_at", flat=True).first()
     if seen is None:
         detail, episode = f"the {service} has not run since this {role} started", "never"
     else:

@@ -6,7 +6,10 @@ class PlexadminConfig(AppConfig):
     verbose_name = "plexadmin system"
 
     def ready(self) -> None:
-        from plexadmin import signals  # noqa: F401  (connects the worker-ready heartbeat)
+        from plexadmin import (  # noqa: F401  (connect the heartbeats and the start-up checks)
+            checks,
+            signals,
+        )
         from plexadmin.metrics import record_plextv
         from plextv.observe import add_observer
 

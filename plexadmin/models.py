@@ -5,15 +5,19 @@ from django.utils import timezone
 
 
 class Heartbeat(models.Model):
-    """The last time a background process proved it was alive.
+    """The last time a background process proved it was alive, one row per kind of proof.
 
-    ``beat`` is written by the heartbeat task, which beat publishes and a worker runs, so a
-    recent value shows that beat, the broker and a worker all work. ``worker`` is written when
-    a worker process finishes starting.
+    ``beat`` is written by the beat process each time it sends a scheduled task, and
+    ``worker`` by the heartbeat task that a worker runs (beat sends it every minute); the two
+    are kept apart so a worker that stops running tasks is never taken for a stopped beat.
+    ``beat-start`` and ``worker-start`` are written when those processes finish starting, so
+    the status page knows not to alarm before the first tick is due.
     """
 
     BEAT = "beat"
     WORKER = "worker"
+    BEAT_START = "beat-start"
+    WORKER_START = "worker-start"
 
     name = models.CharField(max_length=32, primary_key=True)
     seen_at = models.DateTimeField()

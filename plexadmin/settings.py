@@ -305,7 +305,9 @@ PLEXTV_BREAKER_FAILURES = env_int("PLEXTV_BREAKER_FAILURES", 5, minimum=1)
 PLEXTV_BREAKER_RESET = env_int("PLEXTV_BREAKER_RESET", 60, minimum=5)
 
 # --- Celery ---------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The filesystem transport ignores the host, but kombu warns at every connection when none
+# is given.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # Longer than any countdown we schedule, so Redis never redelivers a waiting task.
@@ -334,31 +336,37 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be below "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}: the soft limit lets a task record "
+        "its failure before the hard limit kills it."
+    )
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = beat_schedule(
-    {
-        "heartbeat": ("plexadmin.tasks.heartbeat", env_str("SCHEDULE_HEARTBEAT", "* * * * *")),
-        "ping_owner_token": (
-            "accounts.tasks.ping_owner_token",
-            env_str("SCHEDULE_PING_OWNER_TOKEN", "*/15 * * * *"),
-        ),
-        "sync": ("sharing.tasks.sync_household", env_str("SCHEDULE_SYNC", "*/15 * * * *")),
-        "sweep_operations": (
-            "sharing.console_tasks.sweep_operations",
-            env_str("SCHEDULE_SWEEP_OPERATIONS", "*/5 * * * *"),
-        ),
-        "expire_shares": (
-            "sharing.console_tasks.expire_shares",
-            env_str("SCHEDULE_EXPIRE_SHARES", "*/5 * * * *"),
-        ),
-        "collect_activity": (
-            "activity.tasks.collect_activity",
-            env_str("SCHEDULE_COLLECT_ACTIVITY", "*/10 * * * *"),
-        ),
-    }
-)
+# Each periodic task with its cron from SCHEDULE_<NAME> (see plexadmin/schedule.py).
+PERIODIC_TASKS = {
+    "heartbeat": ("plexadmin.tasks.heartbeat", env_str("SCHEDULE_HEARTBEAT", "* * * * *")),
+    "ping_owner_token": (
+        "accounts.tasks.ping_owner_token",
+        env_str("SCHEDULE_PING_OWNER_TOKEN", "*/15 * * * *"),
+    ),
+    "sync": ("sharing.tasks.sync_household", env_str("SCHEDULE_SYNC", "*/15 * * * *")),
+    "sweep_operations": (
+        "sharing.console_tasks.sweep_operations",
+        env_str("SCHEDULE_SWEEP_OPERATIONS", "* * * * *"),
+    ),
+    "expire_shares": (
+        "sharing.console_tasks.expire_shares",
+        env_str("SCHEDULE_EXPIRE_SHARES", "*/5 * * * *"),
+    ),
+    "collect_activity": (
+        "activity.tasks.collect_activity",
+        env_str("SCHEDULE_COLLECT_ACTIVITY", "*/10 * * * *"),
+    ),
+}
+CELERY_BEAT_SCHEDULE = beat_schedule(PERIODIC_TASKS)
 
 # --- Sync -----------------------------------------------------------------------------------
 # A person plex.tv stops listing is flagged, and removed here after this many consecutive
@@ -367,9 +375,12 @@ SYNC_PRUNE_AFTER = env_int("SYNC_PRUNE_AFTER", 3, minimum=1)
 
 # --- Sharing console operations ----------------------------------------------------------------
 # An operation is given up (failed, with a Retry button) after this many tries, worker crashes
-# included; one left queued this many seconds is re-enqueued by the sweep.
+# included; one left queued this many seconds is re-enqueued by the sweep. One run may last
+# OPERATION_TIME_LIMIT seconds before Celery stops it; a run whose worker died is taken over
+# by the sweep once that time and one plex.tv request's timeouts have passed (its lease).
 OPERATION_MAX_ATTEMPTS = env_int("OPERATION_MAX_ATTEMPTS", 5, minimum=1)
 OPERATION_SWEEP_AFTER = env_int("OPERATION_SWEEP_AFTER", 600, minimum=60)
+OPERATION_TIME_LIMIT = env_int("OPERATION_TIME_LIMIT", 90, minimum=10)
 
 # --- E-mail and notifications ----------------------------------------------------------------
 # Django's mailers: "default" sends over SMTP when EMAIL_HOST is set. Without it, development
@@ -409,11 +420,11 @@ NOTIFY_DIGEST_SECONDS = env_int("NOTIFY_DIGEST_SECONDS", 15, minimum=0)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
 # Failed syncs in a row before "sync failing" is sent (once per streak).
 NOTIFY_SYNC_FAILURES = env_int("NOTIFY_SYNC_FAILURES", 3, minimum=1)
-CELERY_BEAT_SCHEDULE.update(
-    beat_schedule(
-        {"notify_sweep": ("notify.tasks.sweep", env_str("SCHEDULE_NOTIFY_SWEEP", "* * * * *"))}
-    )
+PERIODIC_TASKS["notify_sweep"] = (
+    "notify.tasks.sweep",
+    env_str("SCHEDULE_NOTIFY_SWEEP", "* * * * *"),
 )
+CELERY_BEAT_SCHEDULE = beat_schedule(PERIODIC_TASKS)
 # The demo's mail sink writes what it catches here; the dashboard shows it. Never in production.
 DEMO_MAILBOX_DIR = env_str("DEMO_MAILBOX_DIR")
 if DEMO_MAILBOX_DIR and PRODUCTION:

@@ -11,7 +11,6 @@ from accounts.models import Household
 from accounts.roles import is_admin, is_member
 from plexadmin import health
 from plexadmin.http import HtmxHttpRequest
-from plexadmin.models import Heartbeat
 
 
 @never_cache
@@ -36,13 +35,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and broker answer; 503 naming the one that does not."""
-    checks = health.service_checks()
+    """200 while everything works or is starting; 503 naming what does not (the database, the
+    broker, beat, or a worker that stopped running tasks)."""
+    checks = health.all_checks()
     failing = [check.name for check in checks if not check.ok]
     body = {
         "status": "ok" if not failing else "unavailable",
         "failing": failing,
-        "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+        "checks": {
+            check.name: {"ok": check.ok, "state": check.state, "detail": check.detail}
+            for check in checks
+        },
     }
     return JsonResponse(body, status=503 if failing else 200)
 
@@ -57,8 +60,7 @@ def status(request: HtmxHttpRequest) -> HttpResponse:
         if not is_admin(request.user):
             return not_yours(request, admin_only=True)
     context = {
-        "checks": [*health.service_checks(), health.check_beat()],
-        "heartbeats": {beat.name: beat for beat in Heartbeat.objects.all()},
+        "checks": health.all_checks(operations=True),
         "embedded": health.embedded_mode(),
     }
     template = "status.html#status-panel" if request.htmx else "status.html"

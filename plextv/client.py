@@ -81,9 +81,9 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
         return self._transport.budget
 
     def with_token(self, token: str) -> PlexTV:
-        """A client for another identity sharing this one's config, HTTP session, time budget
-        and circuit breaker."""
-        return PlexTV(
+        """A client for another identity sharing this one's config, HTTP session, time budget,
+        circuit breaker and write guard."""
+        client = PlexTV(
             self.config,
             token,
             self.session,
@@ -91,6 +91,13 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
             budget=self._transport.budget,
             breaker=self._transport.breaker,
         )
+        client.guard_writes(self._transport.before_write)
+        return client
+
+    def guard_writes(self, check: Callable[[str], None] | None) -> None:
+        """Call `check(endpoint)` before every attempt of a request that may change plex.tv
+        (anything but GET and HEAD); an exception it raises stops the request unsent."""
+        self._transport.before_write = check
 
     # --- sign-in and account ------------------------------------------------------------------
 

@@ -359,10 +359,11 @@ class SharingOperations(ClientBase):
 
         GET plex.tv/api/servers/{machineId}/shared_servers, then POST
         clients.plex.tv/api/v2/shared_servers/{id} with the complete settings and library
-        list: 2 requests. `settings` replaces all settings at once; the keyword arguments
-        change one each (pass `Filters()` to clear a filter). Safe to repeat after
-        `OutcomeUnknown`: it writes the whole desired state. An empty `libraries` raises
-        `EmptyLibrarySelection` before any request: stop sharing instead.
+        list: 2 requests, or only the GET when plex.tv already holds exactly that. `settings`
+        replaces all settings at once; the keyword arguments change one each (pass `Filters()`
+        to clear a filter). Safe to repeat after `OutcomeUnknown` or a crash: it writes the
+        whole desired state, and nothing when that state is already there. An empty
+        `libraries` raises `EmptyLibrarySelection` before any request: stop sharing instead.
         """
         chosen = _chosen(libraries)
         current = next(
@@ -395,6 +396,9 @@ class SharingOperations(ClientBase):
             if not sections:
                 sections = self.server_sections(machine_identifier).sections
             ids = resolve_libraries(chosen, sections)
+        shared_now = sorted(s.global_id for s in current.shared_sections)
+        if not current.all_libraries and merged == current.settings and sorted(ids) == shared_now:
+            return current
         fallback = dataclasses.replace(
             current,
             settings=merged,

@@ -125,6 +125,7 @@ class Transport:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._lock = threading.Lock()
         self._sent = 0
+        self.before_write: Callable[[str], None] | None = None
         register_token(token)
 
     @property
@@ -193,6 +194,8 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
+            if self.before_write is not None and method.upper() not in {"GET", "HEAD"}:
+                self.before_write(endpoint)
             if self.budget is not None and self.budget.left() <= 0:
                 raise self.budget.exceeded(endpoint)
             trial = breaker.before_call() if breaker else False

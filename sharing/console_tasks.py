@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from sharing import operations
-from sharing.operations.executor import stale_queued, touch
+from sharing.operations import executor
 
 log = logging.getLogger(__name__)
 
@@ -18,14 +18,15 @@ log = logging.getLogger(__name__)
     bind=True,
     name="sharing.console_tasks.apply_operation",
     ignore_result=True,
-    soft_time_limit=60,
-    time_limit=90,
+    soft_time_limit=executor.soft_time_limit(),
+    time_limit=executor.time_limit(),
 )
 def apply_operation(self, op_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Run one operation; transient failures come back here after the countdown it asks for.
 
     The countdown is never longer than plextv's `max_retry_after` (300 s), well under the
-    Redis visibility timeout, so a waiting retry is never redelivered early.
+    Redis visibility timeout, so a waiting retry is never redelivered early. The operation's
+    lease is derived from `time_limit`, so this process is gone before anyone may take over.
     """
     outcome = operations.execute(op_id)
     if outcome.retry_in is not None:
@@ -41,20 +42,39 @@ def sweep_after() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "OPERATION_SWEEP_AFTER", 600)))
 
 
-@shared_task(name="sharing.console_tasks.sweep_operations", ignore_result=True, time_limit=60)
+# Beat's tasks name both limits: one that set only `time_limit` below the global soft limit
+# could not be sent at all (plexadmin.checks refuses that at start-up).
+@shared_task(
+    name="sharing.console_tasks.sweep_operations",
+    ignore_result=True,
+    soft_time_limit=45,
+    time_limit=60,
+)
 def sweep_operations() -> dict[str, object]:
-    """Re-enqueue operations left queued (an enqueue lost to a broker outage, a dropped retry).
+    """Run again what was lost: operations whose worker died mid-run (the lease ran out) and
+    operations left queued (an enqueue lost to a broker outage, a dropped retry).
 
-    Longer than any retry countdown, so a row waiting out a rate limit is not doubled.
+    "Left queued" is longer than any retry countdown, so a row waiting out a rate limit is
+    not doubled.
     """
-    stale = stale_queued(sweep_after())
-    touch(stale)
-    for op_id in stale:
-        apply_operation.delay(op_id)
-    return {"requeued": len(stale)}
+    reclaimed = executor.reclaim_abandoned()
+    stale = executor.stale_queued(sweep_after())
+    executor.touch(stale)
+    for op_id in [*reclaimed, *stale]:
+        try:
+            apply_operation.delay(op_id)
+        except Exception:
+            # The row stays queued; a later sweep sends it once OPERATION_SWEEP_AFTER passed.
+            log.warning("operation %s: could not enqueue it again", op_id)
+    return {"reclaimed": len(reclaimed), "requeued": len(stale)}
 
 
-@shared_task(name="sharing.console_tasks.expire_shares", ignore_result=True, time_limit=60)
+@shared_task(
+    name="sharing.console_tasks.expire_shares",
+    ignore_result=True,
+    soft_time_limit=45,
+    time_limit=60,
+)
 def expire_shares() -> dict[str, object]:
     """Stop sharing every share past its expiry (each as an operation, submitted once)."""
     created = operations.expiry.submit_expired()

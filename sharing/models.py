@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sharing.leases import holder_is_gone
+
 
 class Server(models.Model):
     machine_identifier = models.CharField(max_length=64, unique=True)
@@ -308,6 +310,13 @@ class Operation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The lease of a running operation: which worker process runs it ({"host", "pid", "ns"}:
+    # ns tells which machine boot and pid namespace the pid belongs to), a token naming this
+    # one run, and until when the row is theirs. The holder is
+    # kept after the run as "last run by"; the token and expiry are cleared.
+    lease_holder = models.JSONField(default=dict, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -319,6 +328,24 @@ class Operation(models.Model):
     @property
     def pending(self) -> bool:
         return self.state in self.PENDING_STATES
+
+    @property
+    def stuck(self) -> bool:
+        """Running, but its worker died or froze in the middle of it: the lease ran out, or
+        the process holding it is certainly gone. (A row without a lease is one a worker
+        claimed before leases existed.)"""
+        if self.state != self.RUNNING:
+            return False
+        if self.lease_expires_at is None or self.lease_expires_at <= timezone.now():
+            return True
+        return holder_is_gone(self.lease_holder)
+
+    @property
+    def holder_label(self) -> str:
+        holder = self.lease_holder or {}
+        if not holder.get("host"):
+            return ""
+        return f"process {holder.get('pid')} on {holder['host']}"
 
     @classmethod
     def pending_targets(cls) -> set[tuple[str, str]]:

@@ -5,17 +5,30 @@ claims the row, runs the handler for its kind and writes the result, so a redeli
 duplicated message finds a finished row and does nothing. Handlers read plex.tv's current state
 wherever a blind repeat could apply a change twice, which makes a retry after a crash (or after
 an answer that never came back) safe.
+
+A claimed row carries a lease: which process runs it, a token for this run, and an expiry
+that outlives the task's hard time limit plus one plex.tv request. A worker that is alive,
+however slow, has therefore finished or been stopped by Celery before its lease runs out;
+only a dead or frozen worker lets it expire. The sweep then queues the row again, and the next
+run reads plex.tv before writing. A frozen worker that wakes up later no longer holds the
+lease: every write it would send to plex.tv checks the lease first (`LeaseLost`), and only the
+holder may record an outcome. A message delivered while the lease is held by a live process
+leaves the row alone; a lease whose holder is certainly gone (a process of this machine that
+no longer exists: a killed pool child, a worker killed and started again) is taken over at
+once, see `sharing.leases`.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -33,10 +46,15 @@ from plextv.errors import (
     Unauthorized,
     Unavailable,
 )
+from sharing.leases import holder_is_gone, this_process
 from sharing.models import AuditEvent, Operation
 from sharing.operations.labels import KIND_LABELS
 
 log = logging.getLogger(__name__)
+
+
+class LeaseLost(Exception):
+    """This run no longer holds its operation: another run took it over, so it must stop."""
 
 
 class OperationFailed(Exception):
@@ -79,8 +97,36 @@ class Outcome:
     message: str = ""
 
 
+# The outcome of a run that lost its lease: nothing recorded, nothing to retry.
+LOST = "lost"
+
+
 def max_attempts() -> int:
     return int(getattr(settings, "OPERATION_MAX_ATTEMPTS", 5))
+
+
+def time_limit() -> int:
+    """apply_operation's hard time limit: Celery kills the process running it after this."""
+    return int(getattr(settings, "OPERATION_TIME_LIMIT", 90))
+
+
+def soft_time_limit() -> int:
+    """Raised inside the run before the hard limit, so the row is failed with a message."""
+    return max(1, time_limit() * 2 // 3)
+
+
+# How far apart the clocks of two machines (the worker's and the sweep's) may be.
+CLOCK_SKEW = 10.0
+
+
+def write_window() -> float:
+    """Seconds one write to plex.tv may take: connecting, waiting for the answer, clock skew."""
+    return float(settings.PLEXTV_CONNECT_TIMEOUT + settings.PLEXTV_READ_TIMEOUT) + CLOCK_SKEW
+
+
+def lease_length() -> timedelta:
+    """Longer than a run can last in a live worker, and than a write it started can take."""
+    return timedelta(seconds=time_limit() + write_window())
 
 
 def backoff(attempt: int) -> float:
@@ -90,17 +136,27 @@ def backoff(attempt: int) -> float:
 
 
 def claim(op_id: int) -> Operation | None:
-    """Mark the row running and count the attempt, or None when there is nothing to do.
+    """Take the row's lease, mark it running and count the attempt; None when there is
+    nothing to do (finished, or running under a live lease).
 
-    A row found "running" is a redelivery after a worker died mid-operation: it is run again
-    (handlers check plex.tv before writing), but only `max_attempts()` times in all, so a job
-    that kills its worker every time ends as failed instead of looping.
+    A row found running with its lease expired, or held by a process that is certainly gone, is
+    a run that died midway: it is run again (handlers check plex.tv before writing), but only
+    `max_attempts()` times in all, so a job that kills its worker every time ends as failed
+    instead of looping.
     """
     with transaction.atomic():
         op = Operation.objects.select_for_update().filter(pk=op_id).first()
         if op is None or not op.pending:
             return None
         now = timezone.now()
+        if op.state == Operation.RUNNING and not op.stuck:
+            log.info(
+                "operation %s is being run by %s (lease until %s); leaving it to them",
+                op.pk,
+                op.holder_label,
+                op.lease_expires_at,
+            )
+            return None
         if op.attempts >= max_attempts():
             op.state = Operation.FAILED
             op.message = (
@@ -109,24 +165,88 @@ def claim(op_id: int) -> Operation | None:
             )
             op.finished_at = now
             op.updated_at = now
-            op.save(update_fields=["state", "message", "finished_at", "updated_at"])
+            op.lease_token = ""
+            op.lease_expires_at = None
+            op.save(
+                update_fields=[
+                    "state",
+                    "message",
+                    "finished_at",
+                    "updated_at",
+                    "lease_token",
+                    "lease_expires_at",
+                ]
+            )
             audit(op, Applied(label=op_label(op), message=op.message), AuditEvent.FAILED)
             return None
         op.state = Operation.RUNNING
         op.attempts += 1
         op.started_at = now
         op.updated_at = now
-        op.save(update_fields=["state", "attempts", "started_at", "updated_at"])
+        op.lease_holder = this_process()
+        op.lease_token = uuid.uuid4().hex
+        op.lease_expires_at = now + lease_length()
+        op.save(
+            update_fields=[
+                "state",
+                "attempts",
+                "started_at",
+                "updated_at",
+                "lease_holder",
+                "lease_token",
+                "lease_expires_at",
+            ]
+        )
         return op
 
 
-def finish(op: Operation, state: str, message: str) -> None:
+def finish(op: Operation, state: str, message: str, **more: Any) -> bool:
+    """Record the run's outcome (and the fields in `more`) and give up the lease, if this run
+    still holds it.
+
+    False means another run took the operation over (this worker froze past its lease); the
+    outcome is theirs to record.
+    """
     now = timezone.now()
-    op.state = state
-    op.message = message
-    op.finished_at = now if state in (Operation.SUCCEEDED, Operation.FAILED) else None
-    op.updated_at = now
-    op.save(update_fields=["state", "message", "finished_at", "updated_at"])
+    values: dict[str, Any] = {
+        **more,
+        "state": state,
+        "message": message,
+        "finished_at": now if state in (Operation.SUCCEEDED, Operation.FAILED) else None,
+        "updated_at": now,
+        "lease_token": "",
+        "lease_expires_at": None,
+    }
+    mine = Operation.objects.filter(pk=op.pk, state=Operation.RUNNING, lease_token=op.lease_token)
+    if not mine.update(**values):
+        log.warning(
+            "operation %s: another run took it over before this one could record %r",
+            op.pk,
+            state,
+        )
+        return False
+    for name, value in values.items():
+        setattr(op, name, value)
+    return True
+
+
+def guard_writes(client: PlexTV, op: Operation) -> None:
+    """Before each write to plex.tv, make sure this run still holds the operation's lease
+    for long enough to finish the write, so a worker that froze and woke up after its lease
+    ran out never repeats what the run that took over has done."""
+
+    def check(endpoint: str) -> None:
+        must_last_until = timezone.now() + timedelta(seconds=write_window())
+        held = Operation.objects.filter(
+            pk=op.pk,
+            state=Operation.RUNNING,
+            lease_token=op.lease_token,
+            lease_expires_at__gt=must_last_until,
+        ).exists()
+        if not held:
+            raise LeaseLost(f"operation {op.pk}: the lease ran out before {endpoint}")
+
+    client.guard_writes(check)
 
 
 def op_label(op: Operation) -> str:
@@ -159,21 +279,20 @@ def audit(op: Operation, applied: Applied, result: str) -> None:
         )
 
 
-def fail(op: Operation, message: str) -> Outcome:
-    finish(op, Operation.FAILED, message)
-    audit(op, Applied(label=op_label(op), message=message), AuditEvent.FAILED)
+def fail(op: Operation, message: str, *, retryable: bool = True) -> Outcome:
+    if finish(op, Operation.FAILED, message, retryable=retryable):
+        audit(op, Applied(label=op_label(op), message=message), AuditEvent.FAILED)
     return Outcome(Operation.FAILED, message=message)
 
 
 def refuse(op: Operation, message: str) -> Outcome:
     """A failure that sending the same change again cannot mend: no Retry is offered."""
-    op.retryable = False
-    op.save(update_fields=["retryable"])
-    return fail(op, message)
+    return fail(op, message, retryable=False)
 
 
 def requeue(op: Operation, message: str, delay: float) -> Outcome:
-    finish(op, Operation.QUEUED, message)
+    if not finish(op, Operation.QUEUED, message):
+        return Outcome(LOST)
     return Outcome(Operation.QUEUED, retry_in=delay, message=message)
 
 
@@ -190,11 +309,22 @@ def execute(op_id: int) -> Outcome:
         client = owner_client()
     except PlexLinkProblem as exc:
         return fail(op, exc.message)
+    guard_writes(client, op)
     # No transaction around the handler: with SQLite an open write transaction would hold the
     # database lock for as long as plex.tv takes to answer. Handlers write in short atomic
     # blocks after the calls.
     try:
         applied = run(client, op)
+    except LeaseLost as exc:
+        log.warning("%s; the run that took it over records the outcome", exc)
+        return Outcome(LOST)
+    except SoftTimeLimitExceeded:
+        log.warning("operation %s (%s) ran out of time", op.pk, op.kind)
+        return fail(
+            op,
+            f"plex.tv took too long to answer (over {soft_time_limit()} s), so plexadmin stopped "
+            "waiting; the change may or may not have been made. Retry checks plex.tv first.",
+        )
     except OperationFailed as exc:
         return fail(op, exc.message) if exc.retryable else refuse(op, exc.message)
     except RateLimited as exc:
@@ -222,7 +352,8 @@ def execute(op_id: int) -> Outcome:
         fail(op, "The change failed unexpectedly; nothing more will be tried until you retry.")
         raise
     with transaction.atomic():
-        finish(op, Operation.SUCCEEDED, applied.message)
+        if not finish(op, Operation.SUCCEEDED, applied.message):
+            return Outcome(LOST)
         audit(op, applied, AuditEvent.OK)
     return Outcome(Operation.SUCCEEDED, message=op.message)
 
@@ -243,10 +374,64 @@ def touch(op_ids: list[int]) -> None:
     )
 
 
-def restart(op: Operation) -> bool:
-    """A failed row queued again by an admin (the attempt count starts over)."""
+def reclaim_abandoned() -> list[int]:
+    """Running rows whose worker is gone, queued again for another worker; their ids.
+
+    Gone means the lease ran out, or the holder is a process of this machine that no longer
+    exists (a worker killed and started again need not wait for its lease). Each row is taken
+    back with its own conditional UPDATE, so a run that claimed it a moment ago (a redelivered
+    message) keeps it, and two sweeps never both take the same row.
+    """
     now = timezone.now()
-    changed = Operation.objects.filter(pk=op.pk, state=Operation.FAILED, retryable=True).update(
-        state=Operation.QUEUED, attempts=0, message="", finished_at=None, updated_at=now
+    running = Operation.objects.filter(state=Operation.RUNNING)
+    rows = running.values_list("pk", "lease_token", "lease_expires_at", "lease_holder")
+    reclaimed: list[int] = []
+    for op_id, token, expires, holder in rows:
+        if expires is not None and expires > now and not holder_is_gone(holder):
+            continue
+        taken = running.filter(pk=op_id, lease_token=token).update(
+            state=Operation.QUEUED,
+            message=(
+                "The worker running this change stopped before it finished; running it again "
+                "(plex.tv is checked first, so nothing is applied twice)."
+            ),
+            lease_token="",
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        if taken:
+            log.warning(
+                "operation %s: its worker (process %s on %s) stopped mid-run; queued again",
+                op_id,
+                holder.get("pid", "?"),
+                holder.get("host", "?"),
+            )
+            reclaimed.append(op_id)
+    return reclaimed
+
+
+def restart(op: Operation) -> bool:
+    """An admin's Retry: a failed row, or a stuck one (its worker died), queued again with
+    the attempt count started over."""
+    current = Operation.objects.filter(pk=op.pk).first()
+    if current is None:
+        return False
+    if current.state == Operation.FAILED:
+        # A refusal that sending the same change again cannot mend offers no Retry.
+        still = Operation.objects.filter(pk=op.pk, state=Operation.FAILED, retryable=True)
+    elif current.stuck:
+        still = Operation.objects.filter(
+            pk=op.pk, state=Operation.RUNNING, lease_token=current.lease_token
+        )
+    else:
+        return False
+    changed = still.update(
+        state=Operation.QUEUED,
+        attempts=0,
+        message="",
+        finished_at=None,
+        updated_at=timezone.now(),
+        lease_token="",
+        lease_expires_at=None,
     )
     return bool(changed)

@@ -65,7 +65,7 @@ def test_the_sweep_enqueues_operations_whose_message_was_lost(
         idempotency_key="just-queued-0002",
     )
 
-    assert sweep_operations() == {"requeued": 1}
+    assert sweep_operations() == {"reclaimed": 0, "requeued": 1}
 
     assert wait_until_finished(lost.pk).state == Operation.SUCCEEDED
     assert sim_share(plexsim, Share.objects.get(pk=share.pk).shared_server_id)["sectionIds"] == [

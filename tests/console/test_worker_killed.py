@@ -1,13 +1,21 @@
-"""RELIABILITY 30: the worker process dies in the middle of "invite friend".
+"""RELIABILITY 30 and 42: the worker dies, or freezes, in the middle of an operation.
 
-A real `celery worker` (prefork, one child) runs against Redis with acks_late and
-reject-on-worker-lost; plexsim holds the invite POST for a few seconds and the pool child is
-SIGKILLed while it waits. The message is delivered again, and plexsim must end with exactly
-one share; a job that kills its worker every time is given up after OPERATION_MAX_ATTEMPTS.
+Real `celery worker` processes (prefork, one child) with acks_late and reject-on-worker-lost;
+plexsim holds a request for a few seconds while the worker is killed or stopped.
+
+- Only the pool child is SIGKILLed (Redis): the message is delivered again, and plexsim must end
+  with exactly one share; a job that kills its worker every time is given up after
+  OPERATION_MAX_ATTEMPTS.
+- The worker's main process is SIGKILLed (filesystem broker and Redis): the row stays running
+  under its lease until a worker starts again; that worker's start-up sweep sees the holder is
+  gone and runs the change again, reading plex.tv first: plexsim gets the write once.
+- The whole worker is frozen (SIGSTOP) past its lease: a second worker takes the operation over
+  and finishes it, and the first one, woken up, sends nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -29,6 +37,8 @@ pytestmark = [pytest.mark.worker, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
 DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
 ADDRESS = "crash.test@example.com"
+MOVIES, MUSIC = 118181361, 118181363
+SHARE_WRITES = "/api/v2/shared_servers/*"
 
 SETUP = f"""
 from django.db import transaction
@@ -51,6 +61,32 @@ with transaction.atomic():
         user, "crash-test-key-0001",
     )
 print(op.pk)
+"""
+
+
+EDIT_SETUP = f"""
+from django.db import transaction
+from accounts.models import Household, Member, PlexAccount, User
+from sharing import operations
+from sharing.models import Share
+from sharing.services import run_sync
+
+owner = PlexAccount(plex_id=1001001, username="morgan", email="morgan@example.com", title="Morgan")
+owner.set_token("demo-owner-token-0001")
+owner.save()
+user = User.objects.create_user(username="plex-1001001", plex_account=owner)
+Member.objects.create(user=user, plex_account=owner, role="owner")
+Household.objects.create(owner=owner, name="h", machine_identifier="{DEN}", server_name="Den")
+run_sync()
+share = Share.objects.get(user__username="alex.rivera", server__machine_identifier="{DEN}")
+with transaction.atomic():
+    op, _ = operations.submit(
+        "share.edit", "share", share.pk,
+        {{"label": "alex.rivera on Den", "changes": {{"libraries": [{MOVIES}, {MUSIC}]}},
+         "before": {{}}}},
+        user, "killed-worker-edit-0001",
+    )
+print(op.pk, share.shared_server_id)
 """
 
 
@@ -86,19 +122,25 @@ def redis_url() -> Iterator[str]:
         process.wait(10)
 
 
-def environment(tmp_path: Path, redis: str, sim_url: str, max_attempts: int) -> dict[str, str]:
+def environment(
+    tmp_path: Path, redis: str | None, sim_url: str, max_attempts: int = 5, **extra: str
+) -> dict[str, str]:
+    """The processes' environment: SQLite under the test's folder, Redis or (None) the
+    filesystem broker."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "PLEXADMIN_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k not in {"DATABASE_URL", "REDIS_URL", "PLEXADMIN_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
         PLEXADMIN_VAR_DIR=str(tmp_path / "var"),
-        REDIS_URL=redis,
         PLEXTV_BASE_URL=sim_url,
         OPERATION_MAX_ATTEMPTS=str(max_attempts),
         DJANGO_SETTINGS_MODULE="plexadmin.settings",
+        **extra,
     )
+    if redis:
+        env["REDIS_URL"] = redis
     return env
 
 
@@ -229,3 +271,131 @@ def test_a_job_that_kills_its_worker_every_time_is_given_up(
     assert attempts == 2, output
     assert message.startswith("Gave up after 2 attempts")
     assert len(shares_for_address(plexsim)) <= 1
+
+
+@pytest.fixture(params=["filesystem", "redis"])
+def broker(request: pytest.FixtureRequest) -> str | None:
+    """None for the filesystem broker, else the URL of a Redis of the test's own."""
+    if request.param == "filesystem":
+        return None
+    url: str = request.getfixturevalue("redis_url")
+    return url
+
+
+def prepare_edit(tmp_path: Path, env: dict[str, str]) -> tuple[Path, int, int]:
+    manage(env, "migrate", "--no-input", "-v", "0")
+    op_id, share_id = manage(env, "shell", "-v", "0", "-c", EDIT_SETUP).split()[-2:]
+    return tmp_path / "var" / "plexadmin.sqlite3", int(op_id), int(share_id)
+
+
+def share_writes(plexsim: Any) -> list[dict[str, Any]]:
+    return [
+        r for r in plexsim.requests() if r["method"] == "POST" and "/shared_servers/" in r["path"]
+    ]
+
+
+def sections_at_sim(plexsim: Any, share_id: int) -> list[int]:
+    share = next(s for s in plexsim.state()["shares"] if s["id"] == share_id)
+    return sorted(share["sectionIds"])
+
+
+def until(check: Any, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.usefixtures("plexsim")
+def test_an_operation_whose_worker_was_killed_outright_finishes_once_on_the_next_worker(
+    tmp_path: Path, broker: str | None, plexsim: Any
+) -> None:
+    env = environment(tmp_path, broker, plexsim.url)
+    db, op_id, share_id = prepare_edit(tmp_path, env)
+    plexsim.add_fault(action="delay", delay=6, method="POST", path=SHARE_WRITES, times=1)
+    plexsim.clear_requests()
+
+    first = start_worker(env)
+    try:
+        wait_for(db, op_id, lambda row: row[0] == "running")
+        time.sleep(1.5)  # the reads are done; plexsim holds the write (and logs it once done)
+        children = pool_children(first)
+        first.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 <pid>` does
+        first.wait(10)
+        until(lambda: not any(alive(pid) for pid in children), 10, "the pool child dying")
+        # plexsim finishes the held write: the change is made, the row still says running.
+        until(lambda: sections_at_sim(plexsim, share_id) == [MOVIES, MUSIC], 10, "the write")
+        assert operation_row(db, op_id)[:2] == ("running", 1)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(first.pid, signal.SIGKILL)
+        first.communicate(timeout=10)
+
+    second = start_worker(env)
+    try:
+        _, attempts, message = wait_for(db, op_id, lambda row: row[0] == "succeeded", 60)
+    finally:
+        output = stop(second)
+    assert attempts == 2, output
+    assert message == "Saved on plex.tv."
+    assert len(share_writes(plexsim)) == 1, share_writes(plexsim)
+    assert sections_at_sim(plexsim, share_id) == [MOVIES, MUSIC]
+
+
+def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_took_over(
+    tmp_path: Path, plexsim: Any
+) -> None:
+    # A short lease: a 10 s run, 1 + 5 s for a request, 10 s of clock skew = 26 s.
+    env = environment(
+        tmp_path,
+        None,
+        plexsim.url,
+        OPERATION_TIME_LIMIT="10",
+        PLEXTV_CONNECT_TIMEOUT="1",
+        PLEXTV_READ_TIMEOUT="5",
+    )
+    db, op_id, share_id = prepare_edit(tmp_path, env)
+    # The two reads before the write are held; the worker freezes during the second, so it
+    # wakes up with an answer from before the change.
+    shares_read = f"/api/servers/{DEN}/shared_servers"
+    plexsim.add_fault(action="delay", delay=2, method="GET", path=shares_read, times=2)
+    plexsim.clear_requests()
+
+    frozen = start_worker(env)
+    second = None
+    try:
+        wait_for(db, op_id, lambda row: row[0] == "running")
+        time.sleep(3)
+        # Every process of the worker, as a paused container or a suspended machine would be
+        # (its pool process has a process group of its own).
+        frozen_pids = [frozen.pid, *pool_children(frozen)]
+        for pid in frozen_pids:
+            os.kill(pid, signal.SIGSTOP)
+        second = start_worker(env)
+        time.sleep(26)  # the lease runs out while the first worker is frozen
+        sweep = "from sharing.console_tasks import sweep_operations; print(sweep_operations())"
+        assert "'reclaimed': 1" in manage(env, "shell", "-v", "0", "-c", sweep)
+        wait_for(db, op_id, lambda row: row[0] == "succeeded", 30)
+        for pid in frozen_pids:
+            os.kill(pid, signal.SIGCONT)
+        time.sleep(5)  # the woken worker would send its write now
+    finally:
+        for pid in [frozen.pid, *pool_children(frozen)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        frozen_output = stop(frozen)
+        second_output = stop(second) if second is not None else ""
+    state, attempts, _ = operation_row(db, op_id)
+    assert (state, attempts) == ("succeeded", 2), frozen_output + second_output
+    assert len(share_writes(plexsim)) == 1, share_writes(plexsim)
+    assert sections_at_sim(plexsim, share_id) == [MOVIES, MUSIC]

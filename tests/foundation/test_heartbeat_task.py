@@ -21,9 +21,29 @@ def wait_for(condition, timeout: float = 20.0) -> bool:
 
 
 @pytest.mark.django_db
-def test_the_heartbeat_records_a_beat_tick() -> None:
+def test_the_heartbeat_records_that_a_worker_ran_a_task() -> None:
     summary = heartbeat()
-    assert Heartbeat.objects.get(name=Heartbeat.BEAT).seen_at.isoformat() == summary["seen_at"]
+    assert Heartbeat.objects.get(name=Heartbeat.WORKER).seen_at.isoformat() == summary["seen_at"]
+    assert not Heartbeat.objects.filter(name=Heartbeat.BEAT).exists()
+
+
+@pytest.mark.django_db
+def test_beat_records_each_task_it_sends_and_its_start() -> None:
+    from celery.signals import after_task_publish, beat_init
+
+    from plexadmin import signals
+
+    after_task_publish.send(sender="plexadmin.tasks.heartbeat")
+    assert not Heartbeat.objects.filter(name=Heartbeat.BEAT).exists()  # not sent by beat
+    try:
+        beat_init.send(sender=None)
+        assert Heartbeat.objects.filter(name=Heartbeat.BEAT_START).exists()
+        after_task_publish.send(sender="plexadmin.tasks.heartbeat")
+    finally:
+        signals._in_beat = False
+    assert Heartbeat.objects.get(name=Heartbeat.BEAT).detail.startswith(
+        "sent plexadmin.tasks.heartbeat"
+    )
 
 
 @pytest.mark.worker
@@ -32,8 +52,8 @@ def test_a_real_worker_on_the_configured_broker_runs_the_heartbeat(
 ) -> None:
     with transaction.atomic():
         heartbeat.delay_on_commit()
-        assert not Heartbeat.objects.filter(name=Heartbeat.BEAT).exists()
-    assert wait_for(lambda: Heartbeat.objects.filter(name=Heartbeat.BEAT).exists())
+        assert not Heartbeat.objects.filter(name=Heartbeat.WORKER).exists()
+    assert wait_for(lambda: Heartbeat.objects.filter(name=Heartbeat.WORKER).exists())
 
 
 @pytest.mark.worker
@@ -51,10 +71,10 @@ def test_nothing_is_published_when_the_transaction_rolls_back(
     with pytest.raises(Abort):
         enqueue_then_fail()
     time.sleep(3)
-    assert not Heartbeat.objects.filter(name=Heartbeat.BEAT).exists()
+    assert not Heartbeat.objects.filter(name=Heartbeat.WORKER).exists()
     # The same worker does run a task that was committed, so the silence above was meaningful.
     heartbeat.delay_on_commit()
-    assert wait_for(lambda: Heartbeat.objects.filter(name=Heartbeat.BEAT).exists())
+    assert wait_for(lambda: Heartbeat.objects.filter(name=Heartbeat.WORKER).exists())
 
 
 @pytest.mark.redis
