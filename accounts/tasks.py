@@ -14,10 +14,15 @@ from plextv.errors import PlexTVError
 
 @shared_task(ignore_result=True, soft_time_limit=90, time_limit=120)
 def poll_pin(pin_login_id: int) -> dict[str, object]:
-    """Poll one PIN for up to ~50 s, then hand over to a fresh run if it is still pending
-    (bounded by the row's poll counter), so no task holds a worker for minutes."""
+    """Check one PIN once and, while it is still pending, come back after the interval (the
+    row's poll counter bounds the total).
+
+    The wait is a countdown held by the broker, never a sleep in the task: a sign-in nobody
+    finishes (a closed tab, a second attempt) must not hold a worker process that sharing
+    changes and other sign-ins need.
+    """
     try:
-        result = services.poll_pin_login(pin_login_id)
+        result = services.poll_pin_login(pin_login_id, budget=0.0)
     except PinLogin.DoesNotExist:
         return {"pin_login": pin_login_id, "status": "gone"}
     if result.login.is_pending and result.next_delay:

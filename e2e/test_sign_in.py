@@ -146,7 +146,7 @@ def test_closing_the_popup_early_offers_it_again_and_cancel_starts_over(
     popup.close()
     notice = page.locator("#popup-closed")
     notice.wait_for(state="visible")
-    assert notice.inner_text().startswith("The Plex window was closed before you approved.")
+    assert notice.inner_text().startswith("The Plex window was closed. If you approved there")
     # Still waiting, and the page offers the approval page again.
     assert page.locator("#pin-status").inner_text() == "Waiting for approval…"
     with page.expect_popup() as reopened:

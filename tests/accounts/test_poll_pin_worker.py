@@ -39,7 +39,7 @@ def worker(plex_settings, celery_worker_on_broker) -> Iterator[None]:  # type: i
 def _start(client: Client) -> PinLogin:
     response = client.post("/accounts/sign-in/plex/", {"next": "/status/"})
     assert response.status_code == 302
-    return PinLogin.objects.get()
+    return PinLogin.objects.latest("pk")
 
 
 def _pin_polls(plexsim, login: PinLogin) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -136,3 +136,16 @@ def test_an_expired_pin_ends_the_polling(worker, plexsim) -> None:  # type: igno
     assert polls[-1]["status"] == 404
     time.sleep(2.5)
     assert len(_pin_polls(plexsim, login)) == len(polls)
+
+
+def test_sign_ins_nobody_finishes_never_hold_the_worker(worker, plexsim) -> None:  # type: ignore[no-untyped-def]
+    # Two attempts left pending (closed tabs) on a worker with as many processes as the demo's:
+    # a third sign-in, approved at once, is still linked within seconds, because a pending PIN
+    # waits for its next check in the broker, not in a worker process.
+    for _ in range(2):
+        _start(Client())
+    assert wait_for(lambda: len(plexsim.requests()) >= 2)
+    client = Client()
+    login = _start(client)
+    plexsim.approve_pin(login.code, "morgan")
+    assert wait_for(lambda: _status(login) == PinLogin.Status.LINKED, seconds=6)
