@@ -38,6 +38,8 @@ make plex_client_identifier "plexadmin-$(random_hex 12)"
 make metrics_token "$(random_hex 24)"
 make postgres_password "$(random_hex 24)"
 make redis_password "$(random_hex 24)"
+# Empty: put your SMTP password here if your mail server wants one (EMAIL_HOST in .env).
+make email_host_password ""
 # The URLs repeat the passwords, so they are written from the files as they are now.
 make database_url "postgresql://plexadmin:$(head -n 1 "$dir/postgres_password")@db:5432/plexadmin"
 make redis_url "redis://:$(head -n 1 "$dir/redis_password")@redis:6379/0"

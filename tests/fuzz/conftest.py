@@ -18,6 +18,7 @@ from accounts.services import BROWSER_KEY
 from accounts.tasks import refresh_account_picture
 from activity.models import DiscoverSearch, Poster
 from notify.models import Channel, Delivery
+from plexadmin.models import Heartbeat
 from sharing.models import Invite, Library, Operation, OperationBatch, PlexUser, Server, Share
 from tests.console.conftest import DEN, run_sync
 from tests.fuzz import values
@@ -151,6 +152,9 @@ def cast(
     run_sync()
     # The account page lists what the worker last read, devices included (their remove forms).
     refresh_account_picture()
+    # Beat and a worker are running, as in a real installation, so /healthz answers 200.
+    for name in (Heartbeat.BEAT, Heartbeat.WORKER):
+        Heartbeat.record(name, detail="fuzz")
     objects = _objects(owner)
     plexsim.clear_requests()
     cast = Cast(

@@ -35,6 +35,7 @@ NOT_FOR_CONTAINERS = {
     "DEBUG": "never on in production (check --deploy would stop the start)",
     "PLEXTV_BASE_URL": "the simulator only",
     "PLEX_AUTH_URL": "the simulator only",
+    "DEMO_MAILBOX_DIR": "the demo's mail sink only (refused in production)",
     "PLEXADMIN_PORT": "only the development default of PUBLIC_BASE_URL (compose publishes on it)",
 }
 # Read by the entrypoint or gunicorn.conf.py rather than by the settings.

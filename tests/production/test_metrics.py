@@ -81,19 +81,19 @@ def test_with_both_a_scrape_needs_both(client: Client, metrics_on) -> None:  # t
 
 
 def test_it_counts_requests_by_view_and_times_them(client: Client, metrics_on) -> None:  # type: ignore[no-untyped-def]
-    client.get("/healthz")
-    client.get("/healthz")
+    client.get("/")
+    client.get("/")
     client.get("/no-such-page/")
     samples = scrape(client)
     total = "plexadmin_http_requests_total"
-    assert value(samples, total, view="healthz", method="GET", status="200") == 2
+    assert value(samples, total, view="home", method="GET", status="200") == 2
     assert value(samples, total, view="unmatched", method="GET", status="404") == 1
     histogram = "plexadmin_http_request_duration_seconds"
-    assert value(samples, f"{histogram}_count", view="healthz") == 2
-    assert value(samples, f"{histogram}_bucket", view="healthz", le="+Inf") == 2
-    assert value(samples, f"{histogram}_sum", view="healthz") > 0  # type: ignore[operator]
-    small = value(samples, f"{histogram}_bucket", view="healthz", le="0.025")
-    large = value(samples, f"{histogram}_bucket", view="healthz", le="10.0")
+    assert value(samples, f"{histogram}_count", view="home") == 2
+    assert value(samples, f"{histogram}_bucket", view="home", le="+Inf") == 2
+    assert value(samples, f"{histogram}_sum", view="home") > 0  # type: ignore[operator]
+    small = value(samples, f"{histogram}_bucket", view="home", le="0.025")
+    large = value(samples, f"{histogram}_bucket", view="home", le="10.0")
     assert small is not None
     assert large is not None
     assert small <= large <= 2

@@ -103,7 +103,10 @@ def base_environment(tmp: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(OWN_VARIABLES) and k != "DJANGO_SETTINGS_MODULE"
+        if not k.startswith(OWN_VARIABLES)
+        # The browser tests allow sync database calls in their event loop; a deployment must
+        # not (check --deploy refuses it).
+        and k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     env.update(
