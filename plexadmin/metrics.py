@@ -255,6 +255,7 @@ class InstallationCollector(Collector):
         yield from self._queue()
         yield from self._sync_runs()
         yield from self._heartbeats()
+        yield from self._breaker()
 
     def _http(self) -> Iterator[Metric]:
         counters = store()
@@ -331,6 +332,17 @@ class InstallationCollector(Collector):
             "Age of the oldest change still queued or running (0 when none).",
             value=age,
         )
+        # Judged by the lease alone: the scrape may run on another machine than the worker,
+        # so whether the holding process still exists cannot be checked here.
+        abandoned = Operation.objects.filter(state=Operation.RUNNING).filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=timezone.now())
+        )
+        yield GaugeMetricFamily(
+            "plexadmin_operations_abandoned",
+            "Changes still marked running whose worker's lease ran out (the sweep takes them "
+            "over; a lasting value means no worker is sweeping).",
+            value=abandoned.count(),
+        )
 
     def _queue(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily(
@@ -388,13 +400,32 @@ class InstallationCollector(Collector):
 
         beats = GaugeMetricFamily(
             "plexadmin_heartbeat_timestamp_seconds",
-            "Last sign of life (Unix time): 'beat' is the last beat tick a worker ran, 'worker' "
-            "the last worker heartbeat.",
+            "Last sign of life (Unix time): 'beat' is the last task beat sent, 'worker' the last "
+            "heartbeat task a worker ran, 'beat-start' and 'worker-start' when each started.",
             labels=["name"],
         )
         for name, seen_at in Heartbeat.objects.order_by("name").values_list("name", "seen_at"):
             beats.add_metric([name], _timestamp(seen_at))
         yield beats
+
+    def _breaker(self) -> Iterator[Metric]:
+        from accounts.breaker import plextv_status
+
+        status = plextv_status()
+        state = GaugeMetricFamily(
+            "plexadmin_plextv_circuit_state",
+            "The plex.tv circuit breaker: 1 for the state it is in (closed: calls go through; "
+            "open: calls wait for the cool-down; half_open: one trial call is due or under way).",
+            labels=["state"],
+        )
+        for name in ("closed", "open", "half_open"):
+            state.add_metric([name], 1.0 if status.state == name else 0.0)
+        yield state
+        yield GaugeMetricFamily(
+            "plexadmin_plextv_consecutive_failures",
+            "plex.tv calls that failed in a row (the breaker opens at PLEXTV_BREAKER_FAILURES).",
+            value=status.failures,
+        )
 
 
 def broker_queue_length(queue: str) -> int:

@@ -197,6 +197,32 @@ def test_it_shows_the_last_beat_tick_and_worker_heartbeat(client: Client, metric
     assert value(samples, metric, name="worker") == pytest.approx(worker.seen_at.timestamp())
 
 
+def test_it_counts_changes_whose_worker_lease_ran_out(client: Client, metrics_on) -> None:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    for n, expires in enumerate([now - timedelta(minutes=1), None, now + timedelta(minutes=2)]):
+        Operation.objects.create(
+            kind="share.update", target_type="share", target_id=str(n), idempotency_key=f"r{n}",
+            state=Operation.RUNNING, lease_token=f"t{n}", lease_expires_at=expires,
+        )  # fmt: skip
+    samples = scrape(client)
+    assert value(samples, "plexadmin_operations_abandoned") == 2
+
+
+def test_it_shows_the_plextv_circuit_breaker(client: Client, metrics_on) -> None:  # type: ignore[no-untyped-def]
+    from accounts.breaker import breaker
+
+    samples = scrape(client)
+    assert value(samples, "plexadmin_plextv_circuit_state", state="closed") == 1
+    assert value(samples, "plexadmin_plextv_circuit_state", state="open") == 0
+    guard = breaker()
+    for _ in range(guard.threshold):
+        guard.record_failure(TimeoutError("plex.tv did not answer"), trial=False)
+    samples = scrape(client)
+    assert value(samples, "plexadmin_plextv_circuit_state", state="closed") == 0
+    assert value(samples, "plexadmin_plextv_circuit_state", state="open") == 1
+    assert value(samples, "plexadmin_plextv_consecutive_failures") == guard.threshold
+
+
 def test_queue_depth_counts_waiting_messages() -> None:
     queue = f"metrics-test-{uuid.uuid4().hex[:8]}"
     assert metrics.broker_queue_length(queue) == 0
