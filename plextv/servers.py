@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from plextv.base import ClientBase
+from plextv.call import Call
 from plextv.models import Connection, HistoryEntry, HistoryPage, Resource, ServerDevice
 from plextv.parsers import parse_history, parse_server_devices
 
@@ -42,29 +43,35 @@ class ServerOperations(ClientBase):
             params["viewedAt>"] = int(since.timestamp())
         if account_id is not None:
             params["accountID"] = account_id
-        answer = self._transport.send(
-            "GET",
-            connection.uri.rstrip("/") + "/status/sessions/history/all",
-            endpoint=f"GET {resource.name} history",
-            params=params,
-            headers={
-                "X-Plex-Container-Start": str(start),
-                "X-Plex-Container-Size": str(size or self.config.page_size),
-            },
-            token=resource.access_token,
+        payload = self._call(
+            Call(
+                "GET",
+                "/status/sessions/history/all",
+                server=connection.uri,
+                token=resource.access_token,
+                label=f"GET {resource.name} history",
+                params=params,
+                headers={
+                    "X-Plex-Container-Start": str(start),
+                    "X-Plex-Container-Size": str(size or self.config.page_size),
+                },
+            )
         )
-        entries, total = parse_history(answer.payload, resource.client_identifier)
+        entries, total = parse_history(payload, resource.client_identifier)
         return HistoryPage(entries=tuple(entries), total=total)
 
     def server_devices(self, resource: Resource, connection: Connection) -> list[ServerDevice]:
         """GET {server}/devices (1 request): the players that have used the server, by id."""
-        answer = self._transport.send(
-            "GET",
-            connection.uri.rstrip("/") + "/devices",
-            endpoint=f"GET {resource.name} devices",
-            token=resource.access_token,
+        payload = self._call(
+            Call(
+                "GET",
+                "/devices",
+                server=connection.uri,
+                token=resource.access_token,
+                label=f"GET {resource.name} devices",
+            )
         )
-        return parse_server_devices(answer.payload)
+        return parse_server_devices(payload)
 
     def history(
         self, *, max_results: int | None = None, min_date: datetime | None = None

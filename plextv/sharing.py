@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from plextv.base import ClientBase, LibraryRef, resolve_libraries
+from plextv.call import Call
 from plextv.errors import (
     AlreadySharing,
     BadRequest,
@@ -59,7 +60,7 @@ class SharingOperations(ClientBase):
     def _user_pages(self) -> Iterator[Payload]:
         """The answers of /api/users/, page by page, each requested once the one before it
         has been taken (so a caller that fails on a page sends nothing more)."""
-        payload = self._call("GET", "/api/users/")
+        payload = self._call(Call("GET", "/api/users/"))
         yield payload
         total = _total_size(payload)
         count = _count_users(payload)
@@ -67,12 +68,14 @@ class SharingOperations(ClientBase):
         # fetched page by page from where the first answer stopped.
         while total is not None and count < total:
             page = self._call(
-                "GET",
-                "/api/users/",
-                headers={
-                    "X-Plex-Container-Start": str(count),
-                    "X-Plex-Container-Size": str(self.config.page_size),
-                },
+                Call(
+                    "GET",
+                    "/api/users/",
+                    headers={
+                        "X-Plex-Container-Start": str(count),
+                        "X-Plex-Container-Size": str(self.config.page_size),
+                    },
+                )
             )
             yield page
             found = _count_users(page)
@@ -98,7 +101,7 @@ class SharingOperations(ClientBase):
         return parse_home_users(self._home_users_payload())
 
     def _home_users_payload(self) -> Payload:
-        return self._call("GET", "/api/home/users")
+        return self._call(Call("GET", "/api/home/users"))
 
     def server_sections(self, machine_identifier: str) -> ServerLibraries:
         """GET plex.tv/api/servers/{machineId} (1 request): libraries with global id and key."""
@@ -107,7 +110,7 @@ class SharingOperations(ClientBase):
         )
 
     def _server_sections_payload(self, machine_identifier: str) -> Payload:
-        return self._call("GET", f"/api/servers/{machine_identifier}", missing="item")
+        return self._call(Call("GET", f"/api/servers/{machine_identifier}", missing="item"))
 
     def server_shares(self, machine_identifier: str) -> list[SharedServer]:
         """GET plex.tv/api/servers/{machineId}/shared_servers (1 request): every share of the
@@ -115,14 +118,16 @@ class SharingOperations(ClientBase):
         return _server_shares(self._server_shares_payload(machine_identifier), machine_identifier)
 
     def _server_shares_payload(self, machine_identifier: str) -> Payload:
-        return self._call("GET", f"/api/servers/{machine_identifier}/shared_servers")
+        return self._call(Call("GET", f"/api/servers/{machine_identifier}/shared_servers"))
 
     def pending_invites_sent(self) -> list[Invite]:
         """GET plex.tv/api/v2/shared_servers/invites/owned/pending (1 request)."""
         return parse_invites(self._pending_invites_sent_payload(), "sent")
 
     def _pending_invites_sent_payload(self) -> Payload:
-        return self._call("GET", "/api/v2/shared_servers/invites/owned/pending", accept_json=True)
+        return self._call(
+            Call("GET", "/api/v2/shared_servers/invites/owned/pending", accept="json")
+        )
 
     def pending_home_invites(self) -> list[HomeInvite]:
         """GET plex.tv/api/v2/friends?status=pending_sent (1 request): the accounts invited
@@ -135,17 +140,19 @@ class SharingOperations(ClientBase):
 
     def _pending_friends_payload(self) -> Payload:
         return self._call(
-            "GET", "/api/v2/friends", params={"status": "pending_sent"}, accept_json=True
+            Call("GET", "/api/v2/friends", params={"status": "pending_sent"}, accept="json")
         )
 
     def pending_invites_received(self) -> list[Invite]:
         """GET clients.plex.tv/api/v2/shared_servers/invites/received/pending (1 request),
         with the invitee's token."""
         payload = self._call(
-            "GET",
-            "/api/v2/shared_servers/invites/received/pending",
-            host="clients",
-            accept_json=True,
+            Call(
+                "GET",
+                "/api/v2/shared_servers/invites/received/pending",
+                host="clients",
+                accept="json",
+            )
         )
         return parse_invites(payload, "received")
 
@@ -296,9 +303,11 @@ class SharingOperations(ClientBase):
             "sharing_settings": settings.to_v1(),
         }
         payload = self._call(
-            "POST",
-            f"/api/servers/{machine_identifier}/shared_servers",
-            json_body=body,
+            Call(
+                "POST",
+                f"/api/servers/{machine_identifier}/shared_servers",
+                json_body=body,
+            )
         )
         found = parse_shared_servers(payload)
         if not found:
@@ -413,12 +422,14 @@ class SharingOperations(ClientBase):
     ) -> SharedServer:
         _selection(ids)
         payload = self._call(
-            "POST",
-            f"/api/v2/shared_servers/{share_id}",
-            host="clients",
-            json_body={"settings": settings.to_v2(), "librarySectionIds": ids},
-            accept_json=True,
-            missing="item",
+            Call(
+                "POST",
+                f"/api/v2/shared_servers/{share_id}",
+                host="clients",
+                json_body={"settings": settings.to_v2(), "librarySectionIds": ids},
+                accept="json",
+                missing="item",
+            )
         )
         if isinstance(payload, dict) and payload.get("id") is not None:
             written = parse_shared_servers(payload)[0]
@@ -432,31 +443,35 @@ class SharingOperations(ClientBase):
     def stop_sharing(self, machine_identifier: str, share_id: int) -> None:
         """DELETE plex.tv/api/servers/{machineId}/shared_servers/{id} (1 request)."""
         self._call(
-            "DELETE",
-            f"/api/servers/{machine_identifier}/shared_servers/{share_id}",
-            missing="item",
+            Call(
+                "DELETE",
+                f"/api/servers/{machine_identifier}/shared_servers/{share_id}",
+                missing="item",
+            )
         )
 
     def remove_friend(self, user_id: int) -> None:
         """DELETE plex.tv/api/v2/sharings/{userId} (1 request): every share and the
         friendship."""
-        self._call("DELETE", f"/api/v2/sharings/{user_id}", missing="item")
+        self._call(Call("DELETE", f"/api/v2/sharings/{user_id}", missing="item"))
 
     def accept_invite(self, shared_server_id: int) -> None:
         """POST clients.plex.tv/api/v2/shared_servers/{id}/accept (1 request), invitee's
         token."""
         self._call(
-            "POST",
-            f"/api/v2/shared_servers/{shared_server_id}/accept",
-            host="clients",
-            accept_json=True,
-            missing="item",
+            Call(
+                "POST",
+                f"/api/v2/shared_servers/{shared_server_id}/accept",
+                host="clients",
+                accept="json",
+                missing="item",
+            )
         )
 
     def cancel_invite(self, shared_server_id: int) -> None:
         """DELETE plex.tv/api/v2/shared_servers/{id} (1 request): withdraws a pending invite
         (the id is `Invite.shared_servers[i].id`)."""
-        self._call("DELETE", f"/api/v2/shared_servers/{shared_server_id}", missing="item")
+        self._call(Call("DELETE", f"/api/v2/shared_servers/{shared_server_id}", missing="item"))
 
     # --- Plex Home ----------------------------------------------------------------------------
 
@@ -482,7 +497,7 @@ class SharingOperations(ClientBase):
         if restriction_profile:
             body["restrictionProfile"] = restriction_profile
         payload = self._call(
-            "POST", "/api/v2/home/users/restricted", json_body=body, accept_json=True
+            Call("POST", "/api/v2/home/users/restricted", json_body=body, accept="json")
         )
         user_id = parse_created_user_id(payload)
         share = None
@@ -496,7 +511,9 @@ class SharingOperations(ClientBase):
         """POST plex.tv/api/home/users?invitedEmail=… (1 request). Needs Plex Pass
         (`PlexPassRequired`); a full Home raises `HomeFull`, an unknown account
         `UnknownAccount`, an account in a Home already `AlreadyInHome`."""
-        self._call("POST", "/api/home/users", params={"invitedEmail": identifier}, missing="item")
+        self._call(
+            Call("POST", "/api/home/users", params={"invitedEmail": identifier}, missing="item")
+        )
 
     def cancel_home_invite(self, user_id: int) -> None:
         """DELETE plex.tv/api/home/users/{userId} (1 request): withdraws the invitation of an
@@ -505,11 +522,11 @@ class SharingOperations(ClientBase):
         ASSUMED, as `pending_home_invites`: the removal of a Home user, for someone invited
         but not yet in.
         """
-        self._call("DELETE", f"/api/home/users/{user_id}", missing="item")
+        self._call(Call("DELETE", f"/api/home/users/{user_id}", missing="item"))
 
     def remove_home_user(self, user_id: int) -> None:
         """DELETE plex.tv/api/home/users/{id} (1 request)."""
-        self._call("DELETE", f"/api/home/users/{user_id}", missing="item")
+        self._call(Call("DELETE", f"/api/home/users/{user_id}", missing="item"))
 
     def set_restriction_profile(self, user_id: int, profile: str | None) -> None:
         """POST plex.tv/api/v2/home/users/restricted/profile (1 request). None clears it.
@@ -521,11 +538,13 @@ class SharingOperations(ClientBase):
         if profile:
             body["restrictionProfile"] = profile
         self._call(
-            "POST",
-            "/api/v2/home/users/restricted/profile",
-            json_body=body,
-            accept_json=True,
-            missing="item",
+            Call(
+                "POST",
+                "/api/v2/home/users/restricted/profile",
+                json_body=body,
+                accept="json",
+                missing="item",
+            )
         )
 
     def set_managed_user_pin(self, user_id: int, pin: str | None) -> None:
@@ -534,11 +553,13 @@ class SharingOperations(ClientBase):
             raise BadRequest("A Home PIN is 4 digits.")
         params = {"pin": pin} if pin is not None else {"removePin": "1"}
         self._call(
-            "POST",
-            f"/api/v2/home/users/restricted/{user_id}",
-            params=params,
-            accept_json=True,
-            missing="item",
+            Call(
+                "POST",
+                f"/api/v2/home/users/restricted/{user_id}",
+                params=params,
+                accept="json",
+                missing="item",
+            )
         )
 
 
