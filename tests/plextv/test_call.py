@@ -30,8 +30,10 @@ def test_a_call_is_frozen_and_named_without_its_token() -> None:
     assert call.endpoint == "GET s"
     assert "servertok" not in repr(call)
     assert Call("DELETE", "/api/v2/sharings/1").endpoint == "DELETE /api/v2/sharings/1"
-    assert Call("DELETE", "/a").is_write and not Call("GET", "/a").is_write
-    assert Call("GET", "/a").guarded and not call.guarded
+    assert Call("DELETE", "/a").is_write
+    assert not Call("GET", "/a").is_write
+    assert Call("GET", "/a").guarded
+    assert not call.guarded
 
 
 def test_a_server_call_carries_only_the_servers_token(
