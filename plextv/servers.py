@@ -6,6 +6,7 @@ probe), with the server's access token from the resource, never the account's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -43,18 +44,13 @@ class ServerOperations(ClientBase):
             params["viewedAt>"] = int(since.timestamp())
         if account_id is not None:
             params["accountID"] = account_id
+        page = {
+            "X-Plex-Container-Start": str(start),
+            "X-Plex-Container-Size": str(size or self.config.page_size),
+        }
         payload = self._call(
-            Call(
-                "GET",
-                "/status/sessions/history/all",
-                server=connection.uri,
-                token=resource.access_token,
-                label=f"GET {resource.name} history",
-                params=params,
-                headers={
-                    "X-Plex-Container-Start": str(start),
-                    "X-Plex-Container-Size": str(size or self.config.page_size),
-                },
+            _on_server(
+                resource, connection, "/status/sessions/history/all", "history", params, page
             )
         )
         entries, total = parse_history(payload, resource.client_identifier)
@@ -62,15 +58,7 @@ class ServerOperations(ClientBase):
 
     def server_devices(self, resource: Resource, connection: Connection) -> list[ServerDevice]:
         """GET {server}/devices (1 request): the players that have used the server, by id."""
-        payload = self._call(
-            Call(
-                "GET",
-                "/devices",
-                server=connection.uri,
-                token=resource.access_token,
-                label=f"GET {resource.name} devices",
-            )
-        )
+        payload = self._call(_on_server(resource, connection, "/devices", "devices"))
         return parse_server_devices(payload)
 
     def history(
@@ -97,3 +85,23 @@ class ServerOperations(ClientBase):
                     break
         entries.sort(key=lambda e: e.viewed_at.timestamp() if e.viewed_at else 0, reverse=True)
         return entries[:max_results] if max_results is not None else entries
+
+
+def _on_server(
+    resource: Resource,
+    connection: Connection,
+    path: str,
+    what: str,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Call:
+    """A GET to one of the owner's servers, with that server's own access token."""
+    return Call(
+        "GET",
+        path,
+        server=connection.uri,
+        token=resource.access_token,
+        label=f"GET {resource.name} {what}",
+        params=params,
+        headers=headers,
+    )
