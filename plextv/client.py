@@ -18,14 +18,9 @@ from plextv.images import ImageOperations
 from plextv.masking import register_token
 from plextv.media import MediaOperations
 from plextv.models import Account, Connection, Device, Pin, Resource
-from plextv.parsers import (
-    parse_account,
-    parse_auth_token,
-    parse_bool_answer,
-    parse_devices,
-    parse_pin,
-    parse_resources,
-)
+from plextv.parsers.account import parse_account, parse_auth_token, parse_pin
+from plextv.parsers.common import parse_bool_answer
+from plextv.parsers.resources import parse_devices, parse_resources
 from plextv.servers import ServerOperations
 from plextv.sharing import SharingOperations
 from plextv.transport import Budget, Transport

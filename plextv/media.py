@@ -8,13 +8,8 @@ from plextv.base import ClientBase
 from plextv.call import Call
 from plextv.errors import BadRequest
 from plextv.models import DiscoverResult, SyncItem, UserState, WatchlistItem
-from plextv.parsers import (
-    parse_bool_answer,
-    parse_discover,
-    parse_sync_items,
-    parse_user_state,
-    parse_watchlist,
-)
+from plextv.parsers.common import parse_bool_answer
+from plextv.parsers.media import parse_discover, parse_sync_items, parse_user_state, parse_watchlist
 
 WatchlistFilter = Literal["all", "available", "released"]
 LibType = Literal["movie", "show"]

@@ -13,7 +13,7 @@ from typing import Any
 from plextv.base import ClientBase
 from plextv.call import Call
 from plextv.models import Connection, HistoryEntry, HistoryPage, Resource, ServerDevice
-from plextv.parsers import parse_history, parse_server_devices
+from plextv.parsers.servers import parse_history, parse_server_devices
 
 
 class ServerOperations(ClientBase):

@@ -31,10 +31,8 @@ from plextv.models import (
     SharedServer,
     User,
 )
-from plextv.parsers import (
-    parse_created_user_id,
-    parse_home_invites,
-    parse_home_users,
+from plextv.parsers.home import parse_created_user_id, parse_home_invites, parse_home_users
+from plextv.parsers.sharing import (
     parse_invites,
     parse_server_sections,
     parse_shared_servers,
