@@ -7,7 +7,7 @@ from xml.etree.ElementTree import Element
 
 from plextv.answers import Payload
 from plextv.models import Account, Pin, Subscription
-from plextv.parsers.common import json_object, none_if_empty
+from plextv.parsers.common import json_object, none_if_empty, required_id
 from plextv.values import (
     Source,
     changed,
@@ -52,9 +52,7 @@ def parse_account(payload: Payload) -> Account:
         )
         roles = _json_ids(data.get("roles"))
         entitlements = _json_ids(data.get("entitlements"))
-    account_id = opt_int(src, "id")
-    if account_id is None:
-        raise changed("account without id")
+    account_id = required_id(src, "account")
     return Account(
         id=account_id,
         uuid=text(src, "uuid"),
@@ -93,9 +91,7 @@ def _json_ids(value: Any) -> tuple[str, ...]:
 def parse_pin(payload: Payload) -> Pin:
     """`POST /api/v2/pins` and `GET /api/v2/pins/{id}`, JSON or XML `<pin>`."""
     src: Source = payload if isinstance(payload, Element) else json_object(payload, "pin")
-    pin_id = opt_int(src, "id")
-    if pin_id is None:
-        raise changed("pin without id")
+    pin_id = required_id(src, "pin")
     return Pin(
         id=pin_id,
         code=text(src, "code"),

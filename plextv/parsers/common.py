@@ -7,7 +7,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from plextv.answers import Payload
-from plextv.values import Source, changed, child_object, child_objects, opt_bool
+from plextv.values import Source, changed, child_object, child_objects, opt_bool, opt_int
 
 
 def element(payload: Payload, what: str) -> Element:
@@ -26,6 +26,14 @@ def json_list(payload: Payload, what: str) -> list[Mapping[str, Any]]:
     if not isinstance(payload, list) or not all(isinstance(i, dict) for i in payload):
         raise changed(f"{what}: expected a JSON list of objects")
     return payload
+
+
+def required_id(src: Source, what: str) -> int:
+    """The `id` of a thing plex.tv described; one without it means the answer's shape changed."""
+    value = opt_int(src, "id")
+    if value is None:
+        raise changed(f"{what} without id")
+    return value
 
 
 def csv_values(value: str | None) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from xml.etree.ElementTree import Element
 
 from plextv.answers import Payload
 from plextv.models import HomeInvite, HomeUser
-from plextv.parsers.common import json_list, json_object, none_if_empty
+from plextv.parsers.common import json_list, json_object, none_if_empty, required_id
 from plextv.values import (
     Source,
     changed,
@@ -30,9 +30,7 @@ def parse_home_users(payload: Payload) -> list[HomeUser]:
         items = child_objects(json_object(payload, "home users"), "users")
     result = []
     for src in items:
-        user_id = opt_int(src, "id")
-        if user_id is None:
-            raise changed("home user without id")
+        user_id = required_id(src, "home user")
         result.append(
             HomeUser(
                 id=user_id,

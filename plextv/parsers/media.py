@@ -6,10 +6,9 @@ from xml.etree.ElementTree import Element
 
 from plextv.answers import Payload
 from plextv.models import DiscoverResult, SyncItem, UserState, WatchlistItem
-from plextv.parsers.common import element, json_object, media_container, none_if_empty
+from plextv.parsers.common import element, json_object, media_container, none_if_empty, required_id
 from plextv.values import (
     Source,
-    changed,
     child_object,
     child_objects,
     integer,
@@ -106,9 +105,7 @@ def parse_sync_items(payload: Payload) -> list[SyncItem]:
         server = el.find("Server")
         status = el.find("Status")
         location = el.find("Location")
-        item_id = opt_int(el, "id")
-        if item_id is None:
-            raise changed("sync item without id")
+        item_id = required_id(el, "sync item")
         items.append(
             SyncItem(
                 id=item_id,

@@ -6,7 +6,7 @@ from xml.etree.ElementTree import Element
 
 from plextv.answers import Payload
 from plextv.models import HistoryEntry, ServerDevice
-from plextv.parsers.common import json_object, media_container, none_if_empty
+from plextv.parsers.common import json_object, media_container, none_if_empty, required_id
 from plextv.values import (
     Source,
     changed,
@@ -63,9 +63,7 @@ def parse_server_devices(payload: Payload) -> list[ServerDevice]:
         items = list(child_objects(container, "Device"))
     devices = []
     for src in items:
-        device_id = opt_int(src, "id")
-        if device_id is None:
-            raise changed("server device without id")
+        device_id = required_id(src, "server device")
         devices.append(
             ServerDevice(
                 id=device_id,

@@ -18,10 +18,9 @@ from plextv.models import (
     User,
     UserKind,
 )
-from plextv.parsers.common import element, json_list, json_object, none_if_empty
+from plextv.parsers.common import element, json_list, json_object, none_if_empty, required_id
 from plextv.values import (
     Source,
-    changed,
     child_object,
     child_objects,
     flag,
@@ -94,9 +93,7 @@ def parse_users(payload: Payload) -> list[User]:
     root = element(payload, "users")
     users = []
     for el in root.findall("User"):
-        user_id = opt_int(el, "id")
-        if user_id is None:
-            raise changed("user without id")
+        user_id = required_id(el, "user")
         home = flag(el, "home")
         restricted = flag(el, "restricted")
         users.append(
@@ -118,9 +115,7 @@ def parse_users(payload: Payload) -> list[User]:
 
 
 def _server_share(el: Element, user_id: int) -> ServerShare:
-    share_id = opt_int(el, "id")
-    if share_id is None:
-        raise changed("share without id")
+    share_id = required_id(el, "share")
     return ServerShare(
         id=share_id,
         machine_identifier=text(el, "machineIdentifier"),
@@ -151,9 +146,7 @@ def _xml_section(values: tuple[str | None, ...]) -> Section:
 
 
 def _build_section(src: Mapping[str, Any]) -> Section:
-    global_id = opt_int(src, "id")
-    if global_id is None:
-        raise changed("library without id")
+    global_id = required_id(src, "library")
     return Section(
         global_id=global_id,
         key=opt_int(src, "key"),
@@ -190,9 +183,7 @@ def parse_shared_servers(payload: Payload) -> list[SharedServer]:
 
 
 def _v1_shared_server(el: Element, container_machine: str) -> SharedServer:
-    share_id = opt_int(el, "id")
-    if share_id is None:
-        raise changed("shared server without id")
+    share_id = required_id(el, "shared server")
     accepted_at = opt_time(el, "acceptedAt")
     return SharedServer(
         id=share_id,
@@ -214,9 +205,7 @@ def _v1_shared_server(el: Element, container_machine: str) -> SharedServer:
 
 
 def parse_v2_shared_server(obj: Mapping[str, Any]) -> SharedServer:
-    share_id = opt_int(obj, "id")
-    if share_id is None:
-        raise changed("shared server without id")
+    share_id = required_id(obj, "shared server")
     invited = child_object(obj, "invited") or {}
     settings_src = child_object(obj, "sharingSettings") or child_object(obj, "settings")
     libraries = tuple(_section(lib) for lib in child_objects(obj, "libraries"))
