@@ -14,6 +14,7 @@ from plextv.call import Call
 from plextv.config import ClientConfig
 from plextv.connect import choose_connection
 from plextv.errors import ApiChanged, BadRequest, NotFound, RateLimited, Unauthorized
+from plextv.home import HomeOperations
 from plextv.images import ImageOperations
 from plextv.masking import register_token
 from plextv.media import MediaOperations
@@ -22,11 +23,10 @@ from plextv.parsers.account import parse_account, parse_auth_token, parse_pin
 from plextv.parsers.common import parse_bool_answer
 from plextv.parsers.resources import parse_devices, parse_resources
 from plextv.servers import ServerOperations
-from plextv.sharing import SharingOperations
 from plextv.transport import Budget, Transport
 
 
-class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperations, ClientBase):
+class PlexTV(HomeOperations, MediaOperations, ServerOperations, ImageOperations, ClientBase):
     """The plex.tv client. Every method names its endpoint and its request count.
 
     Counts are for the happy path; a retried request counts once per attempt in

@@ -1,4 +1,4 @@
-"""Parsers for Plex Home: members, pending Home invites, new managed users (`SharingOperations`)."""
+"""Parsers for Plex Home: members, pending Home invites, new managed users (`HomeOperations`)."""
 
 from __future__ import annotations
 
