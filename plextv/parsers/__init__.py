@@ -13,6 +13,7 @@ from plextv.parsers.resources import parse_devices, parse_resources
 from plextv.parsers.servers import parse_history, parse_server_devices
 from plextv.parsers.sharing import (
     parse_invites,
+    parse_one_shared_server,
     parse_server_sections,
     parse_shared_servers,
     parse_users,
@@ -32,6 +33,7 @@ __all__ = [
     "parse_home_invites",
     "parse_home_users",
     "parse_invites",
+    "parse_one_shared_server",
     "parse_pin",
     "parse_resources",
     "parse_server_devices",

@@ -21,6 +21,7 @@ from plextv.models import (
 from plextv.parsers.common import element, json_list, json_object, none_if_empty, required_id
 from plextv.values import (
     Source,
+    changed,
     child_object,
     child_objects,
     flag,
@@ -180,6 +181,25 @@ def parse_shared_servers(payload: Payload) -> list[SharedServer]:
     if isinstance(payload, dict):
         return [parse_v2_shared_server(payload)]
     return [parse_v2_shared_server(obj) for obj in json_list(payload, "shared servers")]
+
+
+def parse_one_shared_server(payload: Payload, share_id: int) -> SharedServer | None:
+    """`GET /api/servers/{id}/shared_servers/{shareId}`: that share, or None when the answer
+    holds no share by that id.
+
+    python-plexapi reads only this answer's `<Section>`s; that the `<SharedServer>` carries
+    the same settings as in the server's listing is ASSUMED. A share without them raises
+    `ApiChanged`: read as all off, they would be written back and take permissions away.
+    """
+    found = [s for s in parse_shared_servers(payload) if s.id == share_id]
+    if not found:
+        return None
+    if isinstance(payload, Element):
+        elements = [payload, *payload.iter("SharedServer")]
+        mine = next(el for el in elements if opt_int(el, "id") == share_id)
+        if mine.get("allowSync") is None:
+            raise changed("a share read on its own came without its settings")
+    return found[0]
 
 
 def _v1_shared_server(el: Element, container_machine: str) -> SharedServer:
