@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
+from plextv.call import Call
 from plextv.config import ClientConfig
 from plextv.errors import BadRequest
 from plextv.models import Section
-from plextv.transport import Missing, Payload, Transport
+from plextv.transport import Payload, Transport
 
 LibraryRef = int | str | Section
 """A library given as plex.tv's global id or the server's key (int), its title (str), or a
@@ -19,32 +19,9 @@ class ClientBase:
     config: ClientConfig
     _transport: Transport
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        host: str = "plex_tv",
-        params: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        accept_json: bool = False,
-        headers: Mapping[str, str] | None = None,
-        missing: Missing = "api",
-        authenticated: bool = True,
-    ) -> Payload:
-        return self._transport.request(
-            method,
-            host,
-            path,
-            params=params,
-            data=data,
-            json_body=json_body,
-            accept_json=accept_json,
-            headers=headers,
-            missing=missing,
-            authenticated=authenticated,
-        ).payload
+    def _call(self, call: Call) -> Payload:
+        """Execute a call built by a client method and give back its decoded answer."""
+        return self._transport.execute(call).payload
 
 
 def resolve_libraries(refs: Iterable[LibraryRef], sections: Sequence[Section]) -> list[int]:

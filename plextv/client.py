@@ -10,27 +10,23 @@ import requests
 
 from plextv.base import ClientBase
 from plextv.breaker import CircuitBreaker
+from plextv.call import Call
 from plextv.config import ClientConfig
 from plextv.connect import choose_connection
 from plextv.errors import ApiChanged, BadRequest, NotFound, RateLimited, Unauthorized
+from plextv.home import HomeOperations
 from plextv.images import ImageOperations
 from plextv.masking import register_token
 from plextv.media import MediaOperations
 from plextv.models import Account, Connection, Device, Pin, Resource
-from plextv.parsers import (
-    parse_account,
-    parse_auth_token,
-    parse_bool_answer,
-    parse_devices,
-    parse_pin,
-    parse_resources,
-)
+from plextv.parsers.account import parse_account, parse_auth_token, parse_pin
+from plextv.parsers.common import parse_bool_answer
+from plextv.parsers.resources import parse_devices, parse_resources
 from plextv.servers import ServerOperations
-from plextv.sharing import SharingOperations
 from plextv.transport import Budget, Transport
 
 
-class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperations, ClientBase):
+class PlexTV(HomeOperations, MediaOperations, ServerOperations, ImageOperations, ClientBase):
     """The plex.tv client. Every method names its endpoint and its request count.
 
     Counts are for the happy path; a retried request counts once per attempt in
@@ -113,7 +109,7 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
         if code:
             form["verificationCode"] = code
         payload = self._call(
-            "POST", "/api/v2/users/signin", data=form, accept_json=True, authenticated=False
+            Call("POST", "/api/v2/users/signin", form=form, accept="json", authenticated=False)
         )
         account = parse_account(payload)
         register_token(account.auth_token)
@@ -121,22 +117,22 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
 
     def account(self) -> Account:
         """GET plex.tv/api/v2/user (1 request): the signed-in account, Plex Pass included."""
-        return parse_account(self._call("GET", "/api/v2/user", accept_json=True))
+        return parse_account(self._call(Call("GET", "/api/v2/user", accept="json")))
 
     def sign_out(self) -> None:
         """DELETE plex.tv/api/v2/users/signout (1 request): invalidates this client's token."""
-        self._call("DELETE", "/api/v2/users/signout")
+        self._call(Call("DELETE", "/api/v2/users/signout"))
 
     def ping(self) -> bool:
         """GET plex.tv/api/v2/ping (1 request): True while the token is valid, else False."""
         try:
-            return parse_bool_answer(self._call("GET", "/api/v2/ping"), "pong")
+            return parse_bool_answer(self._call(Call("GET", "/api/v2/ping")), "pong")
         except Unauthorized:
             return False
 
     def claim_token(self) -> str:
         """GET plex.tv/api/claim/token.json (1 request): a short-lived `claim-…` token."""
-        payload = self._call("GET", "/api/claim/token.json", accept_json=True)
+        payload = self._call(Call("GET", "/api/claim/token.json", accept="json"))
         token = payload.get("token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
             raise ApiChanged(plex_message="claim answer without token")
@@ -149,14 +145,16 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
         """POST plex.tv/api/v2/pins (1 request): a 4-character code, or a strong one for OAuth."""
         params = {"strong": "true"} if strong else None
         payload = self._call(
-            "POST", "/api/v2/pins", params=params, accept_json=True, authenticated=False
+            Call("POST", "/api/v2/pins", params=params, accept="json", authenticated=False)
         )
         return parse_pin(payload)
 
     def check_pin(self, pin_id: int) -> Pin:
         """GET plex.tv/api/v2/pins/{id} (1 request). `NotFound` once the PIN has expired."""
         payload = self._call(
-            "GET", f"/api/v2/pins/{pin_id}", accept_json=True, authenticated=False, missing="item"
+            Call(
+                "GET", f"/api/v2/pins/{pin_id}", accept="json", authenticated=False, missing="item"
+            )
         )
         pin = parse_pin(payload)
         register_token(pin.auth_token)
@@ -212,11 +210,13 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
         if len(code) != 4:
             raise BadRequest("A device link code has 4 characters.")
         self._call(
-            "PUT",
-            "/api/v2/pins/link",
-            data={"code": code},
-            headers={"X-Plex-Product": "Plex SSO"},
-            missing="item",
+            Call(
+                "PUT",
+                "/api/v2/pins/link",
+                form={"code": code},
+                headers={"X-Plex-Product": "Plex SSO"},
+                missing="item",
+            )
         )
 
     def switch_home_user(self, user_id: int, pin: str | None = None) -> PlexTV:
@@ -224,7 +224,7 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
         user. `InvalidPin` when the user is protected and the PIN is missing or wrong."""
         params = {"pin": pin} if pin else None
         payload = self._call(
-            "POST", f"/api/home/users/{user_id}/switch", params=params, missing="item"
+            Call("POST", f"/api/home/users/{user_id}/switch", params=params, missing="item")
         )
         token = parse_auth_token(payload)
         register_token(token)
@@ -235,10 +235,12 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
     def resources(self) -> list[Resource]:
         """GET plex.tv/api/v2/resources?includeHttps=1&includeRelay=1 (1 request)."""
         payload = self._call(
-            "GET",
-            "/api/v2/resources",
-            params={"includeHttps": 1, "includeRelay": 1},
-            accept_json=True,
+            Call(
+                "GET",
+                "/api/v2/resources",
+                params={"includeHttps": 1, "includeRelay": 1},
+                accept="json",
+            )
         )
         resources = parse_resources(payload)
         for resource in resources:
@@ -268,11 +270,11 @@ class PlexTV(SharingOperations, MediaOperations, ServerOperations, ImageOperatio
 
     def devices(self) -> list[Device]:
         """GET plex.tv/devices.xml (1 request)."""
-        devices = parse_devices(self._call("GET", "/devices.xml"))
+        devices = parse_devices(self._call(Call("GET", "/devices.xml")))
         for device in devices:
             register_token(device.token)
         return devices
 
     def remove_device(self, device_id: str) -> None:
         """DELETE plex.tv/devices/{id}.xml (1 request)."""
-        self._call("DELETE", f"/devices/{device_id}.xml", missing="item")
+        self._call(Call("DELETE", f"/devices/{device_id}.xml", missing="item"))

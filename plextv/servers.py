@@ -6,12 +6,14 @@ probe), with the server's access token from the resource, never the account's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from plextv.base import ClientBase
+from plextv.call import Call
 from plextv.models import Connection, HistoryEntry, HistoryPage, Resource, ServerDevice
-from plextv.parsers import parse_history, parse_server_devices
+from plextv.parsers.servers import parse_history, parse_server_devices
 
 
 class ServerOperations(ClientBase):
@@ -42,29 +44,22 @@ class ServerOperations(ClientBase):
             params["viewedAt>"] = int(since.timestamp())
         if account_id is not None:
             params["accountID"] = account_id
-        answer = self._transport.send(
-            "GET",
-            connection.uri.rstrip("/") + "/status/sessions/history/all",
-            endpoint=f"GET {resource.name} history",
-            params=params,
-            headers={
-                "X-Plex-Container-Start": str(start),
-                "X-Plex-Container-Size": str(size or self.config.page_size),
-            },
-            token=resource.access_token,
+        page = {
+            "X-Plex-Container-Start": str(start),
+            "X-Plex-Container-Size": str(size or self.config.page_size),
+        }
+        payload = self._call(
+            _on_server(
+                resource, connection, "/status/sessions/history/all", "history", params, page
+            )
         )
-        entries, total = parse_history(answer.payload, resource.client_identifier)
+        entries, total = parse_history(payload, resource.client_identifier)
         return HistoryPage(entries=tuple(entries), total=total)
 
     def server_devices(self, resource: Resource, connection: Connection) -> list[ServerDevice]:
         """GET {server}/devices (1 request): the players that have used the server, by id."""
-        answer = self._transport.send(
-            "GET",
-            connection.uri.rstrip("/") + "/devices",
-            endpoint=f"GET {resource.name} devices",
-            token=resource.access_token,
-        )
-        return parse_server_devices(answer.payload)
+        payload = self._call(_on_server(resource, connection, "/devices", "devices"))
+        return parse_server_devices(payload)
 
     def history(
         self, *, max_results: int | None = None, min_date: datetime | None = None
@@ -90,3 +85,23 @@ class ServerOperations(ClientBase):
                     break
         entries.sort(key=lambda e: e.viewed_at.timestamp() if e.viewed_at else 0, reverse=True)
         return entries[:max_results] if max_results is not None else entries
+
+
+def _on_server(
+    resource: Resource,
+    connection: Connection,
+    path: str,
+    what: str,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Call:
+    """A GET to one of the owner's servers, with that server's own access token."""
+    return Call(
+        "GET",
+        path,
+        server=connection.uri,
+        token=resource.access_token,
+        label=f"GET {resource.name} {what}",
+        params=params,
+        headers=headers,
+    )

@@ -1,4 +1,4 @@
-"""Users, Plex Home, shares and invites."""
+"""Users, shares and invites, and reading the whole household at once."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from plextv.base import ClientBase, LibraryRef, resolve_libraries
+from plextv.call import Call
 from plextv.errors import (
     AlreadySharing,
-    BadRequest,
     EmptyLibrarySelection,
     NotFound,
     OutcomeUnknown,
@@ -19,22 +19,19 @@ from plextv.errors import (
 from plextv.filters import Filters, ShareSettings
 from plextv.masking import register_token
 from plextv.models import (
-    RESTRICTION_PROFILES,
     HomeInvite,
     HomeUser,
     Household,
     Invite,
-    ManagedUser,
     Section,
     ServerLibraries,
     SharedServer,
     User,
 )
-from plextv.parsers import (
-    parse_created_user_id,
-    parse_home_invites,
-    parse_home_users,
+from plextv.parsers.home import parse_home_invites, parse_home_users
+from plextv.parsers.sharing import (
     parse_invites,
+    parse_one_shared_server,
     parse_server_sections,
     parse_shared_servers,
     parse_users,
@@ -59,7 +56,7 @@ class SharingOperations(ClientBase):
     def _user_pages(self) -> Iterator[Payload]:
         """The answers of /api/users/, page by page, each requested once the one before it
         has been taken (so a caller that fails on a page sends nothing more)."""
-        payload = self._call("GET", "/api/users/")
+        payload = self._call(Call("GET", "/api/users/"))
         yield payload
         total = _total_size(payload)
         count = _count_users(payload)
@@ -67,12 +64,14 @@ class SharingOperations(ClientBase):
         # fetched page by page from where the first answer stopped.
         while total is not None and count < total:
             page = self._call(
-                "GET",
-                "/api/users/",
-                headers={
-                    "X-Plex-Container-Start": str(count),
-                    "X-Plex-Container-Size": str(self.config.page_size),
-                },
+                Call(
+                    "GET",
+                    "/api/users/",
+                    headers={
+                        "X-Plex-Container-Start": str(count),
+                        "X-Plex-Container-Size": str(self.config.page_size),
+                    },
+                )
             )
             yield page
             found = _count_users(page)
@@ -98,7 +97,7 @@ class SharingOperations(ClientBase):
         return parse_home_users(self._home_users_payload())
 
     def _home_users_payload(self) -> Payload:
-        return self._call("GET", "/api/home/users")
+        return self._call(Call("GET", "/api/home/users"))
 
     def server_sections(self, machine_identifier: str) -> ServerLibraries:
         """GET plex.tv/api/servers/{machineId} (1 request): libraries with global id and key."""
@@ -107,7 +106,7 @@ class SharingOperations(ClientBase):
         )
 
     def _server_sections_payload(self, machine_identifier: str) -> Payload:
-        return self._call("GET", f"/api/servers/{machine_identifier}", missing="item")
+        return self._call(Call("GET", f"/api/servers/{machine_identifier}", missing="item"))
 
     def server_shares(self, machine_identifier: str) -> list[SharedServer]:
         """GET plex.tv/api/servers/{machineId}/shared_servers (1 request): every share of the
@@ -115,14 +114,39 @@ class SharingOperations(ClientBase):
         return _server_shares(self._server_shares_payload(machine_identifier), machine_identifier)
 
     def _server_shares_payload(self, machine_identifier: str) -> Payload:
-        return self._call("GET", f"/api/servers/{machine_identifier}/shared_servers")
+        return self._call(Call("GET", f"/api/servers/{machine_identifier}/shared_servers"))
+
+    def server_share(self, machine_identifier: str, share_id: int) -> SharedServer:
+        """GET plex.tv/api/servers/{machineId}/shared_servers/{id} (1 request): one share with
+        its settings and libraries (`shared_sections`), read without the server's other shares,
+        so it costs the same at 10 people as at 5,000. `NotFound` when plex.tv has no such
+        share on that server (never shared, stopped, or the invite withdrawn)."""
+        try:
+            payload = self._call(
+                Call(
+                    "GET",
+                    f"/api/servers/{machine_identifier}/shared_servers/{share_id}",
+                    missing="item",
+                )
+            )
+        except NotFound as gone:
+            raise _share_gone(gone) from None
+        share = parse_one_shared_server(payload, share_id)
+        if share is None:
+            raise _share_gone()
+        register_token(share.access_token)
+        if share.machine_identifier:
+            return share
+        return dataclasses.replace(share, machine_identifier=machine_identifier)
 
     def pending_invites_sent(self) -> list[Invite]:
         """GET plex.tv/api/v2/shared_servers/invites/owned/pending (1 request)."""
         return parse_invites(self._pending_invites_sent_payload(), "sent")
 
     def _pending_invites_sent_payload(self) -> Payload:
-        return self._call("GET", "/api/v2/shared_servers/invites/owned/pending", accept_json=True)
+        return self._call(
+            Call("GET", "/api/v2/shared_servers/invites/owned/pending", accept="json")
+        )
 
     def pending_home_invites(self) -> list[HomeInvite]:
         """GET plex.tv/api/v2/friends?status=pending_sent (1 request): the accounts invited
@@ -135,17 +159,19 @@ class SharingOperations(ClientBase):
 
     def _pending_friends_payload(self) -> Payload:
         return self._call(
-            "GET", "/api/v2/friends", params={"status": "pending_sent"}, accept_json=True
+            Call("GET", "/api/v2/friends", params={"status": "pending_sent"}, accept="json")
         )
 
     def pending_invites_received(self) -> list[Invite]:
         """GET clients.plex.tv/api/v2/shared_servers/invites/received/pending (1 request),
         with the invitee's token."""
         payload = self._call(
-            "GET",
-            "/api/v2/shared_servers/invites/received/pending",
-            host="clients",
-            accept_json=True,
+            Call(
+                "GET",
+                "/api/v2/shared_servers/invites/received/pending",
+                host="clients",
+                accept="json",
+            )
         )
         return parse_invites(payload, "received")
 
@@ -282,7 +308,7 @@ class SharingOperations(ClientBase):
         libraries: Sequence[LibraryRef] | None,
         settings: ShareSettings | None,
     ) -> SharedServer:
-        chosen = _chosen(libraries)
+        chosen = chosen_libraries(libraries)
         settings = settings or ShareSettings()
         sections = self.server_sections(machine_identifier).sections
         ids = _selection(
@@ -296,9 +322,11 @@ class SharingOperations(ClientBase):
             "sharing_settings": settings.to_v1(),
         }
         payload = self._call(
-            "POST",
-            f"/api/servers/{machine_identifier}/shared_servers",
-            json_body=body,
+            Call(
+                "POST",
+                f"/api/servers/{machine_identifier}/shared_servers",
+                json_body=body,
+            )
         )
         found = parse_shared_servers(payload)
         if not found:
@@ -323,7 +351,8 @@ class SharingOperations(ClientBase):
 
         Tries `invite_friend`; when plex.tv says the share exists already, or the invite's
         outcome is unknown, reads the server's shares and updates the one that belongs to
-        that person instead of inviting again (2 to 5 requests).
+        that person instead of inviting again, without reading it a second time (2 to 4
+        requests).
         """
         try:
             return self.invite_friend(machine_identifier, identifier, libraries, settings)
@@ -333,7 +362,11 @@ class SharingOperations(ClientBase):
                 names = {(share.username or "").casefold(), (share.email or "").casefold()}
                 if wanted in names:
                     return self.update_share(
-                        machine_identifier, share.id, libraries=libraries, settings=settings
+                        machine_identifier,
+                        share.id,
+                        libraries=libraries,
+                        settings=settings,
+                        current=share,
                     )
             raise
 
@@ -354,23 +387,27 @@ class SharingOperations(ClientBase):
         filter_music: Filters | None = None,
         filter_photos: Filters | None = None,
         filter_all: Filters | None = None,
+        current: SharedServer | None = None,
     ) -> SharedServer:
         """Change a share, keeping everything not given (read-modify-write).
 
-        GET plex.tv/api/servers/{machineId}/shared_servers, then POST
+        GET plex.tv/api/servers/{machineId}/shared_servers/{id} (`server_share`: the one
+        share, not the server's whole list), then POST
         clients.plex.tv/api/v2/shared_servers/{id} with the complete settings and library
-        list: 2 requests, or only the GET when plex.tv already holds exactly that. `settings`
-        replaces all settings at once; the keyword arguments change one each (pass `Filters()`
-        to clear a filter). Safe to repeat after `OutcomeUnknown` or a crash: it writes the
-        whole desired state, and nothing when that state is already there. An empty
-        `libraries` raises `EmptyLibrarySelection` before any request: stop sharing instead.
+        list: 2 requests, or only the GET when plex.tv already holds exactly that. `current`
+        is plex.tv's share as the caller has just read it (`server_share`, or one entry of
+        `server_shares` read once for a batch): the read is then skipped, 1 request.
+        `settings` replaces all settings at once; the keyword arguments change one each (pass
+        `Filters()` to clear a filter). Safe to repeat after `OutcomeUnknown` or a crash: it
+        writes the whole desired state, and nothing when that state is already there. An
+        empty `libraries` raises `EmptyLibrarySelection` before any request: stop sharing
+        instead.
         """
-        chosen = _chosen(libraries)
-        current = next(
-            (s for s in self.server_shares(machine_identifier) if s.id == share_id), None
-        )
+        chosen = chosen_libraries(libraries)
         if current is None:
-            raise NotFound("That share no longer exists on plex.tv.")
+            current = self.server_share(machine_identifier, share_id)
+        elif current.id != share_id:
+            raise ValueError(f"update_share({share_id}) was given share {current.id} as current")
         changes: dict[str, Any] = {
             "allow_sync": allow_sync,
             "allow_camera_upload": allow_camera_upload,
@@ -413,12 +450,14 @@ class SharingOperations(ClientBase):
     ) -> SharedServer:
         _selection(ids)
         payload = self._call(
-            "POST",
-            f"/api/v2/shared_servers/{share_id}",
-            host="clients",
-            json_body={"settings": settings.to_v2(), "librarySectionIds": ids},
-            accept_json=True,
-            missing="item",
+            Call(
+                "POST",
+                f"/api/v2/shared_servers/{share_id}",
+                host="clients",
+                json_body={"settings": settings.to_v2(), "librarySectionIds": ids},
+                accept="json",
+                missing="item",
+            )
         )
         if isinstance(payload, dict) and payload.get("id") is not None:
             written = parse_shared_servers(payload)[0]
@@ -432,117 +471,38 @@ class SharingOperations(ClientBase):
     def stop_sharing(self, machine_identifier: str, share_id: int) -> None:
         """DELETE plex.tv/api/servers/{machineId}/shared_servers/{id} (1 request)."""
         self._call(
-            "DELETE",
-            f"/api/servers/{machine_identifier}/shared_servers/{share_id}",
-            missing="item",
+            Call(
+                "DELETE",
+                f"/api/servers/{machine_identifier}/shared_servers/{share_id}",
+                missing="item",
+            )
         )
 
     def remove_friend(self, user_id: int) -> None:
         """DELETE plex.tv/api/v2/sharings/{userId} (1 request): every share and the
         friendship."""
-        self._call("DELETE", f"/api/v2/sharings/{user_id}", missing="item")
+        self._call(Call("DELETE", f"/api/v2/sharings/{user_id}", missing="item"))
 
     def accept_invite(self, shared_server_id: int) -> None:
         """POST clients.plex.tv/api/v2/shared_servers/{id}/accept (1 request), invitee's
         token."""
         self._call(
-            "POST",
-            f"/api/v2/shared_servers/{shared_server_id}/accept",
-            host="clients",
-            accept_json=True,
-            missing="item",
+            Call(
+                "POST",
+                f"/api/v2/shared_servers/{shared_server_id}/accept",
+                host="clients",
+                accept="json",
+                missing="item",
+            )
         )
 
     def cancel_invite(self, shared_server_id: int) -> None:
         """DELETE plex.tv/api/v2/shared_servers/{id} (1 request): withdraws a pending invite
         (the id is `Invite.shared_servers[i].id`)."""
-        self._call("DELETE", f"/api/v2/shared_servers/{shared_server_id}", missing="item")
-
-    # --- Plex Home ----------------------------------------------------------------------------
-
-    def create_managed_user(
-        self,
-        name: str,
-        *,
-        restriction_profile: str | None = None,
-        machine_identifier: str | None = None,
-        libraries: Sequence[LibraryRef] | None = None,
-        settings: ShareSettings | None = None,
-    ) -> ManagedUser:
-        """Create a managed Home user and optionally share a server with it.
-
-        POST plex.tv/api/v2/home/users/restricted (1 request), then, with a
-        `machine_identifier`, the requests of `share_with_user` (2 more). An empty `libraries`
-        with a `machine_identifier` raises `EmptyLibrarySelection` before the user is made.
-        """
-        _check_profile(restriction_profile)
-        if machine_identifier:
-            libraries = _chosen(libraries)
-        body: dict[str, object] = {"friendlyName": name, "sharingSettings": {}}
-        if restriction_profile:
-            body["restrictionProfile"] = restriction_profile
-        payload = self._call(
-            "POST", "/api/v2/home/users/restricted", json_body=body, accept_json=True
-        )
-        user_id = parse_created_user_id(payload)
-        share = None
-        if machine_identifier:
-            share = self.share_with_user(machine_identifier, user_id, libraries, settings)
-        return ManagedUser(
-            id=user_id, title=name, restriction_profile=restriction_profile, share=share
-        )
-
-    def invite_to_home(self, identifier: str) -> None:
-        """POST plex.tv/api/home/users?invitedEmail=… (1 request). Needs Plex Pass
-        (`PlexPassRequired`); a full Home raises `HomeFull`, an unknown account
-        `UnknownAccount`, an account in a Home already `AlreadyInHome`."""
-        self._call("POST", "/api/home/users", params={"invitedEmail": identifier}, missing="item")
-
-    def cancel_home_invite(self, user_id: int) -> None:
-        """DELETE plex.tv/api/home/users/{userId} (1 request): withdraws the invitation of an
-        account not yet in the Home (`NotFound` when there is none).
-
-        ASSUMED, as `pending_home_invites`: the removal of a Home user, for someone invited
-        but not yet in.
-        """
-        self._call("DELETE", f"/api/home/users/{user_id}", missing="item")
-
-    def remove_home_user(self, user_id: int) -> None:
-        """DELETE plex.tv/api/home/users/{id} (1 request)."""
-        self._call("DELETE", f"/api/home/users/{user_id}", missing="item")
-
-    def set_restriction_profile(self, user_id: int, profile: str | None) -> None:
-        """POST plex.tv/api/v2/home/users/restricted/profile (1 request). None clears it.
-
-        With a profile set, plex.tv refuses label and rating filters for that user (422).
-        """
-        _check_profile(profile)
-        body: dict[str, object] = {"userId": user_id}
-        if profile:
-            body["restrictionProfile"] = profile
-        self._call(
-            "POST",
-            "/api/v2/home/users/restricted/profile",
-            json_body=body,
-            accept_json=True,
-            missing="item",
-        )
-
-    def set_managed_user_pin(self, user_id: int, pin: str | None) -> None:
-        """POST plex.tv/api/v2/home/users/restricted/{id}?pin=NNNN or ?removePin=1 (1 request)."""
-        if pin is not None and not (len(pin) == 4 and pin.isdigit()):
-            raise BadRequest("A Home PIN is 4 digits.")
-        params = {"pin": pin} if pin is not None else {"removePin": "1"}
-        self._call(
-            "POST",
-            f"/api/v2/home/users/restricted/{user_id}",
-            params=params,
-            accept_json=True,
-            missing="item",
-        )
+        self._call(Call("DELETE", f"/api/v2/shared_servers/{shared_server_id}", missing="item"))
 
 
-def _chosen(libraries: Sequence[LibraryRef] | None) -> list[LibraryRef] | None:
+def chosen_libraries(libraries: Sequence[LibraryRef] | None) -> list[LibraryRef] | None:
     """The caller's libraries; an empty choice is refused before any request is made."""
     if libraries is None:
         return None
@@ -572,6 +532,16 @@ def _server_shares(payload: Payload, machine_identifier: str) -> list[SharedServ
     ]
 
 
+def _share_gone(cause: NotFound | None = None) -> NotFound:
+    return NotFound(
+        "That share no longer exists on plex.tv.",
+        code=cause.code if cause else None,
+        status=cause.status if cause else None,
+        plex_message=cause.plex_message if cause else None,
+        endpoint=cause.endpoint if cause else None,
+    )
+
+
 def _count_users(payload: Payload) -> int:
     return len(payload.findall("User")) if isinstance(payload, Element) else 0
 
@@ -581,8 +551,3 @@ def _total_size(payload: Payload) -> int | None:
         value = payload.get("totalSize")
         return int(value) if value and value.isdigit() else None
     return None
-
-
-def _check_profile(profile: str | None) -> None:
-    if profile is not None and profile not in RESTRICTION_PROFILES:
-        raise BadRequest(f"Unknown restriction profile {profile!r}.")

@@ -37,7 +37,6 @@ import urllib3.exceptions
 
 from plextv import watchdog
 from plextv.answers import (
-    Missing,
     Payload,
     decode,
     error_for_response,
@@ -46,6 +45,7 @@ from plextv.answers import (
 )
 from plextv.answers import parse_xml as parse_xml  # kept importable from here
 from plextv.breaker import CircuitBreaker
+from plextv.call import Call
 from plextv.config import ClientConfig
 from plextv.errors import (
     DeadlineExceeded,
@@ -60,7 +60,6 @@ from plextv.observe import Exchange, notify
 log = logging.getLogger("plextv")
 
 
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 # Bytes asked for per read of a body; a read returns as soon as some bytes arrive.
 CHUNK = 64 * 1024
 
@@ -133,86 +132,39 @@ class Transport:
         """Number of HTTP requests sent so far (every attempt counts)."""
         return self._sent
 
-    def request(
-        self,
-        method: str,
-        host: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        accept_json: bool = False,
-        headers: Mapping[str, str] | None = None,
-        missing: Missing = "api",
-        authenticated: bool = True,
-    ) -> Answer:
-        """Send one call to a plex.tv host (plex_tv, clients, discover or metadata)."""
-        url = self.config.base_url(host) + path
-        return self.send(
-            method,
-            url,
-            endpoint=f"{method} {path}",
-            params=params,
-            data=data,
-            json_body=json_body,
-            accept_json=accept_json,
-            headers=headers,
-            missing=missing,
-            token=self.token if authenticated else None,
-            guarded=True,
-        )
+    def execute(self, call: Call) -> Answer:
+        """Send one call with the retry policy and decode its answer.
 
-    def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        endpoint: str,
-        params: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        accept_json: bool = False,
-        headers: Mapping[str, str] | None = None,
-        missing: Missing = "api",
-        token: str | None = None,
-        timeout: tuple[float, float] | None = None,
-        guarded: bool = False,
-    ) -> Answer:
-        """Send a request to any URL with the retry policy; `token` goes in a header only.
-        `guarded` puts the call behind the circuit breaker (plex.tv's own hosts)."""
+        A call to a plex.tv host (`call.host`) carries this transport's token when
+        `call.authenticated`, and goes through the circuit breaker; a call to an owner's server
+        (`call.server`) carries only `call.token`, the server's own, in a header.
+        """
+        if call.server is not None:
+            url = call.server.rstrip("/") + call.path
+            token = call.token
+        else:
+            url = self.config.base_url(call.host) + call.path
+            token = self.token if call.authenticated else None
         register_token(token)
-        all_headers = self.config.headers()
-        all_headers["Accept"] = "application/json" if accept_json else "application/xml"
+        headers = self.config.headers()
+        headers["Accept"] = "application/json" if call.accept == "json" else "application/xml"
         if token:
-            all_headers["X-Plex-Token"] = token
-        if headers:
-            all_headers.update(headers)
-        retryable = method.upper() in IDEMPOTENT
-        breaker = self.breaker if guarded else None
+            headers["X-Plex-Token"] = token
+        if call.headers:
+            headers.update(call.headers)
+        endpoint = call.endpoint
+        breaker = self.breaker if call.guarded else None
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
-            if self.before_write is not None and method.upper() not in {"GET", "HEAD"}:
+            if self.before_write is not None and call.is_write:
                 self.before_write(endpoint)
             if self.budget is not None and self.budget.left() <= 0:
                 raise self.budget.exceeded(endpoint)
             trial = breaker.before_call() if breaker else False
             try:
-                answer = self._attempt(
-                    method,
-                    url,
-                    endpoint=endpoint,
-                    params=params,
-                    data=data,
-                    json_body=json_body,
-                    accept_json=accept_json,
-                    headers=all_headers,
-                    missing=missing,
-                    retryable=retryable,
-                    timeout=timeout or self.config.timeout,
-                )
+                answer = self._attempt(call, url, headers)
             except _Retryable as failure:
                 _report(breaker, failure.error, trial)
                 delay = self._backoff(attempt)
@@ -264,21 +216,9 @@ class Transport:
         )
         return self._rng.uniform(0, ceiling)
 
-    def _attempt(
-        self,
-        method: str,
-        url: str,
-        *,
-        endpoint: str,
-        params: Mapping[str, Any] | None,
-        data: Mapping[str, Any] | None,
-        json_body: Any,
-        accept_json: bool,
-        headers: dict[str, str],
-        missing: Missing,
-        retryable: bool,
-        timeout: tuple[float, float],
-    ) -> Answer:
+    def _attempt(self, call: Call, url: str, headers: dict[str, str]) -> Answer:
+        method, endpoint, retryable = call.method, call.endpoint, bool(call.retry_safe)
+        timeout = call.timeout or self.config.timeout
         ends_at = time.monotonic() + self.config.attempt_timeout
         if self.budget is not None:
             ends_at = min(ends_at, self.budget.ends_at)
@@ -292,9 +232,9 @@ class Transport:
                 response = self.session.request(
                     method,
                     url,
-                    params=params,
-                    data=data,
-                    json=json_body,
+                    params=call.params,
+                    data=call.form,
+                    json=call.json_body,
                     headers=headers,
                     timeout=(min(timeout[0], left), min(timeout[1], left)),
                     stream=True,
@@ -320,7 +260,7 @@ class Transport:
         status = response.status_code
         notify(Exchange(method, endpoint, status, None, time.monotonic() - started))
         if status == 429:
-            error = error_for_response(status, text, endpoint, missing)
+            error = error_for_response(status, text, endpoint, call.missing)
             raise _Retryable(error, parse_retry_after(response.headers.get("Retry-After")))
         if status >= 500:
             brief = parse_error_body(text)[1]
@@ -328,10 +268,10 @@ class Transport:
                 raise _Retryable(Unavailable(status=status, endpoint=endpoint, plex_message=brief))
             raise OutcomeUnknown(status=status, endpoint=endpoint, plex_message=brief)
         if status >= 400 or status < 200 or status in (301, 302, 303, 307, 308):
-            raise error_for_response(status, text, endpoint, missing)
+            raise error_for_response(status, text, endpoint, call.missing)
         content_type = response.headers.get("Content-Type", "")
         try:
-            payload = decode(text, content_type, status, accept_json)
+            payload = decode(text, content_type, status, call.accept == "json")
         except Unavailable as error:
             if retryable:
                 raise _Retryable(error) from None

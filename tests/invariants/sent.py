@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from plextv.call import Call
 from plextv.transport import Transport
 
 
@@ -46,11 +47,12 @@ class SentLog(list[Sent]):
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> SentLog:
     log = SentLog()
-    original = Transport.request
+    original = Transport.execute
 
-    def spy(self: Transport, method: str, host: str, path: str, **kwargs: Any) -> Any:
-        log.append(Sent(method, path, kwargs.get("json_body")))
-        return original(self, method, host, path, **kwargs)
+    def spy(self: Transport, call: Call) -> Any:
+        if call.server is None:  # plex.tv's hosts, not the owner's own servers
+            log.append(Sent(call.method, call.path, call.json_body))
+        return original(self, call)
 
-    monkeypatch.setattr(Transport, "request", spy)
+    monkeypatch.setattr(Transport, "execute", spy)
     return log

@@ -151,6 +151,20 @@ def test_it_replaces_and_deletes_v1_share_libraries(plexsim: SimHandle, owner: P
     assert owner.get(f"/api/servers/{DEN}/shared_servers/30006").status_code == 404
 
 
+def test_one_share_read_on_its_own_is_its_entry_in_the_listing(owner: PlexClient) -> None:
+    for machine in (DEN, CABIN):
+        listing = owner.xml(f"/api/servers/{machine}/shared_servers").findall("SharedServer")
+        assert listing
+        for entry in listing:
+            root = owner.xml(f"/api/servers/{machine}/shared_servers/{entry.get('id')}")
+            assert root.get("machineIdentifier") == machine
+            (alone,) = root.findall("SharedServer")
+            assert alone.attrib == entry.attrib
+            assert [s.attrib for s in alone] == [s.attrib for s in entry]
+    # Another server's share, by its own id, is not found through this server.
+    assert owner.get(f"/api/servers/{DEN}/shared_servers/30008").status_code == 404
+
+
 def test_it_removes_a_friend_with_every_share(plexsim: SimHandle, owner: PlexClient) -> None:
     assert owner.call("DELETE", "/api/v2/sharings/1001013").status_code == 204
     assert not [s for s in plexsim.state()["shares"] if s["userId"] == 1001013]

@@ -7,6 +7,7 @@ import pytest
 
 from plextv import CircuitBreaker, CircuitOpen, ClientConfig, MemoryStore, NotFound, PlexTV
 from plextv.breaker import BreakerStore
+from plextv.call import Call
 from tests.plextv.conftest import CANARY, SAMPLES
 from tests.plextv.scripted import ScriptedServer, Step
 
@@ -144,7 +145,9 @@ def test_connections_to_the_owners_own_servers_do_not_count(
     client = _client(fast_config, breaker)
     for _ in range(3):
         with pytest.raises(Exception, match="not answering"):
-            client._transport.send("GET", scripted.url + "/identity", endpoint="GET identity")
+            client._transport.execute(
+                Call("GET", "/identity", server=scripted.url, label="GET identity")
+            )
     assert breaker.status().state == "closed"
 
 

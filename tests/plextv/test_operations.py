@@ -176,7 +176,6 @@ def test_ensure_shared_updates_the_existing_share_after_an_unknown_outcome(
         Step(body=SERVER_XML),
         Step(action="reset"),
         Step(body=sample("api-servers-machineid-shared_servers.xml")),
-        Step(body=sample("api-servers-machineid-shared_servers.xml")),
         Step(status=204),
     )
     share = client.ensure_shared(MACHINE, "alice@example.com", ["Movies"])
@@ -184,6 +183,13 @@ def test_ensure_shared_updates_the_existing_share_after_an_unknown_outcome(
     methods = [(s.method, s.path.split("?")[0]) for s in scripted.seen]
     assert methods.count(("POST", f"/api/servers/{MACHINE}/shared_servers")) == 1
     assert methods[-1] == ("POST", "/api/v2/shared_servers/30001")
+    # The share found in the listing is updated without being read a second time.
+    assert methods == [
+        ("GET", f"/api/servers/{MACHINE}"),
+        ("POST", f"/api/servers/{MACHINE}/shared_servers"),
+        ("GET", f"/api/servers/{MACHINE}/shared_servers"),
+        ("POST", "/api/v2/shared_servers/30001"),
+    ]
 
 
 def test_ensure_shared_reraises_when_no_share_exists(
