@@ -135,6 +135,16 @@ def remove_download(request: HttpRequest) -> HttpResponse:
     return redirect("activity:devices")
 
 
+def _link_refused(request: HttpRequest, text: str) -> HttpResponse:
+    """Nothing queued: the form again (a fresh key) with the reason, or the reason as a
+    message on the page."""
+    if wants_partial(request):
+        context = {"link_form": LinkDeviceForm(), "can_link": True, "error": text}
+        return render(request, "activity/devices.html#link", context)
+    messages.error(request, text)
+    return redirect("activity:devices")
+
+
 @require_POST
 @owner_required
 def link_device(request: HttpRequest) -> HttpResponse:
@@ -142,13 +152,13 @@ def link_device(request: HttpRequest) -> HttpResponse:
     form = LinkDeviceForm(request.POST)
     if not form.is_valid():
         errors = form.errors.get("code") or [STALE_FORM]
-        return _refused(request, str(errors[0]))
+        return _link_refused(request, str(errors[0]))
     try:
         op = operations.submit_link(
             form.cleaned_data["code"], _actor(request), form.cleaned_data["key"]
         )
     except operations.ChangeRefused as refused:
-        return _refused(request, refused.message)
+        return _link_refused(request, refused.message)
     if wants_partial(request):
         # The form comes back empty with a fresh key, the link's live status under it.
         context = {"op": op, "link_form": LinkDeviceForm(), "can_link": True}

@@ -152,7 +152,10 @@ def test_a_malformed_code_changes_nothing_and_says_why(
     htmx = owner.client.post(
         "/activity/devices/link/", {"code": code, "key": key()}, HTTP_HX_REQUEST="true"
     )
-    assert 'role="alert"' in htmx.content.decode()
+    fragment = htmx.content.decode()
+    assert 'role="alert"' in fragment
+    assert message in fragment
+    assert 'name="code"' in fragment  # the form comes back, ready for another try
     assert not Operation.objects.exists()
     assert plexsim.requests() == []
 
