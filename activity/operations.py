@@ -288,6 +288,6 @@ def link_a_device(client: PlexTV, op: Operation) -> Applied:
     return Applied(
         label="Device linked by code",
         message="Linked: the device that showed the code is now signed in to the Plex "
-        "account. It is listed here once the devices are read again.",
+        "account. “Read again” lists it here.",
         changes=[{"field": "device", "before": None, "after": "linked by code"}],
     )
