@@ -25,6 +25,7 @@ from sharing.models import Operation
 from sharing.operations import same_request, submit
 from sharing.operations.executor import Applied, OperationFailed, handler
 from sharing.operations.labels import KIND_LABELS
+from sharing.templatetags.audit_tags import ACTION_LABELS, TARGET_LABELS
 
 ADD = "watchlist.add"
 REMOVE = "watchlist.remove"
@@ -45,6 +46,11 @@ KIND_LABELS.update(
         LINK_DEVICE: "Link a device",
     }
 )
+# The audit trail's sentences for these actions (sharing never imports this app).
+ACTION_LABELS.update(
+    {REMOVE_DOWNLOAD: "Removed a download", LINK_DEVICE: "Linked a device by its code"}
+)
+TARGET_LABELS.update({TARGET_DOWNLOAD: "Download", TARGET_LINK: "Device"})
 
 
 class ChangeRefused(Exception):

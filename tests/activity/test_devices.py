@@ -269,3 +269,11 @@ def test_read_again_queues_one_read(read, owner) -> None:
     devices.refresh(read)
     done = owner.client.get("/activity/devices/refresh/status/?was=busy", HTTP_HX_REQUEST="true")
     assert done.headers.get("HX-Refresh") == "true"
+
+
+def test_the_audit_trail_says_what_was_removed_in_words(read, owner) -> None:
+    _remove(owner)
+    execute(Operation.objects.get(kind=REMOVE_DOWNLOAD).pk)
+    html = owner.client.get("/audit/").content.decode()
+    assert "Removed a download" in html
+    assert "Harbour Street · Morgan&#x27;s iPhone" in html
