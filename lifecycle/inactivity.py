@@ -65,12 +65,15 @@ def in_cleanup(shares: list[Share]) -> dict[int, CleanUpEntry]:
 
 def start(
     shares: list[Share], ends_at: datetime, idle_days: int, actor: User | None
-) -> tuple[CleanUp, list[Share]]:
-    """Warn the people of `shares` and create the clean-up; returns it and the shares left out
-    because another clean-up already waits for them."""
+) -> tuple[CleanUp | None, list[Share]]:
+    """Warn the people of `shares` and create the clean-up; returns it (None when every share
+    is in one already: a resent form) and the shares left out because a clean-up waits for
+    them."""
     now = timezone.now()
     waiting = in_cleanup(shares)
     picked = [share for share in shares if share.pk not in waiting]
+    if not picked:
+        return None, shares
     activity = last_active(picked)
     owner = owner_name()
     with transaction.atomic():
