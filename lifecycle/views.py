@@ -130,7 +130,7 @@ def renew_one(request: HttpRequest, share_id: int) -> HttpResponse:
     form = RenewForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return redirect(back)
     renewal = form.renewal()
     try:
