@@ -43,6 +43,15 @@ class Row:
     def expiry(self) -> ExpiryNote | None:
         return describe(self.share.expires_at)
 
+    @property
+    def played(self) -> str:
+        """ "last played 12 days ago": whole days, which is what inactivity is counted in."""
+        at = self.activity.last_played_at if self.activity else None
+        if at is None:
+            return ""
+        days = (timezone.now() - at).days
+        return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+
 
 def _listed(show: str, days: int) -> list[Share]:
     now = timezone.now()

@@ -1,4 +1,4 @@
-"""Warnings before access ends: once per share and threshold, to the member and subscribed admins."""
+"""Warnings before access ends: once per share and threshold, to the member and the admins."""
 
 from __future__ import annotations
 
