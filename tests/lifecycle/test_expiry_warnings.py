@@ -95,3 +95,14 @@ def test_the_thresholds_come_from_the_setting(synced, settings) -> None:
 def test_a_removed_person_or_an_expired_share_is_not_warned(synced) -> None:
     ends_in(share_of("alex.rivera"), timedelta(minutes=-5))
     assert expiring.send_expiry_warnings() == 0
+
+
+def test_the_member_told_of_the_end_is_told_whom_to_ask(synced, smtp_sink) -> None:
+    from sharing.console_tasks import expire_shares
+
+    ends_in(share_of("alex.rivera"), timedelta(minutes=-5))
+    expire_shares()
+    deliver_all()
+    [ended] = smtp_sink.to("alex.rivera@example.com")
+    assert "has ended" in ended["Subject"]
+    assert "ask Morgan" in ended.get_content()
