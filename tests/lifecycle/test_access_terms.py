@@ -114,3 +114,26 @@ def test_access_someone_had_before_the_invite_keeps_no_end(synced) -> None:
     assert apply_terms() == 0
     alex.refresh_from_db()
     assert alex.expires_at is None
+
+
+def test_a_managed_user_gets_the_length_chosen_on_its_form(
+    owner, synced, django_capture_on_commit_callbacks
+) -> None:
+    data = {"key": new_key(), "name": "Kiddo", "libraries": [MOVIES], "allow_tuners": "0",
+            "access_days": "7"}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=False):
+        response = owner.client.post("/people/home/new/create/", data)
+    assert response.status_code == 302, response.content.decode()[:400]
+    op = Operation.objects.get(kind="home.create_managed")
+    assert op.params["access_days"] == 7
+
+    # Once plex.tv made the profile (its id on the row) and a sync saw its share:
+    kid = share_of("alex.rivera")
+    Operation.objects.filter(pk=op.pk).update(
+        state=Operation.SUCCEEDED,
+        params={**op.params, "created_id": kid.user.plex_id, "servers": [{"machine": DEN}]},
+        created_at=kid.created_at - timedelta(minutes=1),
+    )
+    assert apply_terms() == 1
+    kid.refresh_from_db()
+    assert kid.expires_at is not None
