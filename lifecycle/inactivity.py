@@ -9,10 +9,11 @@ The clean-up, in order:
 
 1. An admin picks inactive shares and an end date (`start`). Each person is warned at once
    ("your access ends on … unless you watch something"); nothing else happens without them.
-2. Beat's tick finds clean-ups whose end has passed and claims each with a conditional UPDATE
-   (`decide_due`), so two beats never decide one twice. A share used since the clean-up began
-   is kept; the rest are stopped, as one batch of the usual "stop sharing" operations, audited
-   under the admin who started it.
+2. Beat's tick finds clean-ups whose end has passed and for which the play history has been
+   read completely since (a play in the last minutes before the end must count), and claims
+   each with a conditional UPDATE (`decide_due`), so two beats never decide one twice. A
+   share used since the clean-up began is kept; the rest are stopped, as one batch of the
+   usual "stop sharing" operations, audited under the admin who started it.
 3. The tick then tells about each stop that succeeded (`report_removed`), once per share.
 """
 
@@ -25,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from activity.models import LastActivity
+from activity.models import Collection, LastActivity
 from lifecycle.common import live_shares, owner_name, since, stamp
 from lifecycle.models import CleanUp, CleanUpEntry
 from notify import events
@@ -153,9 +154,25 @@ def decide(cleanup: CleanUp, now: datetime) -> OperationBatch | None:
     return batch
 
 
+def history_read_up_to() -> datetime | None:
+    """When the latest complete read of the play history started: plays before it are known."""
+    latest = (
+        Collection.objects.filter(outcome=Collection.SUCCEEDED)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    return latest
+
+
 def decide_due(now: datetime | None = None) -> int:
     now = now or timezone.now()
-    due = CleanUp.objects.filter(decided_at__isnull=True, ends_at__lte=now).order_by("ends_at")
+    read_up_to = history_read_up_to()
+    if read_up_to is None:
+        return 0
+    due = CleanUp.objects.filter(
+        decided_at__isnull=True, ends_at__lte=min(now, read_up_to)
+    ).order_by("ends_at")
     return sum(decide(cleanup, now) is not None for cleanup in due)
 
 

@@ -199,4 +199,9 @@ def cleanup_start(request: HttpRequest) -> HttpResponse:
 def cleanup_detail(request: HttpRequest, cleanup_id: int) -> HttpResponse:
     cleanup = get_object_or_404(CleanUp.objects.select_related("actor", "batch"), pk=cleanup_id)
     entries = cleanup.entries.select_related("user", "server", "operation")
-    return render(request, "lifecycle/cleanup.html", {"cleanup": cleanup, "entries": entries})
+    context = {
+        "cleanup": cleanup,
+        "entries": entries,
+        "overdue": cleanup.waiting and cleanup.ends_at <= timezone.now(),
+    }
+    return render(request, "lifecycle/cleanup.html", context)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from activity.models import Collection
 from lifecycle import inactivity
 from lifecycle.models import CleanUp, CleanUpEntry
 from lifecycle.tasks import tick
@@ -63,6 +64,11 @@ def test_the_page_lists_the_inactive_with_last_played_and_counters(owner, idle) 
     assert f"Inactive {inactivity.inactive_shares(60).count()} of" in page
 
 
+def history_read() -> None:
+    now = timezone.now()
+    Collection.objects.create(outcome=Collection.SUCCEEDED, started_at=now, finished_at=now)
+
+
 def start(client, shares: list[Share], ends_on, days: int = 60):  # type: ignore[no-untyped-def]
     return client.post(
         "/lifecycle/cleanups/",
@@ -107,6 +113,13 @@ def test_the_clean_up_warns_then_removes_only_the_still_inactive(
     # priya watches meanwhile; at the end only alex loses access, as one batch.
     last_active(priya, timezone.now(), known_since=timezone.now() - LONG_AGO)
     CleanUp.objects.filter(pk=cleanup.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=False):
+        assert tick()["cleanups"] == 0  # the history has not been read since the end
+    assert (
+        "waiting for the worker to read the play history"
+        in owner.client.get(f"/lifecycle/cleanups/{cleanup.pk}/").content.decode()
+    )
+    history_read()
     with django_capture_on_commit_callbacks(execute=False):
         assert tick()["cleanups"] == 1
         assert tick()["cleanups"] == 0  # decided once
