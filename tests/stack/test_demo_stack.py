@@ -223,9 +223,14 @@ def start_cleaning_up_ruth(page: Any, demo: Demo) -> None:
     into the past as if the grace had gone by: beat's next lifecycle tick removes her."""
     page.goto(f"{demo.url}/activity/")
     page.get_by_role("button", name="Collect now").click()
-    page.get_by_text("History collected").wait_for(timeout=60_000)
-    page.goto(f"{demo.url}/lifecycle/?show=inactive&days=60")
-    page.get_by_label(re.compile(rf"Pick (Ruth|grandma\.ruth) on {re.escape(DEN)}")).check()
+    ruth = page.get_by_label(re.compile(rf"Pick (Ruth|grandma\.ruth) on {re.escape(DEN)}"))
+
+    def ruth_listed() -> bool:  # once a collection (this one or beat's) has read her plays
+        page.goto(f"{demo.url}/lifecycle/?show=inactive&days=60")
+        return bool(ruth.count())
+
+    wait_for("Ruth listed as inactive", ruth_listed)
+    ruth.check()
     page.get_by_role("button", name="Warn and clean up").click()
     page.get_by_text("Warned, waiting").wait_for()
     with contextlib.closing(sqlite3.connect(demo.var / "plexadmin.sqlite3", timeout=30)) as db:
