@@ -106,3 +106,17 @@ def test_the_member_told_of_the_end_is_told_whom_to_ask(synced, smtp_sink) -> No
     [ended] = smtp_sink.to("alex.rivera@example.com")
     assert "has ended" in ended["Subject"]
     assert "ask Morgan" in ended.get_content()
+
+
+def test_an_installation_that_chose_member_notices_gets_the_inactivity_warning_once() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from notify.models import MemberNotices
+
+    MemberNotices.objects.create(pk=1, events=["access.expired"])
+    migration = importlib.import_module("lifecycle.migrations.0002_tell_members_of_inactivity")
+    migration.add(apps, None)
+    migration.add(apps, None)
+    assert MemberNotices.current().events == ["access.expired", "inactivity.warned"]
