@@ -41,5 +41,10 @@ def since(moment: datetime, now: datetime) -> str:
     return timesince(moment, now, depth=1).replace("\xa0", " ")
 
 
+def days_ago(days: int) -> str:
+    """Whole days, which is what inactivity is counted in."""
+    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
 def stamp(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M %Z}"

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import admin_required
 from activity.models import LastActivity
 from lifecycle import inactivity
-from lifecycle.common import end_of_day, live_shares
+from lifecycle.common import days_ago, end_of_day, live_shares
 from lifecycle.forms import BatchRenewForm, CleanUpForm, ListForm, RenewForm
 from lifecycle.models import CleanUp, CleanUpEntry
 from lifecycle.renewal import Unchanged, renew_many, renew_share
@@ -45,12 +45,11 @@ class Row:
 
     @property
     def played(self) -> str:
-        """ "last played 12 days ago": whole days, which is what inactivity is counted in."""
+        """ "last played 12 days ago"."""
         at = self.activity.last_played_at if self.activity else None
         if at is None:
             return ""
-        days = (timezone.now() - at).days
-        return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+        return days_ago((timezone.now() - at).days)
 
 
 def _listed(show: str, days: int) -> list[Share]:

@@ -163,3 +163,13 @@ def test_only_admins_start_a_clean_up(persona, request, idle) -> None:
 def test_cabin_shares_are_cleaned_up_per_server(owner, synced) -> None:
     cabin = age(share_of("chen.li", CABIN), LONG_AGO)
     assert cabin.pk in set(inactivity.inactive_shares(60).values_list("pk", flat=True))
+
+
+def test_people_shows_when_each_person_last_played(owner, idle) -> None:
+    page = owner.client.get("/people/").content.decode()
+    row = page.split(f'id="person-{idle["alex"].user_id}"')[1].split("</tr>")[0]
+    assert "<td>90 days ago</td>" in row, row
+    chen = page.split(f'id="person-{idle["chen"].user_id}"')[1].split("</tr>")[0]
+    assert "<td>yesterday</td>" in chen, chen
+    partial = owner.client.get("/people/?q=alex", headers={"HX-Request": "true"})
+    assert "90 days ago" in partial.content.decode()
