@@ -17,5 +17,6 @@ urlpatterns = [
     path("matrix/", include("sharing.matrix_urls")),
     path("notifications/", include("notify.urls")),
     path("activity/", include("activity.urls")),
+    path("lifecycle/", include("lifecycle.urls")),
     path("django-admin/", admin.site.urls),
 ]

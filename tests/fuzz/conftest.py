@@ -17,6 +17,7 @@ from accounts.models import Household, Member, PinLogin, User, hash_browser_key
 from accounts.services import BROWSER_KEY
 from accounts.tasks import refresh_account_picture
 from activity.models import DiscoverSearch, Poster
+from lifecycle.models import CleanUp, CleanUpEntry
 from notify.models import Channel, Delivery
 from plexadmin.models import Heartbeat
 from sharing.models import Invite, Library, Operation, OperationBatch, PlexUser, Server, Share
@@ -113,6 +114,10 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
     search = DiscoverSearch.objects.create(
         query="dune", normalized="dune", state=DiscoverSearch.DONE, finished_at=timezone.now()
     )
+    cleanup = CleanUp.objects.create(
+        actor=actor.user, idle_days=60, ends_at=timezone.now() + timedelta(days=14)
+    )
+    CleanUpEntry.objects.create(cleanup=cleanup, user=friend, server=den, share=share)
     poster_url = "https://metadata-static.plex.tv/fuzz/poster.png"
     poster = Poster.objects.create(
         url=poster_url, url_hash=hashlib.sha256(poster_url.encode()).hexdigest()
@@ -136,6 +141,7 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
         "delivery": [str(delivery.pk)],
         "search": [str(search.pk)],
         "poster": [poster.url_hash],
+        "cleanup": [str(cleanup.pk)],
     }
 
 

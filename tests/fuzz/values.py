@@ -62,6 +62,7 @@ REAL: dict[tuple[str, str] | str, Source] = {
     "public_id": _objects("pin"),
     "search_id": _objects("search"),
     "digest": _objects("poster"),
+    "cleanup_id": _objects("cleanup"),
     ("notify", "pk"): _objects("channel"),
     ("notifications/messages/<int:pk>/send-again/", "pk"): _objects("delivery"),
     ("accounts", "pk"): _objects("member"),
