@@ -129,6 +129,7 @@ class Simulator:
         if fault and fault.pause:
             time.sleep(fault.pause)
         if fault and fault.action == "stall":
+            request.get_data()  # read the body, so nothing of it is taken for a next request
             self._log(request, host, server, Reply(status=0, body=b""), fault, started)
             _stall(environ, float(fault.delay) or STALL_SECONDS)
         if reply is None:
