@@ -22,12 +22,14 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from accounts.views.sign_in import opener_policy, safe_next
 
 SIGNED_IN_AT = "plex_signed_in_at"
 
@@ -55,8 +57,6 @@ def is_fresh(request: HttpRequest) -> bool:
 
 def _back_to(request: HttpRequest) -> str:
     """The page the form was on (a same-site path only), else the dashboard's start."""
-    from accounts.views.sign_in import safe_next
-
     referer = urlsplit(request.headers.get("Referer", ""))
     same_site = referer.netloc in {"", request.get_host()}
     path = referer.path + (f"?{referer.query}" if referer.query else "")
@@ -89,13 +89,14 @@ def recent_sign_in_required(view: View) -> View:
 
 
 @never_cache
+@opener_policy("same-origin-allow-popups")  # the Plex popup, as on the sign-in page
 @require_GET
-def sign_in_again(request: HttpRequest) -> HttpResponseBase:
+def sign_in_again(request: HttpRequest) -> HttpResponse:
     """The sign-in page, for someone already signed in who must confirm it is them."""
-    from accounts.views.sign_in import safe_next
-
     next_url = safe_next(request, request.GET.get("next"))
     if not request.user.is_authenticated:
-        return redirect(reverse("accounts:sign-in") + "?" + urlencode({"next": next_url}))
+        return HttpResponseRedirect(
+            reverse("accounts:sign-in") + "?" + urlencode({"next": next_url})
+        )
     context = {"next": next_url, "reauth": True, "minutes": max_age() // 60}
     return render(request, "accounts/sign_in.html", context)
