@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.console.test_worker_killed import (
     DEN,
+    ROOT,
     environment,
     manage,
     operation_row,
@@ -20,6 +21,7 @@ from tests.console.test_worker_killed import (
 
 __all__ = [
     "DEN",
+    "ROOT",
     "edit_operations",
     "environment",
     "manage",
@@ -51,17 +53,20 @@ for username in {usernames!r}:
     with transaction.atomic():
         op, _ = operations.submit(
             "share.edit", "share", share.pk,
-            {{"label": username + " on Den", "changes": {{"allow_sync": True}}, "before": {{}}}},
+            {{"label": username + " on Den", "changes": {changes!r}, "before": {{}}}},
             user, "scenario-edit-" + username,
         )
     print(op.pk, share.shared_server_id)
 """
 
 
-def edit_operations(env: dict[str, str], usernames: list[str]) -> list[tuple[int, int]]:
+def edit_operations(
+    env: dict[str, str], usernames: list[str], changes: dict[str, Any] | None = None
+) -> list[tuple[int, int]]:
     """Migrate, sync the demo household and submit one edit per friend, with no worker yet."""
     manage(env, "migrate", "--no-input", "-v", "0")
-    out = manage(env, "shell", "-v", "0", "-c", EDIT_SETUP.format(den=DEN, usernames=usernames))
+    code = EDIT_SETUP.format(den=DEN, usernames=usernames, changes=changes or {"allow_sync": True})
+    out = manage(env, "shell", "-v", "0", "-c", code)
     rows = [line.split() for line in out.strip().splitlines()[-len(usernames) :]]
     return [(int(op), int(share)) for op, share in rows]
 
