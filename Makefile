@@ -77,6 +77,7 @@ test: lint
 
 bench: $(VENV)/.dev
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@echo "== bench/load/run.py"; $(PY) bench/load/run.py $(LOAD_ARGS)
 
 # Its own database and Redis db (dropped and emptied first): LOAD_ARGS="--database … --redis …".
 bench-load: $(VENV)/.dev

@@ -51,7 +51,8 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--admins", type=int, default=20)
-    parser.add_argument("--people", type=int, default=300, help="plexsim's household size")
+    # Under plex.tv's ~100-people share limit, so invites are not all refused for room.
+    parser.add_argument("--people", type=int, default=80, help="plexsim's household size")
     parser.add_argument("--database", default="plexadmin_load")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/10")
     parser.add_argument("--port", type=int, default=8138)
