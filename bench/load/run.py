@@ -180,7 +180,10 @@ def operations(database: str) -> tuple[Counter[str], list[tuple[Any, ...]], list
 
 
 def applied_twice(sim: str, since: int, rows: list[tuple[Any, ...]], shares: Any) -> list[str]:
-    """Changes plexsim applied more often than operations asked for them."""
+    """Changes plexsim applied more often than operations asked for them.
+
+    `shares`: (share id, shared_server_id) pairs from before the load and after it (a removal
+    deletes the rows of the shares it ended)."""
     log = requests.get(f"{sim}/__sim__/requests", params={"since": since}, timeout=30).json()
     state = requests.get(f"{sim}/__sim__/state", timeout=30).json()
     problems: list[str] = []
@@ -359,7 +362,10 @@ def main() -> None:
             time.sleep(2)
         watch.stopped.set()
         states, rows, shares = operations(args.database)
-        twice = applied_twice(sim, since, rows, shares)
+        before = [
+            (s["id"], s["shared_server_id"]) for s in json.loads(setup_doc.read_text())["shares"]
+        ]
+        twice = applied_twice(sim, since, rows, [*before, *shares])
     finally:
         stack.stop()
 

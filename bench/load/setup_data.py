@@ -99,7 +99,7 @@ def main(out: Path, users: int, admins: int) -> None:
         user = account_user(friend.plex_id, friend.username or f"f{friend.plex_id}", "co_admin")
         sessions.append(signed_in(user))
     shares = [
-        {"id": s.pk, "body": edit_body(s)}
+        {"id": s.pk, "shared_server_id": s.shared_server_id, "body": edit_body(s)}
         for s in Share.objects.filter(user__in=friends[admins:]).select_related("user")
     ]
     libraries = list(
