@@ -179,6 +179,20 @@ def operations(database: str) -> tuple[Counter[str], list[tuple[Any, ...]], list
     return Counter(r[2] for r in rows), rows, shares
 
 
+def plextv_traffic(sim: str, since: int) -> Counter[str]:
+    """plexsim's requests since the load began: how many, and by fault or answer."""
+    log = requests.get(f"{sim}/__sim__/requests", params={"since": since}, timeout=30).json()
+    seen: Counter[str] = Counter(requests=len(log))
+    for entry in log:
+        if entry["fault"]:
+            seen[
+                f"fault {entry['fault']}" + (f" {entry['status']}" if entry["status"] else "")
+            ] += 1
+        elif entry["status"] == 429:
+            seen["429 rate limit"] += 1
+    return seen
+
+
 def applied_twice(sim: str, since: int, rows: list[tuple[Any, ...]], shares: Any) -> list[str]:
     """Changes plexsim applied more often than operations asked for them.
 
@@ -316,6 +330,7 @@ def main() -> None:
         wait_http(f"{web}/healthz", 60)
         time.sleep(5)  # the workers connect
         rss_start = stack.rss(["web", "worker1", "worker2"])
+        load_start = os.getloadavg()[0]
         watch = BrokerWatch(args.redis, token)
         watch.start()
 
@@ -353,6 +368,7 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         rss_end = stack.rss(["web", "worker1", "worker2"])
+        load_end = os.getloadavg()[0]
 
         settle_deadline = time.monotonic() + args.settle
         while time.monotonic() < settle_deadline:
@@ -366,6 +382,7 @@ def main() -> None:
             (s["id"], s["shared_server_id"]) for s in json.loads(setup_doc.read_text())["shares"]
         ]
         twice = applied_twice(sim, since, rows, [*before, *shares])
+        traffic = plextv_traffic(sim, since)
     finally:
         stack.stop()
 
@@ -374,6 +391,12 @@ def main() -> None:
     }
     page_leaks = json.loads(leaks_file.read_text()) if leaks_file.exists() else {}
     report(args, csv_prefix, states, rows, twice, log_hits, page_leaks, watch, rss_start, rss_end)
+    print(
+        "\nplex.tv (plexsim) during the run: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(traffic.items()))
+        + f"\nMachine load average (1 min) at start and end of the load: {load_start:.1f}, "
+        f"{load_end:.1f} on {os.cpu_count()} CPUs"
+    )
 
 
 def report(
