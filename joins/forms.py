@@ -37,9 +37,7 @@ class GrantsForm(forms.Form):
         self.servers = owned_servers()
         for server in self.servers:
             p = f"s{server.pk}"
-            libraries = [
-                lib for lib in server.libraries.all() if lib.missing_since is None
-            ]
+            libraries = [lib for lib in server.libraries.all() if lib.missing_since is None]
             self.fields[f"{p}_libraries"] = forms.TypedMultipleChoiceField(
                 choices=[(str(lib.global_id), lib.title) for lib in libraries],
                 coerce=int,
@@ -92,7 +90,9 @@ class GrantsForm(forms.Form):
                     "labels": [],
                     "excluded_labels": hidden,
                 }
-            servers.append({"machine": server.machine_identifier, "libraries": libraries, "access": access})
+            servers.append(
+                {"machine": server.machine_identifier, "libraries": libraries, "access": access}
+            )
         data["grants"] = {"servers": servers}
         return data
 
@@ -126,7 +126,10 @@ class ProfileForm(GrantsForm):
     name = forms.CharField(max_length=80)
     description = forms.CharField(max_length=200, required=False)
     default_access_days = forms.IntegerField(
-        min_value=1, max_value=3650, required=False, label="Default access length (days; empty = forever)"
+        min_value=1,
+        max_value=3650,
+        required=False,
+        label="Default access length (days; empty = forever)",
     )
 
     def __init__(self, *args: Any, instance: AccessProfile | None = None, **kwargs: Any) -> None:
@@ -171,7 +174,9 @@ class LinkForm(GrantsForm):
     )
     access_until = forms.DateField(required=False, label="…or access ends on")
     needs_approval = forms.BooleanField(required=False, label="An admin approves each join")
-    note = forms.CharField(max_length=1000, required=False, widget=forms.Textarea, label="Private note")
+    note = forms.CharField(
+        max_length=1000, required=False, widget=forms.Textarea, label="Private note"
+    )
 
     def clean_label(self) -> str:
         label = str(self.cleaned_data["label"]).strip()
