@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from joins.models import AccessProfile
 from sharing.forms import MOVIE_RATINGS, TUNER_CHOICES, TV_RATINGS, split_labels
-from sharing.models import Library, Server
+from sharing.models import Server
 
 RATINGS = {"filter_movies": MOVIE_RATINGS, "filter_television": TV_RATINGS}
 FLAGS = (

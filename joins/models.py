@@ -133,6 +133,9 @@ class JoinAttempt(models.Model):
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"join attempt {self.pk} on link {self.link_id}"
+
 
 class Redemption(models.Model):
     """One account's use of a link. At most one per (link, account): the same account twice

@@ -32,6 +32,7 @@ from plexsim import (  # noqa: F401
     routes_images,
     routes_pms,
     routes_sharing,
+    routes_signup,
 )
 from plexsim.faults import FaultBook, FaultRule, RateLimiter, RequestLog
 from plexsim.listeners import KINDS as PMS_KINDS
