@@ -92,6 +92,7 @@ def redeem(link_id: int, who: Account) -> Redemption:
             return _record(link, who, Redemption.ALREADY, counted=False)
         taken = InviteLink.usable().filter(pk=link_id).update(uses=F("uses") + 1)
         if not taken:
+            link.refresh_from_db()
             raise Refused(link.state)
         state = Redemption.APPROVAL if link.needs_approval else Redemption.QUEUED
         try:
