@@ -70,7 +70,7 @@ class GrantsForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         servers = []
         for server in self.servers:
             p = f"s{server.pk}"
@@ -148,7 +148,7 @@ class ProfileForm(GrantsForm):
         return name
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         self.require_grants()
         return data
 
@@ -197,7 +197,7 @@ class LinkForm(GrantsForm):
         return day
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("access_days") and data.get("access_until"):
             self.add_error("access_until", "Choose a number of days or an end date, not both.")
         profile = cast(AccessProfile | None, data.get("profile"))

@@ -181,7 +181,7 @@ def phase(attempt: JoinAttempt) -> str:
             return "in"
         if redemption.state == Redemption.DONE and attempt.detail:
             return "in"
-        op = Operation.objects.filter(pk=redemption.operation_id).first()
+        op = redemption.operation
         if op is not None and op.state == Operation.FAILED:
             return "failed"
         return "working"

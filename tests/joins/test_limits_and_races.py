@@ -67,10 +67,13 @@ def test_nothing_is_published_when_the_redemption_rolls_back(
     class Boom(Exception):
         pass
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(Boom), transaction.atomic():
+    def rolled_back() -> None:
+        with transaction.atomic():
             services.redeem(link.pk, who(1))
             raise Boom
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(Boom):
+        rolled_back()
     assert callbacks == []
     assert not Redemption.objects.exists()
     link.refresh_from_db()
