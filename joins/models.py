@@ -96,6 +96,14 @@ class InviteLink(models.Model):
         return self.ACTIVE
 
     @property
+    def creator_name(self) -> str:
+        user = self.created_by
+        if user is None:
+            return "—"
+        account = getattr(user, "plex_account", None)
+        return account.display_name if account is not None else user.username
+
+    @property
     def remaining(self) -> int | None:
         return None if self.max_uses is None else max(0, self.max_uses - self.uses)
 
