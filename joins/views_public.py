@@ -129,12 +129,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         attempt = JoinAttempt.objects.create(link=link, browser_key_hash=key_hash, pin_login=login)
         poll_join_pin.delay_on_commit(attempt.pk)  # type: ignore[attr-defined]
     request.session[ATTEMPT] = attempt.pk
-    if kind == PinLogin.Kind.OAUTH:
-        forward = settings.PUBLIC_BASE_URL + reverse("joins:status")
-        response = HttpResponse(status=303)
-        response["Location"] = anonymous_client().oauth_url(Pin(id=pin.id, code=pin.code), forward)
-        return response
+    # The status page links on to Plex: the CSP's form-action keeps a form's redirect on
+    # this site, and a plain link also works without JavaScript.
     return _see_other("joins:status")
+
+
+def auth_url(login: PinLogin) -> str:
+    """plex.tv's approval page for the PIN, coming back to the status page."""
+    forward = settings.PUBLIC_BASE_URL + reverse("joins:status")
+    return anonymous_client().oauth_url(Pin(id=login.pin_id, code=login.code), forward)
 
 
 def _landing_problem(link: InviteLink) -> dict[str, Any]:
@@ -217,6 +220,9 @@ def status(request: HttpRequest) -> HttpResponse:
         "redemption": attempt.redemption,
         "apps": APPS,
         "live": where in ("waiting", "working"),
+        "auth_url": auth_url(attempt.pin_login)
+        if where == "waiting" and attempt.pin_login is not None
+        else "",
     }
     template = (
         "joins/status.html#join-status"
