@@ -3,7 +3,8 @@ the result of many accounts racing for a link with few uses.
 
 A real `celery worker` (solo pool) runs in a subprocess on the configured broker (Redis when
 REDIS_URL is set: give it a database number of its own, the worker takes the default queue;
-else the filesystem broker of a throwaway var/ directory), with plexsim in a thread. The database is a throwaway SQLite file, or with DATABASE_URL pointing at a
+else the filesystem broker of a throwaway var/ directory), with plexsim in a thread. The
+database is a throwaway SQLite file, or with DATABASE_URL pointing at a
 PostgreSQL server, a throwaway database created there and dropped at the end (the race is
 only meaningful on PostgreSQL).
 
@@ -97,7 +98,7 @@ def one_join(sim, code: str, n: int) -> float:  # type: ignore[no-untyped-def]
     from joins.models import JoinAttempt
 
     name = f"bench{n}-{uuid.uuid4().hex[:6]}"
-    sim.mutate(op="add_account", username=name, password="bench-password")
+    sim.mutate(op="add_account", username=name, password="bench-password")  # noqa: S106 - a simulated account
     browser = Client()
     assert browser.get(f"/join/{code}").status_code == 303
     assert browser.post("/join/sign-in/", {"kind": "link"}).status_code == 303
@@ -139,7 +140,7 @@ def race(racers: int, uses: int) -> tuple[int, int, int, str]:
                 granted.append(n)
             except services.Refused:
                 refused.append(n)
-        except Exception as exc:  # noqa: BLE001 - counted and printed
+        except Exception as exc:  # counted and printed
             errors.append(type(exc).__name__)
         finally:
             connection.close()
