@@ -169,8 +169,24 @@ def accept(invitee: plextv.PlexTV, redemption: Redemption) -> int:
     Redemption.objects.filter(pk=redemption.pk).update(
         accepted_at=timezone.now(), updated_at=timezone.now()
     )
-    stamp_expiry(redemption)
+    settle(redemption)
     return accepted
+
+
+def settle(redemption: Redemption) -> None:
+    """Bring the new person into People now (a sync) and give their new shares the link's
+    end date. A sync already running elsewhere is left to it; the expiry is then stamped
+    when the invitee's or an admin's page next looks (`stamp_expiry`)."""
+    from sharing.services import run_sync
+
+    if redemption.access_until is not None and redemption.new_shares:
+        try:
+            run_sync()
+        except Exception:
+            log.warning(
+                "the sync after redemption %s failed; the schedule catches up", redemption.pk
+            )
+    stamp_expiry(redemption)
 
 
 def stamp_expiry(redemption: Redemption) -> None:

@@ -219,3 +219,32 @@ def test_there_is_no_step_to_post_without_signing_in(synced) -> None:
     assert browser.post("/join/status/").status_code == 405
     assert browser.post("/join/check/").status_code == 404
     assert not Redemption.objects.exists()
+
+
+def test_the_new_share_gets_the_links_access_length_and_an_old_one_does_not(
+    synced, plexsim, django_capture_on_commit_callbacks, no_sleep
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sharing.models import Share
+
+    _link, code = make_link(access_days=30)
+    new_account(plexsim, "timed")
+    join(plexsim, code, "timed", django_capture_on_commit_callbacks, no_sleep)
+    share = Share.objects.get(user__username="timed")
+    assert share.expires_at is not None
+    assert abs(share.expires_at - (timezone.now() + timedelta(days=30))) < timedelta(minutes=5)
+    older = plexsim.mutate(
+        op="add_friend",
+        username="forever",
+        password="pw",
+        servers=[{"machineIdentifier": DEN, "sectionIds": [118181363]}],
+    )
+    join(plexsim, code, "forever", django_capture_on_commit_callbacks, no_sleep)
+    from tests.console.conftest import run_sync
+
+    run_sync()
+    [kept] = Share.objects.filter(user__plex_id=older["userId"])
+    assert kept.expires_at is None  # an existing share is never given an end
