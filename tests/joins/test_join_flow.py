@@ -248,3 +248,18 @@ def test_the_new_share_gets_the_links_access_length_and_an_old_one_does_not(
     run_sync()
     [kept] = Share.objects.filter(user__plex_id=older["userId"])
     assert kept.expires_at is None  # an existing share is never given an end
+
+
+def test_people_shows_how_the_person_joined(
+    owner, synced, plexsim, django_capture_on_commit_callbacks, no_sleep
+) -> None:
+    from sharing.models import PlexUser
+
+    _link, code = make_link(access_days=30)
+    new_account(plexsim, "shown")
+    join(plexsim, code, "shown", django_capture_on_commit_callbacks, no_sleep)
+    person = PlexUser.objects.get(username="shown")
+    html = owner.client.get(f"/people/{person.pk}/").content.decode()
+    assert "Joined through the invite link" in html
+    assert "Film club" in html
+    assert "access until" in html
