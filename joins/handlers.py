@@ -63,6 +63,16 @@ def redeem_link(client: PlexTV, op: Operation) -> Applied:
     redemption = Redemption.objects.filter(pk=op.target_id).select_related("link").first()
     if redemption is None or redemption.state not in (Redemption.QUEUED, Redemption.DONE):
         raise OperationFailed("This join request is no longer waiting.", retryable=False)
+    link = redemption.link
+    if link.disabled_at is not None and redemption.decided_by_id is None:
+        # Turned off after the invitee signed in, before anything was shared: nothing is.
+        Redemption.objects.filter(pk=redemption.pk).update(
+            state=Redemption.FAILED, updated_at=timezone.now()
+        )
+        raise OperationFailed(
+            f"The invite link “{link.label}” was turned off before the share was made.",
+            retryable=False,
+        )
     servers = {s.machine_identifier: s for s in Server.objects.filter(owned=True)}
     sentences: list[str] = []
     new_shares: list[str] = []

@@ -180,6 +180,8 @@ def phase(attempt: JoinAttempt) -> str:
             return "approval"
         if redemption.state == Redemption.DENIED:
             return "denied"
+        if redemption.state == Redemption.FAILED:
+            return "refused"
         if redemption.accepted_at is not None:
             return "in"
         if redemption.state == Redemption.DONE and attempt.detail:

@@ -176,3 +176,23 @@ def test_the_same_account_racing_itself_counts_once(household) -> None:
     assert link.uses == 1
     assert Redemption.objects.count() == 1
     assert InviteLink.objects.get().uses <= 5
+
+
+@pytest.mark.django_db
+def test_a_link_turned_off_before_the_worker_shares_grants_nothing(
+    synced, plexsim, django_capture_on_commit_callbacks
+) -> None:
+    from django.utils import timezone
+
+    from sharing import operations
+
+    link, _code = make_link()
+    user_id = new_account(plexsim, "toolate")
+    services.redeem(link.pk, services.Account(user_id, "toolate", "", ""))
+    InviteLink.objects.filter(pk=link.pk).update(disabled_at=timezone.now())
+    op = Operation.objects.get(kind="join.redeem")
+    outcome = operations.execute(op.pk)
+    assert outcome.state == Operation.FAILED
+    assert "turned off" in outcome.message
+    assert sim_shares(plexsim, user_id) == []
+    assert Redemption.objects.get().state == Redemption.FAILED
