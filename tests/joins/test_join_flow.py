@@ -263,3 +263,31 @@ def test_people_shows_how_the_person_joined(
     assert "Joined through the invite link" in html
     assert "Film club" in html
     assert "access until" in html
+
+
+@pytest.mark.parametrize("status", [500, 503, 422])
+def test_plex_failing_at_sign_in_gives_a_generic_message_not_a_500(status, synced, plexsim) -> None:
+    _link, code = make_link()
+    plexsim.add_fault(action="status", method="POST", path="/api/v2/pins", status=status)
+    browser = Client()
+    browser.get(f"/join/{code}")
+    response = browser.post("/join/sign-in/", {"kind": "oauth"})
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Plex could not be reached just now" in html
+    assert "errors" not in html
+    assert not Redemption.objects.exists()
+
+
+def test_the_status_partial_stops_polling_once_finished(
+    synced, plexsim, django_capture_on_commit_callbacks, no_sleep
+) -> None:
+    _link, code = make_link()
+    new_account(plexsim, "partial")
+    browser, _attempt, _ = join(
+        plexsim, code, "partial", django_capture_on_commit_callbacks, no_sleep
+    )
+    response = browser.get("/join/status/", headers={"HX-Request": "true"})
+    assert response.status_code == 286
+    assert 'data-phase="in"' in response.content.decode()
+    assert "<html" not in response.content.decode()
