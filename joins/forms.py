@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from joins.models import AccessProfile
+from joins.models import AccessProfile, InviteLink
 from sharing.forms import MOVIE_RATINGS, TUNER_CHOICES, TV_RATINGS, split_labels
 from sharing.models import Server
 
@@ -153,6 +153,20 @@ class ProfileForm(GrantsForm):
         return data
 
 
+def home_problem() -> str:
+    """Why nobody can join the Home now (no Plex Pass, no room), or ""."""
+    from accounts.models import Household
+    from sharing.models import HomeInvite, PlexUser
+
+    household = Household.current()
+    if household is None or not household.owner.has_plex_pass:
+        return "A Plex Home needs Plex Pass."
+    members = PlexUser.objects.filter(home=True, removed_locally_at__isnull=True).count()
+    if members + HomeInvite.objects.count() >= 15:
+        return "Your Plex Home is full (15 members, counting pending invitations)."
+    return ""
+
+
 def end_of_day(day: Any) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
 
@@ -165,6 +179,7 @@ class LinkForm(GrantsForm):
         empty_label="Custom access (below)",
         label="Access profile",
     )
+    kind = forms.ChoiceField(choices=InviteLink.KINDS, initial=InviteLink.FRIEND, label="Join as")
     expires_on = forms.DateField(required=False, label="Link expires on (empty = never)")
     max_uses = forms.IntegerField(
         min_value=1, max_value=10000, required=False, label="Maximum uses (empty = unlimited)"
@@ -200,6 +215,10 @@ class LinkForm(GrantsForm):
         data = super().clean() or {}
         if data.get("access_days") and data.get("access_until"):
             self.add_error("access_until", "Choose a number of days or an end date, not both.")
+        if data.get("kind") == InviteLink.HOME:
+            problem = home_problem()
+            if problem:
+                self.add_error("kind", problem)
         profile = cast(AccessProfile | None, data.get("profile"))
         if profile is not None:
             data["grants"] = profile.grants

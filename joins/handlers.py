@@ -16,8 +16,9 @@ from django.utils import timezone
 from joins.models import Redemption
 from joins.services import REDEEM
 from plextv import PlexTV
-from plextv.errors import AlreadySharing, OutcomeUnknown
+from plextv.errors import AlreadyInHome, AlreadySharing, HomeFull, OutcomeUnknown, PlexPassRequired
 from plextv.models import SharedServer
+from sharing.home_invites import record_home_invites
 from sharing.models import Library, Operation, Server
 from sharing.operations.executor import Applied, OperationFailed, handler
 from sharing.operations.invites import access_settings, add_to_share, record_invite, request_sync
@@ -58,6 +59,38 @@ def _share_one(
     return f"Shared {server.name} with {address}.", str(shared.id)
 
 
+HOME_LIMIT = 15
+
+
+def _into_home(client: PlexTV, op: Operation) -> str:
+    """Invite the account into the owner's Plex Home, once: a member or a pending
+    invitation is left as it is. The invitee accepts the invitation in a Plex app (plex.tv
+    documents no endpoint to accept it on their behalf)."""
+    plex_id = int(op.params["plex_id"])
+    address = str(op.params.get("address") or plex_id)
+    members = client.home_users()
+    if any(u.id == plex_id for u in members):
+        return f"{address} is in your Home already."
+    if any(i.user_id == plex_id for i in client.pending_home_invites()):
+        return f"{address} has an invitation into your Home already."
+    if len(members) >= HOME_LIMIT:
+        raise OperationFailed("Your Plex Home is full (15 members).", retryable=False)
+    try:
+        client.invite_to_home(address)
+    except PlexPassRequired:
+        raise OperationFailed("A Plex Home needs Plex Pass.", retryable=False) from None
+    except HomeFull:
+        raise OperationFailed("Your Plex Home is full (15 members).", retryable=False) from None
+    except AlreadyInHome:
+        raise OperationFailed(
+            f"{address} is in another Plex Home, so cannot join yours.", retryable=False
+        ) from None
+    pending = [i for i in client.pending_home_invites() if i.user_id == plex_id]
+    with transaction.atomic():
+        record_home_invites(pending, op.actor_id)
+    return f"{address} was invited to your Home."
+
+
 @handler(REDEEM)
 def redeem_link(client: PlexTV, op: Operation) -> Applied:
     redemption = Redemption.objects.filter(pk=op.target_id).select_related("link").first()
@@ -76,6 +109,8 @@ def redeem_link(client: PlexTV, op: Operation) -> Applied:
     servers = {s.machine_identifier: s for s in Server.objects.filter(owned=True)}
     sentences: list[str] = []
     new_shares: list[str] = []
+    if op.params.get("kind") == "home":
+        sentences.append(_into_home(client, op))
     for entry in op.params.get("servers", []):
         server = servers.get(entry.get("machine"))
         if server is None:
