@@ -45,3 +45,16 @@ def global_misses() -> int:
     from django.core.cache import cache
 
     return int(cache.get(f"ratelimit:{GLOBAL}") or 0)
+
+
+def pins_per_client() -> int:
+    return int(getattr(settings, "JOIN_SIGN_INS_PER_CLIENT", 20))
+
+
+def sign_in_blocked(request: HttpRequest) -> bool:
+    """Each sign-in start makes a plex.tv PIN and a polling chain: bounded per client."""
+    return ratelimit.exhausted(f"join:pins:{ratelimit.client_ip(request)}", pins_per_client())
+
+
+def count_sign_in(request: HttpRequest) -> None:
+    ratelimit.count_failure(f"join:pins:{ratelimit.client_ip(request)}", window())

@@ -108,6 +108,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     link = _session_link(request)
     if link is None or link.state != InviteLink.ACTIVE:
         return neutral(request)
+    if limits.sign_in_blocked(request):
+        return neutral(request, 429)
+    limits.count_sign_in(request)
     kind = PinLogin.Kind.LINK if request.POST.get("kind") == "link" else PinLogin.Kind.OAUTH
     from joins.tasks import poll_join_pin
 

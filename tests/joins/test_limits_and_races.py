@@ -196,3 +196,19 @@ def test_a_link_turned_off_before_the_worker_shares_grants_nothing(
     assert "turned off" in outcome.message
     assert sim_shares(plexsim, user_id) == []
     assert Redemption.objects.get().state == Redemption.FAILED
+
+
+@pytest.mark.django_db
+def test_sign_in_starts_are_limited_per_client(
+    synced, settings, django_capture_on_commit_callbacks
+) -> None:
+    from accounts.models import PinLogin
+
+    settings.JOIN_SIGN_INS_PER_CLIENT = 3
+    _link, code = make_link()
+    browser = Client(REMOTE_ADDR="203.0.113.50")
+    browser.get(f"/join/{code}")
+    with django_capture_on_commit_callbacks(execute=False):
+        answers = [browser.post("/join/sign-in/", {"kind": "link"}).status_code for _ in range(5)]
+    assert answers == [303, 303, 303, 429, 429]
+    assert PinLogin.objects.count() == 3
