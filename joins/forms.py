@@ -179,7 +179,9 @@ class LinkForm(GrantsForm):
         empty_label="Custom access (below)",
         label="Access profile",
     )
-    kind = forms.ChoiceField(choices=InviteLink.KINDS, initial=InviteLink.FRIEND, label="Join as")
+    kind = forms.ChoiceField(
+        choices=InviteLink.KINDS, initial=InviteLink.FRIEND, required=False, label="Join as"
+    )
     expires_on = forms.DateField(required=False, label="Link expires on (empty = never)")
     max_uses = forms.IntegerField(
         min_value=1, max_value=10000, required=False, label="Maximum uses (empty = unlimited)"
@@ -198,6 +200,9 @@ class LinkForm(GrantsForm):
         if not label:
             raise forms.ValidationError("Give the link a label.")
         return label
+
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or InviteLink.FRIEND)
 
     def clean_expires_on(self) -> Any:
         day = self.cleaned_data.get("expires_on")
