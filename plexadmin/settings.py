@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "notify",
     "activity",
     "lifecycle",
+    "joins",
     "axes",
 ]
 

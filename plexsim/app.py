@@ -33,6 +33,7 @@ from plexsim import (  # noqa: F401
     routes_images,
     routes_pms,
     routes_sharing,
+    routes_signup,
 )
 from plexsim.faults import (
     STALL_SECONDS,

@@ -60,6 +60,28 @@ class Cast:
         session.save()
 
 
+def _join_objects(actor: Persona) -> dict[str, list[str]]:
+    """An access profile, an invite link (its code known) and a join waiting for approval."""
+    from joins import services as join_services
+    from joins.models import AccessProfile, Redemption
+
+    grants = {"servers": [{"machine": DEN, "libraries": [118181361], "access": {}}]}
+    profile = AccessProfile.objects.create(name="Fuzz friends", grants=grants)
+    link, code = join_services.create_link(
+        {"label": "Fuzz link", "grants": grants, "max_uses": 3, "needs_approval": True},
+        actor.user,
+    )
+    waiting = Redemption.objects.create(
+        link=link, plex_id=987654321, username="fuzzer", state=Redemption.APPROVAL, counted=True
+    )
+    return {
+        "join_profile": [str(profile.pk)],
+        "join_link": [str(link.pk)],
+        "join_code": [code],
+        "redemption": [str(waiting.pk)],
+    }
+
+
 def _objects(actor: Persona) -> dict[str, list[str]]:
     den = Server.objects.get(machine_identifier=DEN)
     friend = PlexUser.objects.filter(kind=PlexUser.FRIEND, shares__server=den).first()
@@ -122,7 +144,9 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
     poster = Poster.objects.create(
         url=poster_url, url_hash=hashlib.sha256(poster_url.encode()).hexdigest()
     )
+    joins = _join_objects(actor)
     return {
+        **joins,
         "person": [str(friend.pk), str(managed.pk), str(home.pk)],
         "home_person": [str(managed.pk), str(home.pk)],
         "share": [str(share.pk)],

@@ -70,6 +70,10 @@ REAL: dict[tuple[str, str] | str, Source] = {
     ("admin", "object_id"): _objects("admin_object"),
     ("admin", "content_type_id"): _objects("content_type"),
     ("admin", "id"): _objects("user"),
+    ("joins", "link_id"): _objects("join_link"),
+    ("joins", "profile_id"): _objects("join_profile"),
+    ("joins", "redemption_id"): _objects("redemption"),
+    ("joins", "code"): _objects("join_code"),
 }
 
 
