@@ -48,7 +48,7 @@ def resolve(request: HttpRequest, as_member: bool) -> tuple[Watchlist | None, st
 
 def _not_viewing(request: HttpRequest) -> HttpResponse:
     messages.info(request, "Switch to a Home member first to see their watchlist.")
-    return redirect("switch:home")
+    return redirect("sharing:switch")
 
 
 def _base(as_member: bool) -> str:

@@ -148,9 +148,11 @@ def test_a_resent_form_does_not_remove_twice(
 def test_a_stale_or_unconfirmed_form_queues_nothing(owner: Persona, plexsim) -> None:
     owner.client.post(f"{URL}devices/{CHROME}/remove/", {"key": new_key()})
     owner.client.post(f"{URL}devices/{CHROME}/remove/", {"confirm": "on", "key": "stale!"})
-    owner.client.post(f"{URL}view-state-sync/", {"consent": "on"})
+    stale = owner.client.post(f"{URL}view-state-sync/", {"consent": "on"})
     assert not Operation.objects.exists()
-    page = owner.client.get(URL).content.decode()
+    # Refused like every other sharing change: a page saying why, with the way back.
+    assert stale.status_code == 400
+    page = stale.content.decode()
     assert "out of date" in page
 
 
@@ -236,7 +238,7 @@ def test_an_htmx_form_that_queues_nothing_says_why_in_place(owner: Persona, plex
     response = owner.client.post(
         f"{URL}devices/{CHROME}/remove/", {"key": new_key()}, HTTP_HX_REQUEST="true"
     )
-    assert response.status_code == 200
+    assert response.status_code == 422  # swapped in place by base.html's rule
     assert response.content.decode() == (
         '<p class="message message-error" role="alert">'
         "Tick the box to confirm removing the device.</p>"

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import admin_required
+from accounts.http import HtmxHttpRequest
 from accounts.plex import PlexLinkProblem
-from plexadmin.http import HtmxHttpRequest
 from plextv.errors import PlexTVError
 from sharing import switching
 from sharing.models import PlexUser, Share
@@ -58,7 +58,7 @@ def start(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             except PlexLinkProblem as problem:
                 error = str(problem)
             else:
-                target = reverse("switch:viewing")
+                target = reverse("sharing:switch-viewing")
                 if request.htmx:
                     return HttpResponseClientRedirect(target)
                 return redirect(target)
@@ -76,14 +76,14 @@ def viewing(request: HttpRequest) -> HttpResponse:
     switched = switching.current(request)
     if switched is None:
         messages.info(request, "You are not viewing as anyone. Pick a Home member to switch to.")
-        return redirect("switch:home")
+        return redirect("sharing:switch")
     client = switching.client_for(switched)
     if client is None:
         switching.forget(request)
         messages.warning(
             request, f"The view as {switched.name} has ended. Switch again to continue."
         )
-        return redirect("switch:home")
+        return redirect("sharing:switch")
     person = PlexUser.objects.filter(pk=switched.person_id).first()
     if person is None:
         switching.forget(request)
@@ -114,4 +114,4 @@ def exit_view(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, f"You are back as yourself (no longer viewing as {switched.name})."
         )
-    return redirect("switch:home")
+    return redirect("sharing:switch")

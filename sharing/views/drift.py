@@ -20,12 +20,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from accounts.models import User
 from sharing import operations
-from sharing.console_views.access import get_share, wants_partial
 from sharing.forms import OperationForm, new_key
 from sharing.models import AuditEvent, Library, Operation, Share
 from sharing.operations.shares import EDIT_SHARE, FILTER_FIELDS, FLAG_FIELDS
+from sharing.views.access import get_share
 
 FIELD_LABELS = {
     "libraries": "Libraries",
@@ -129,7 +130,7 @@ class DriftForm(OperationForm):
 
 
 def _done(request: HttpRequest, share: Share, message: str, level: int) -> HttpResponse:
-    if wants_partial(request):
+    if is_partial(request):
         context: dict[str, object] = {
             "entry": next(iter(drifted_shares([_reload(share)])), None),
             "share": share,
@@ -137,7 +138,7 @@ def _done(request: HttpRequest, share: Share, message: str, level: int) -> HttpR
         }
         return render(request, "sharing/drift.html#drift-entry", context)
     messages.add_message(request, level, message)
-    return redirect("drift:list")
+    return redirect("sharing:drift")
 
 
 def _reload(share: Share) -> Share:

@@ -16,10 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from sharing import operations
-from sharing.console_views.access import get_person, get_share, wants_partial
-from sharing.console_views.outcome import key_conflict, resubmitted, shown_operations
-from sharing.drift_views import drifted_shares
 from sharing.forms import (
     PROFILE_CHOICES,
     PinForm,
@@ -32,6 +30,8 @@ from sharing.models import HomeInvite, Library, Operation, PlexUser, Share
 from sharing.operations.expiry import ExpiryNote, describe
 from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
+from sharing.views.access import get_person, get_share, key_conflict, resubmitted, shown_operations
+from sharing.views.drift import drifted_shares
 
 
 @dataclass
@@ -128,19 +128,19 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @admin_required
 @require_GET
 def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
-    if wants_partial(request) and not Share.objects.filter(pk=share_id).exists():
+    if is_partial(request) and not Share.objects.filter(pk=share_id).exists():
         # A card reloading after its share was removed (stop sharing, remove the friend):
         # it goes from the page instead of answering an error the page cannot show.
         return HttpResponse("")
     share = get_share(request, share_id)
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "sharing/person.html#share-card", {"card": share_card(share)})
-    return redirect("people:person", person_id=share.user_id)
+    return redirect("sharing:person", person_id=share.user_id)
 
 
 def _card_response(request: HttpRequest, card: ShareCard, status: int) -> HttpResponse:
     share = card.share
-    if wants_partial(request):
+    if is_partial(request):
         # htmx leaves 4xx answers unswapped, so a refused form comes back as 200 with its
         # errors in place; without htmx the status says what happened.
         return render(request, "sharing/person.html#share-card", {"card": card})
@@ -160,7 +160,7 @@ def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
     if existing is not None:
         # A resent form queues nothing: say so and show what it made, or refuse (409) when
         # the key comes back with other values.
-        back = reverse("people:person", args=[share.user_id])
+        back = reverse("sharing:person", args=[share.user_id])
         if existing.kind != EDIT_SHARE or existing.target_id != str(share.pk):
             return key_conflict(request, existing, back)
         return resubmitted(
@@ -177,9 +177,9 @@ def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
     submitted = form.submitted_state()
     changes = {name: value for name, value in submitted.items() if before[name] != value}
     if not changes:
-        if not wants_partial(request):
+        if not is_partial(request):
             messages.info(request, "Nothing changed.")
-            return redirect("people:person", person_id=share.user_id)
+            return redirect("sharing:person", person_id=share.user_id)
         return _card_response(request, share_card(share), 200)
     with transaction.atomic():
         # The version the form was built from must still be the row's: otherwise someone
@@ -203,7 +203,7 @@ def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
             content=submitted,
         )
     share.refresh_from_db()
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "sharing/person.html#share-card", {"card": share_card(share)})
     messages.success(request, "Change queued: it is being sent to plex.tv.")
-    return redirect("people:person", person_id=share.user_id)
+    return redirect("sharing:person", person_id=share.user_id)

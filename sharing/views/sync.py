@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import HtmxHttpRequest, parse_id
 from accounts.models import Household
-from plexadmin.http import HtmxHttpRequest, parse_id
 from sharing import services
 from sharing.models import SyncRun
 

@@ -22,8 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required
+from accounts.http import HtmxHttpRequest
 from accounts.models import User
-from plexadmin.http import HtmxHttpRequest
 from sharing.models import AuditEvent, Operation, PlexUser, Share
 from sharing.templatetags.audit_tags import (
     action_label,
