@@ -26,13 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from accounts.breaker import plextv_status
+from accounts import services
 from accounts.decorators import admin_required
 from accounts.forms import ConfirmForm
 from accounts.http import is_partial
 from accounts.models import AccountSnapshot, Household, User
 from accounts.picture import AccountPicture, DeviceRow
-from accounts.tasks import refresh_account_picture
 from sharing import operations
 from sharing.forms import OperationForm, new_key
 from sharing.models import Operation
@@ -46,10 +45,6 @@ from sharing.views.access import refused
 
 # Finished account changes stay on the page this long, so the outcome of the last click is seen.
 RECENT = timedelta(minutes=30)
-# A picture older than this is read again when the page is opened; page views within
-# ASK_EVERY of a request ask the worker only once.
-FRESH_FOR = timedelta(minutes=1)
-ASK_EVERY = timedelta(seconds=30)
 
 
 def account_operations() -> list[Operation]:
@@ -106,14 +101,6 @@ def _snapshot() -> AccountSnapshot:
     return snapshot
 
 
-def _ask_for_refresh(snapshot: AccountSnapshot, *, now: bool = False) -> None:
-    if not now and plextv_status().state == "open":
-        return  # the banner says plex.tv is away; the worker would not be let through anyway
-    stale = snapshot.read_at is None or timezone.now() - snapshot.read_at > FRESH_FOR
-    if (now or stale) and snapshot.claim_refresh(timedelta(seconds=5) if now else ASK_EVERY):
-        refresh_account_picture.delay_on_commit()  # type: ignore[attr-defined]  # DjangoTask: not in celery-types
-
-
 def _device_removals() -> tuple[set[str], dict[str, Operation]]:
     """Devices removed lately, and removals still under way, by device id."""
     recent = Operation.objects.filter(kind=REMOVE_DEVICE, created_at__gte=timezone.now() - RECENT)
@@ -160,7 +147,7 @@ def _account_context(snapshot: AccountSnapshot) -> dict[str, object]:
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
     snapshot = _snapshot()
-    _ask_for_refresh(snapshot)
+    services.ask_for_account_read(snapshot)
     context = _account_context(snapshot)
     target = request.htmx.target if is_partial(request) else None  # type: ignore[attr-defined]
     if target == "account-freshness":
@@ -189,7 +176,7 @@ def _freshness(
 def refresh(request: HttpRequest) -> HttpResponse:
     """Read the account from plex.tv again now (through the worker)."""
     snapshot = _snapshot()
-    _ask_for_refresh(snapshot, now=True)
+    services.ask_for_account_read(snapshot, now=True)
     if is_partial(request):
         context = _account_context(snapshot)
         return render(request, "sharing/account.html#account-freshness", context)

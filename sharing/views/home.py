@@ -21,7 +21,13 @@ from sharing.operations.home import (
     SET_PIN,
     SET_PROFILE,
 )
-from sharing.views.access import confirm_page, get_person, submit_change, submit_from_form
+from sharing.views.access import (
+    confirm_page,
+    get_person,
+    invalid_status,
+    submit_change,
+    submit_from_form,
+)
 from sharing.views.actions import invite_libraries
 from sharing.views.people import counters
 from sharing.views.person import person_context
@@ -130,10 +136,8 @@ def _refused_form(
 ) -> HttpResponse:
     """A refused profile or PIN form, its errors shown inline in the Home card."""
     context = person_context(person, home_forms=forms)
-    if is_partial(request):
-        # htmx leaves 4xx answers unswapped, so the card with its errors comes back as 200.
-        return render(request, "sharing/person.html#home-card", context)
-    return render(request, "sharing/person.html", context, status=400)
+    template = "sharing/person.html#home-card" if is_partial(request) else "sharing/person.html"
+    return render(request, template, context, status=invalid_status(request))
 
 
 @admin_required

@@ -30,7 +30,15 @@ from sharing.models import HomeInvite, Library, Operation, PlexUser, Share
 from sharing.operations.expiry import ExpiryNote, describe
 from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
-from sharing.views.access import get_person, get_share, key_conflict, resubmitted, shown_operations
+from sharing.views.access import (
+    INVALID_PAGE,
+    INVALID_PARTIAL,
+    get_person,
+    get_share,
+    key_conflict,
+    resubmitted,
+    shown_operations,
+)
 from sharing.views.drift import drifted_shares
 
 
@@ -141,9 +149,11 @@ def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
 def _card_response(request: HttpRequest, card: ShareCard, status: int) -> HttpResponse:
     share = card.share
     if is_partial(request):
-        # htmx leaves 4xx answers unswapped, so a refused form comes back as 200 with its
-        # errors in place; without htmx the status says what happened.
-        return render(request, "sharing/person.html#share-card", {"card": card})
+        # The card with its errors or the conflict in place: base.html swaps 409 and 422.
+        partial_status = INVALID_PARTIAL if status == INVALID_PAGE else status
+        return render(
+            request, "sharing/person.html#share-card", {"card": card}, status=partial_status
+        )
     context = person_context(share.user, {share.pk: card})
     return render(request, "sharing/person.html", context, status=status)
 
@@ -154,7 +164,7 @@ def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
     share = get_share(request, share_id)
     form = ShareEditForm(request.POST, share=share, libraries=_libraries(share))
     if not form.is_valid():
-        return _card_response(request, share_card(share, form), 400)
+        return _card_response(request, share_card(share, form), INVALID_PAGE)
     data = form.cleaned_data
     existing = Operation.objects.filter(idempotency_key=data["key"]).first()
     if existing is not None:

@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import admin_required
-from accounts.http import HtmxHttpRequest
+from accounts.http import HtmxHttpRequest, is_partial
 from accounts.plex import PlexLinkProblem
 from plextv.errors import PlexTVError
 from sharing import switching
 from sharing.models import PlexUser, Share
+from sharing.views.access import INVALID_PAGE, INVALID_PARTIAL
 
 HOME_KINDS = (PlexUser.HOME, PlexUser.MANAGED)
 
@@ -63,10 +64,13 @@ def start(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     return HttpResponseClientRedirect(target)
                 return redirect(target)
     context = {"person": person, "error": error, "locked": switching.locked_for(request, person)}
-    if request.htmx and not request.htmx.history_restore_request:
-        # The form with its message is the answer htmx swaps in; a 4xx would not be swapped.
-        return render(request, "sharing/switch_pin.html#pin-form", context)
-    return render(request, "sharing/switch_pin.html", context, status=400 if error else 200)
+    if is_partial(request):
+        # The form with its message, swapped in place (base.html swaps a 422).
+        status = INVALID_PARTIAL if error else 200
+        return render(request, "sharing/switch_pin.html#pin-form", context, status=status)
+    return render(
+        request, "sharing/switch_pin.html", context, status=INVALID_PAGE if error else 200
+    )
 
 
 @never_cache

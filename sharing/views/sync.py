@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
-from accounts.http import HtmxHttpRequest, parse_id
+from accounts.http import HtmxHttpRequest, is_partial, parse_id
 from accounts.models import Household
 from sharing import services
 from sharing.models import SyncRun
@@ -30,7 +30,7 @@ def _context() -> dict[str, object]:
 
 
 def _runs_response(request: HtmxHttpRequest) -> HttpResponse:
-    if request.htmx and not request.htmx.history_restore_request:
+    if is_partial(request):
         return render(request, "sharing/sync.html#sync-runs", _context())
     return redirect("sharing:sync")
 
@@ -39,7 +39,7 @@ def _runs_response(request: HtmxHttpRequest) -> HttpResponse:
 @admin_required
 @require_GET
 def sync_history(request: HtmxHttpRequest) -> HttpResponse:
-    if request.htmx and not request.htmx.history_restore_request:
+    if is_partial(request):
         return render(request, "sharing/sync.html#sync-runs", _context())
     return render(request, "sharing/sync.html", _context())
 
