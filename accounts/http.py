@@ -6,7 +6,8 @@ them without importing the project package (see the import contracts in pyprojec
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
@@ -35,6 +36,16 @@ def is_partial(request: HttpRequest) -> bool:
     """
     htmx = getattr(request, "htmx", None)
     return htmx is not None and bool(htmx) and not htmx.history_restore_request
+
+
+def refused_in_place(message: str) -> HttpResponse:
+    """An htmx form that changed nothing, and why: the alert replaces the form's target.
+
+    422, which base.html's htmx rule swaps (htmx swaps no other 4xx); the page without
+    JavaScript says the same in its own way.
+    """
+    alert = format_html('<p class="message message-error" role="alert">{}</p>', message)
+    return HttpResponse(alert, status=422)
 
 
 def parse_id(value: str) -> int | None:

@@ -13,13 +13,12 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import admin_required
-from accounts.http import is_partial
+from accounts.http import is_partial, refused_in_place
 from accounts.models import User
 from activity import operations, viewing, watchlists
 from activity.forms import WATCHLIST_SORTS, WATCHLIST_TYPES, RemoveForm, WatchlistFilterForm
@@ -155,10 +154,7 @@ def refresh(request: HttpRequest, as_member: bool = False) -> HttpResponse:
 
 def _refused(request: HttpRequest, text: str, as_member: bool) -> HttpResponse:
     if is_partial(request):
-        # The reason in place: base.html's swap rule swaps a 422.
-        return HttpResponse(
-            format_html('<p class="message message-error" role="alert">{}</p>', text), status=422
-        )
+        return refused_in_place(text)
     messages.error(request, text)
     return redirect(_base(as_member))
 

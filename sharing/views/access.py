@@ -19,10 +19,9 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html
 from django_htmx.http import reswap, retarget
 
-from accounts.http import is_partial
+from accounts.http import is_partial, refused_in_place
 from sharing import operations
 from sharing.forms import OperationForm, new_key
 from sharing.models import Operation, PlexUser, Share
@@ -85,8 +84,7 @@ def refused(
     rule swaps; without JavaScript it is a page of its own, with the way back.
     """
     if is_partial(request):
-        alert = format_html('<p class="message message-error" role="alert">{}</p>', message)
-        return HttpResponse(alert, status=INVALID_PARTIAL)
+        return refused_in_place(message)
     context = {"message": message, "back": back, "op": op}
     return render(request, "sharing/confirm.html", context, status=status)
 

@@ -20,8 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
-from accounts.http import is_partial
-from accounts.models import User
+from accounts.http import AuthenticatedHttpRequest, is_partial
 from sharing import operations
 from sharing.forms import OperationForm, new_key
 from sharing.models import AuditEvent, Library, Operation, Share
@@ -151,7 +150,7 @@ def _reload(share: Share) -> Share:
 
 @require_POST
 @admin_required
-def adopt(request: HttpRequest, share_id: int) -> HttpResponse:
+def adopt(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     """Keep plex.tv's value: the observed value becomes the desired one. Nothing is sent."""
     share = get_share(request, share_id)
     form = DriftForm(request.POST)
@@ -174,7 +173,7 @@ def adopt(request: HttpRequest, share_id: int) -> HttpResponse:
         share.updated_at = timezone.now()
         share.save(update_fields=["desired", "updated_at"])
         AuditEvent.objects.create(
-            actor=request.user if isinstance(request.user, User) else None,
+            actor=request.user,
             source=AuditEvent.DASHBOARD,
             target_type=Operation.TARGET_SHARE,
             target_id=str(share.pk),
@@ -187,7 +186,7 @@ def adopt(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @require_POST
 @admin_required
-def reapply(request: HttpRequest, share_id: int) -> HttpResponse:
+def reapply(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     """Re-apply ours: an edit-share operation that writes the desired values back."""
     share = get_share(request, share_id)
     form = DriftForm(request.POST)
@@ -212,7 +211,7 @@ def reapply(request: HttpRequest, share_id: int) -> HttpResponse:
             Operation.TARGET_SHARE,
             share.pk,
             {"label": label, "changes": changes, "before": before, "reason": "drift.reapply"},
-            request.user,  # type: ignore[arg-type]
+            request.user,
             form.cleaned_data["key"],
         )
     return _done(request, share, "Re-applying the dashboard's values on plex.tv.", messages.SUCCESS)

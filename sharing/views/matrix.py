@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from accounts.decorators import admin_required
-from accounts.http import is_partial
+from accounts.http import AuthenticatedHttpRequest, is_partial
 from sharing import matrix
 from sharing.forms import OperationForm, new_key
 from sharing.models import Library, OperationBatch, PlexUser, Server, Share
@@ -148,7 +148,7 @@ class ToggleForm(OperationForm):
 
 @require_POST
 @admin_required
-def toggle_cell(request: HttpRequest, server_id: int) -> HttpResponse:
+def toggle_cell(request: AuthenticatedHttpRequest, server_id: int) -> HttpResponse:
     server = _server(server_id)
     form = ToggleForm(request.POST)
     if not form.is_valid():
@@ -168,7 +168,7 @@ def toggle_cell(request: HttpRequest, server_id: int) -> HttpResponse:
     # One page key serves every cell of the page; the cell makes it one key per change.
     key = f"{form.cleaned_data['key']}:{share.pk}:{library.pk}"
     try:
-        op = matrix.toggle(share, library, request.user, key)  # type: ignore[arg-type]
+        op = matrix.toggle(share, library, request.user, key)
     except matrix.LastLibrary:
         # Nothing is queued: taking the last library away is stopping the share, confirmed.
         if is_partial(request):
@@ -301,7 +301,7 @@ def stop_confirm(request: HttpRequest, server_id: int, share_id: int) -> HttpRes
 
 @require_POST
 @admin_required
-def stop_share(request: HttpRequest, server_id: int, share_id: int) -> HttpResponse:
+def stop_share(request: AuthenticatedHttpRequest, server_id: int, share_id: int) -> HttpResponse:
     server = _server(server_id)
     share = _server_share(request, server, share_id)
     form = OperationForm(request.POST)
@@ -309,7 +309,7 @@ def stop_share(request: HttpRequest, server_id: int, share_id: int) -> HttpRespo
         if is_partial(request):
             return _row_response(request, server, share.pk, STALE_NOTE)
         return refused(request, _matrix_url(server))
-    op = matrix.stop(share, request.user, form.cleaned_data["key"])  # type: ignore[arg-type]
+    op = matrix.stop(share, request.user, form.cleaned_data["key"])
     if is_partial(request):
         return _row_response(request, server, share.pk, "" if op is not None else BUSY_NOTE)
     if op is None:
@@ -401,7 +401,7 @@ def bulk(request: HttpRequest, server_id: int) -> HttpResponse:
 
 @require_POST
 @admin_required
-def bulk_apply(request: HttpRequest, server_id: int) -> HttpResponse:
+def bulk_apply(request: AuthenticatedHttpRequest, server_id: int) -> HttpResponse:
     server = _server(server_id)
     form, library, problem = _bulk_form(request, server)
     if library is None:
@@ -414,7 +414,7 @@ def bulk_apply(request: HttpRequest, server_id: int) -> HttpResponse:
         form.targets(),
         library,
         form.cleaned_data["action"] == "grant",
-        request.user,  # type: ignore[arg-type]
+        request.user,
         form.cleaned_data["key"],
         stop_last=stop_last,
     )

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
-from accounts.http import is_partial
+from accounts.http import AuthenticatedHttpRequest, is_partial
 from sharing import operations
 from sharing.forms import (
     PROFILE_CHOICES,
@@ -160,7 +160,7 @@ def _card_response(request: HttpRequest, card: ShareCard, status: int) -> HttpRe
 
 @admin_required
 @require_POST
-def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
+def edit_share(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     share = get_share(request, share_id)
     form = ShareEditForm(request.POST, share=share, libraries=_libraries(share))
     if not form.is_valid():
@@ -208,7 +208,7 @@ def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
             Operation.TARGET_SHARE,
             share.pk,
             {"label": label, "changes": changes, "before": {k: before[k] for k in changes}},
-            request.user,  # type: ignore[arg-type]
+            request.user,
             data["key"],
             content=submitted,
         )
