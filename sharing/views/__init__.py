@@ -1,1 +1,2 @@
-"""The sharing console: people, a person's access, and the operations that change it."""
+"""Sharing's screens, one module each; access.py holds what they share (getters, refusals,
+submitting a form's change). Their URLs are sharing/urls.py."""
