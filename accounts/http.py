@@ -41,11 +41,11 @@ def is_partial(request: HttpRequest) -> bool:
 def refused_in_place(message: str) -> HttpResponse:
     """An htmx form that changed nothing, and why: the alert replaces the form's target.
 
-    422, which base.html's htmx rule swaps (htmx swaps no other 4xx); the page without
-    JavaScript says the same in its own way.
+    A 200: Chromium reports every 4xx answer to a script as a console error, and this is the
+    answer the page asked for; the page without JavaScript says the same with a 4xx status.
     """
     alert = format_html('<p class="message message-error" role="alert">{}</p>', message)
-    return HttpResponse(alert, status=422)
+    return HttpResponse(alert)
 
 
 def parse_id(value: str) -> int | None:

@@ -33,9 +33,10 @@ KEY_REUSED = (
     "This form was already used for a different change, so nothing was queued. "
     "Reload the page to get a fresh form, then try again."
 )
-# A refused form: base.html's htmx swap rule swaps 422 (and 409) answers, so the form with its
-# errors replaces the old one in place; without htmx a refused form is a plain 400.
-INVALID_PARTIAL = 422
+# A refused form: with htmx a 200 carrying the form and its errors, swapped in place; without
+# htmx a 400. Not a 422 for htmx: Chromium reports every 4xx answer to a script as a console
+# error, and the form with its errors is the answer the page asked for (base.html's rule).
+INVALID_PARTIAL = 200
 INVALID_PAGE = 400
 
 
@@ -80,8 +81,8 @@ def refused(
 ) -> HttpResponse:
     """A change that queued nothing (a stale, unconfirmed or reused form), and why.
 
-    With htmx the reason replaces the form's target in place, as a 422 that base.html's swap
-    rule swaps; without JavaScript it is a page of its own, with the way back.
+    With htmx the reason replaces the form's target in place (a 200, see INVALID_PARTIAL);
+    without JavaScript it is a page of its own, with the way back.
     """
     if is_partial(request):
         return refused_in_place(message)

@@ -149,10 +149,10 @@ def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
 def _card_response(request: HttpRequest, card: ShareCard, status: int) -> HttpResponse:
     share = card.share
     if is_partial(request):
-        # The card with its errors or the conflict in place: base.html swaps 409 and 422.
-        partial_status = INVALID_PARTIAL if status == INVALID_PAGE else status
+        # The card with its errors or the conflict in place, as a 200 (access.INVALID_PARTIAL);
+        # without htmx the status says what happened.
         return render(
-            request, "sharing/person.html#share-card", {"card": card}, status=partial_status
+            request, "sharing/person.html#share-card", {"card": card}, status=INVALID_PARTIAL
         )
     context = person_context(share.user, {share.pk: card})
     return render(request, "sharing/person.html", context, status=status)

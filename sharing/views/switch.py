@@ -65,9 +65,8 @@ def start(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 return redirect(target)
     context = {"person": person, "error": error, "locked": switching.locked_for(request, person)}
     if is_partial(request):
-        # The form with its message, swapped in place (base.html swaps a 422).
-        status = INVALID_PARTIAL if error else 200
-        return render(request, "sharing/switch_pin.html#pin-form", context, status=status)
+        # The form with its message, swapped in place (a 200: see access.INVALID_PARTIAL).
+        return render(request, "sharing/switch_pin.html#pin-form", context, status=INVALID_PARTIAL)
     return render(
         request, "sharing/switch_pin.html", context, status=INVALID_PAGE if error else 200
     )

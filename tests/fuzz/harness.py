@@ -21,7 +21,7 @@ from sharing.models import AuditEvent, Operation, Share
 from tests.fuzz.values import describe
 from tests.personas import Persona
 
-REFUSALS = {400, 403, 404, 405, 422, 429}
+REFUSALS = {400, 403, 404, 405, 429}
 
 
 def refused(status: int, location: str) -> bool:
