@@ -146,6 +146,17 @@ class ToggleForm(OperationForm):
         return int(share), int(library)
 
 
+def _cell_of(server: Server, share: Share, library_id: object) -> Library | HttpResponse:
+    """The library of a cell, or the 404 that says why the cell is not on this matrix."""
+    try:
+        library = _library(server, library_id)
+    except Library.DoesNotExist:
+        return HttpResponse("No such library on this server.", status=404)
+    if share.server_id != server.pk:
+        return HttpResponse("That share is on another server.", status=404)
+    return library
+
+
 @require_POST
 @admin_required
 def toggle_cell(request: AuthenticatedHttpRequest, server_id: int) -> HttpResponse:
@@ -159,12 +170,10 @@ def toggle_cell(request: AuthenticatedHttpRequest, server_id: int) -> HttpRespon
         return redirect("sharing:matrix-server", server_id=server.pk)
     share_id, library_id = form.ids()
     share = get_share(request, share_id)
-    try:
-        library = _library(server, library_id)
-    except Library.DoesNotExist:
-        return HttpResponse("No such library on this server.", status=404)
-    if share.server_id != server.pk:
-        return HttpResponse("That share is on another server.", status=404)
+    found = _cell_of(server, share, library_id)
+    if isinstance(found, HttpResponse):
+        return found
+    library = found
     # One page key serves every cell of the page; the cell makes it one key per change.
     key = f"{form.cleaned_data['key']}:{share.pk}:{library.pk}"
     try:
@@ -192,12 +201,10 @@ def toggle_cell(request: AuthenticatedHttpRequest, server_id: int) -> HttpRespon
 def cell(request: HttpRequest, server_id: int, share_id: int, library_id: int) -> HttpResponse:
     server = _server(server_id)
     share = get_share(request, share_id)
-    try:
-        library = _library(server, library_id)
-    except Library.DoesNotExist:
-        return HttpResponse("No such library on this server.", status=404)
-    if share.server_id != server.pk:
-        return HttpResponse("That share is on another server.", status=404)
+    found = _cell_of(server, share, library_id)
+    if isinstance(found, HttpResponse):
+        return found
+    library = found
     context = _cell_context(share, library)
     finished = context["cell"].state != matrix.BUSY  # type: ignore[attr-defined]
     if finished:
