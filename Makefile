@@ -62,7 +62,9 @@ demo: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexadmin accounts sharing notify activity lifecycle plextv plexsim
+	$(VENV)/bin/mypy plexadmin accounts sharing notify activity lifecycle joins plextv plexsim
+	@# The layers stay one-way (contracts in pyproject.toml).
+	$(VENV)/bin/lint-imports
 	@# A model change without its migration would ship a schema the database never gets.
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/hadolint Dockerfile

@@ -1,10 +1,11 @@
 """Who is in the household and what they can see, as last read from plex.tv by the sync.
 
 accounts needs these answers (sign-in decides a person's role; "Your access" shows a member
-what is shared with them) but the synced picture belongs to the sharing app, which accounts
-does not import. So accounts states the questions here, sharing registers the object that
-answers them from its tables when it starts (`register`), and until then every answer is
-"unknown": sign-in then asks plex.tv itself, and "Your access" says nothing has been read yet.
+what is shared with them), and so does notify (a member's e-mail, a run of failed syncs), but
+the synced picture belongs to the sharing app, which neither imports. So accounts states the
+questions here, sharing registers the object that answers them from its tables when it starts
+(`register`), and until then every answer is "unknown": sign-in then asks plex.tv itself, and
+"Your access" says nothing has been read yet.
 """
 
 from __future__ import annotations
@@ -66,6 +67,14 @@ class Directory(Protocol):
 
     def access(self, plex_id: int) -> MemberAccess: ...
 
+    def email(self, person_id: int) -> str:
+        """The e-mail plex.tv gives for a synced person (by the id events carry), or ""."""
+        ...
+
+    def failed_syncs_in_a_row(self, at_most: int) -> int:
+        """How many of the latest finished syncs failed one after another (up to at_most)."""
+        ...
+
 
 class _NothingRead:
     def standing(self, plex_id: int) -> Standing:
@@ -73,6 +82,12 @@ class _NothingRead:
 
     def access(self, plex_id: int) -> MemberAccess:
         return MemberAccess(Standing.UNKNOWN)
+
+    def email(self, person_id: int) -> str:
+        return ""
+
+    def failed_syncs_in_a_row(self, at_most: int) -> int:
+        return 0
 
 
 _directory: Directory = _NothingRead()

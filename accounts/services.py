@@ -12,6 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -21,8 +22,8 @@ from django.utils import timezone
 
 import plextv
 from accounts import membership, setup_code
-from accounts.breaker import breaker
-from accounts.models import Household, Member, PinLogin, PlexAccount, User
+from accounts.breaker import breaker, plextv_status
+from accounts.models import AccountSnapshot, Household, Member, PinLogin, PlexAccount, User
 from accounts.plex import anonymous_client, client_config, client_for
 from accounts.signals import household_created, role_changed
 from plextv.errors import NotFound, PlexTVError, RateLimited, Unavailable
@@ -260,3 +261,21 @@ def create_household(account: PlexAccount, user: User, machine_identifier: str) 
         )
     setup_code.discard_code()  # it has done its one job
     return household
+
+
+# A picture of the account older than this is read again when its page is opened; page views
+# within ASK_EVERY of a request ask the worker only once.
+FRESH_FOR = timedelta(minutes=1)
+ASK_EVERY = timedelta(seconds=30)
+
+
+def ask_for_account_read(snapshot: AccountSnapshot, *, now: bool = False) -> None:
+    """Have the worker read the account from plex.tv again: when asked (`now`), or when the
+    stored picture is old and plex.tv is not known to be away."""
+    from accounts.tasks import refresh_account_picture
+
+    if not now and plextv_status().state == "open":
+        return  # the banner says plex.tv is away; the worker would not be let through anyway
+    stale = snapshot.read_at is None or timezone.now() - snapshot.read_at > FRESH_FOR
+    if (now or stale) and snapshot.claim_refresh(timedelta(seconds=5) if now else ASK_EVERY):
+        refresh_account_picture.delay_on_commit()  # type: ignore[attr-defined]  # DjangoTask: not in celery-types

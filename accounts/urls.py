@@ -1,9 +1,12 @@
 from django.urls import path
 
 from accounts import reauth
-from accounts.views import account, household, password, session, sign_in
+from accounts.views import household, password, plex_account, session, sign_in
 
 app_name = "accounts"
+
+# The account page itself (/accounts/account/: profile, devices, view-state sync) is served by
+# sharing's URLconf, because its changes are sharing Operations.
 
 urlpatterns = [
     path("sign-in/", sign_in.sign_in, name="sign-in"),
@@ -17,7 +20,7 @@ urlpatterns = [
     path("sign-in/pin/<uuid:public_id>/done/", sign_in.pin_done, name="pin-done"),
     path("sign-in/again/", reauth.sign_in_again, name="sign-in-again"),
     path("sign-out/", session.sign_out, name="sign-out"),
-    path("sign-out/plex/", account.sign_out_of_plex, name="sign-out-plex"),
+    path("sign-out/plex/", plex_account.sign_out_of_plex, name="sign-out-plex"),
     path("setup/", household.setup, name="setup"),
     path("setup/code/", household.setup_claim, name="setup-code"),
     path("setup/pick/", household.setup_pick, name="setup-pick"),
@@ -26,10 +29,5 @@ urlpatterns = [
     path("roles/<int:pk>/grant-co-admin/", household.grant_co_admin, name="grant-co-admin"),
     path("roles/<int:pk>/revoke-co-admin/", household.revoke_co_admin, name="revoke-co-admin"),
     path("me/", household.member_page, name="member"),
-    path("account/", account.account, name="account"),
-    path("account/refresh/", account.refresh, name="account-refresh"),
-    path("account/devices/<str:device_id>/remove/", account.remove_device, name="remove-device"),
-    path("account/devices/removals/<int:op_id>/", account.device_removal, name="device-removal"),
-    path("account/servers/check/", account.check_connections, name="check-connections"),
-    path("account/view-state-sync/", account.set_view_state_sync, name="view-state-sync"),
+    path("account/servers/check/", plex_account.check_connections, name="check-connections"),
 ]

@@ -73,6 +73,15 @@ class _Lock:
             cache.delete(LOCK_KEY)
 
 
+def start_collection(triggered_by: str) -> Collection:
+    """Record a collection run and have the worker carry it out once this transaction commits."""
+    from activity.tasks import collect_activity
+
+    run = Collection.objects.create(triggered_by=triggered_by)
+    collect_activity.delay_on_commit(run.pk)  # type: ignore[attr-defined]
+    return run
+
+
 def collect(
     client: plextv.PlexTV, run: Collection, owner_plex_id: int, *, max_pages: int | None = None
 ) -> Collection:

@@ -171,3 +171,28 @@ def deny(redemption: Redemption, actor: User, note: str) -> bool:
 
 def waiting_count() -> int:
     return Redemption.objects.filter(state=Redemption.APPROVAL).count()
+
+
+def stamp_expiry(redemption: Redemption) -> None:
+    """Give the shares this redemption made the link's end date (never an older share)."""
+    from sharing.models import Share
+
+    if redemption.access_until is None or not redemption.new_shares:
+        return
+    Share.objects.filter(
+        shared_server_id__in=[int(i) for i in redemption.new_shares], expires_at__isnull=True
+    ).update(expires_at=redemption.access_until)
+
+
+def start_polling(attempt_id: int) -> None:
+    """Have the worker follow this attempt's PIN, once the current transaction commits."""
+    from joins.tasks import poll_join_pin
+
+    poll_join_pin.delay_on_commit(attempt_id)  # type: ignore[attr-defined]
+
+
+def check_now(attempt_id: int) -> None:
+    """One PIN check by the worker now, without starting another round of polling."""
+    from joins.tasks import poll_join_pin
+
+    poll_join_pin.delay(attempt_id, follow=False)

@@ -186,15 +186,4 @@ def settle(redemption: Redemption) -> None:
             log.warning(
                 "the sync after redemption %s failed; the schedule catches up", redemption.pk
             )
-    stamp_expiry(redemption)
-
-
-def stamp_expiry(redemption: Redemption) -> None:
-    """Give the shares this redemption made the link's end date (never an older share)."""
-    from sharing.models import Share
-
-    if redemption.access_until is None or not redemption.new_shares:
-        return
-    Share.objects.filter(
-        shared_server_id__in=[int(i) for i in redemption.new_shares], expires_at__isnull=True
-    ).update(expires_at=redemption.access_until)
+    services.stamp_expiry(redemption)

@@ -15,7 +15,6 @@ from accounts.decorators import admin_required
 from joins import grants, limits, qr, services
 from joins.forms import LinkForm, ProfileForm
 from joins.models import AccessProfile, InviteLink, Redemption
-from joins.tasks import stamp_expiry
 
 
 @admin_required
@@ -127,7 +126,7 @@ def link_new(request: HttpRequest) -> HttpResponse:
 def link_detail(request: HttpRequest, link_id: int) -> HttpResponse:
     link = get_object_or_404(InviteLink.objects.select_related("created_by", "profile"), pk=link_id)
     for redemption in link.redemptions.filter(state=Redemption.DONE, access_until__isnull=False):
-        stamp_expiry(redemption)
+        services.stamp_expiry(redemption)
     context = {
         "link": link,
         "servers": grants.describe(link.grants),

@@ -112,8 +112,6 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return neutral(request, 429)
     limits.count_sign_in(request)
     kind = PinLogin.Kind.LINK if request.POST.get("kind") == "link" else PinLogin.Kind.OAUTH
-    from joins.tasks import poll_join_pin
-
     try:
         pin = anonymous_client(page=True).create_pin(strong=kind == PinLogin.Kind.OAUTH)
     except PlexTVError:
@@ -130,7 +128,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             expires_at=timezone.now() + PinLogin.lifetime(pin.expires_in, kind),
         )
         attempt = JoinAttempt.objects.create(link=link, browser_key_hash=key_hash, pin_login=login)
-        poll_join_pin.delay_on_commit(attempt.pk)  # type: ignore[attr-defined]
+        services.start_polling(attempt.pk)
     request.session[ATTEMPT] = attempt.pk
     # The status page links on to Plex: the CSP's form-action keeps a form's redirect on
     # this site, and a plain link also works without JavaScript.
@@ -214,9 +212,7 @@ def status(request: HttpRequest) -> HttpResponse:
         return neutral(request)
     where = phase(attempt)
     if where == "in" and attempt.redemption is not None:
-        from joins.tasks import stamp_expiry
-
-        stamp_expiry(attempt.redemption)
+        services.stamp_expiry(attempt.redemption)
     context = {
         "attempt": attempt,
         "phase": where,
@@ -247,7 +243,5 @@ def check(request: HttpRequest) -> HttpResponse:
     attempt = _attempt(request)
     if attempt is None:
         return neutral(request)
-    from joins.tasks import poll_join_pin
-
-    poll_join_pin.delay(attempt.pk, follow=False)
+    services.check_now(attempt.pk)
     return _see_other("joins:status")

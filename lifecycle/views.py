@@ -25,9 +25,9 @@ from lifecycle.common import days_ago, end_of_day, live_shares
 from lifecycle.forms import BatchRenewForm, CleanUpForm, ListForm, RenewForm
 from lifecycle.models import CleanUp, CleanUpEntry
 from lifecycle.renewal import Unchanged, renew_many, renew_share
-from sharing.console_views.access import get_share
 from sharing.models import Share
 from sharing.operations.expiry import ExpiryNote, describe
+from sharing.views.access import get_share
 
 SHARE_LIMIT = 100
 EXPIRING_WITHIN = timedelta(days=30)
@@ -127,14 +127,14 @@ def renew_batch(request: HttpRequest) -> HttpResponse:
         messages.info(request, "; ".join(notes) + ".")
     if plan.batch is None:
         return redirect("lifecycle:page")
-    return redirect("matrix:batch", batch_id=plan.batch.pk)
+    return redirect("sharing:matrix-batch", batch_id=plan.batch.pk)
 
 
 @require_POST
 @admin_required
 def renew_one(request: HttpRequest, share_id: int) -> HttpResponse:
     share = get_share(request, share_id)
-    back = reverse("people:person", args=[share.user_id]) + f"#share-{share.pk}"
+    back = reverse("sharing:person", args=[share.user_id]) + f"#share-{share.pk}"
     form = RenewForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

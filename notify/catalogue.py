@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from accounts import directory
+
 Context = Mapping[str, Any]
 Gate = Callable[[dict[str, Any]], dict[str, Any] | None]
 
@@ -75,23 +77,13 @@ class EventType:
 
 
 def _sync_streak(context: dict[str, Any]) -> dict[str, Any] | None:
-    """Only the failure that makes the streak reach NOTIFY_SYNC_FAILURES is told, once."""
+    """Only the failure that makes the streak reach NOTIFY_SYNC_FAILURES is told, once: one
+    more failure in a row than that means this streak was told already."""
     from django.conf import settings
 
-    from sharing.models import SyncRun
-
     needed = int(settings.NOTIFY_SYNC_FAILURES)
-    outcomes = list(
-        SyncRun.objects.filter(finished_at__isnull=False)
-        .exclude(outcome=SyncRun.SKIPPED)
-        .order_by("-finished_at", "-pk")
-        .values_list("outcome", flat=True)[: needed + 1]
-    )
-    streak = outcomes[:needed]
-    if len(streak) < needed or any(outcome != SyncRun.FAILED for outcome in streak):
+    if directory.current().failed_syncs_in_a_row(needed + 1) != needed:
         return None
-    if len(outcomes) > needed and outcomes[needed] == SyncRun.FAILED:
-        return None  # this streak was told when it reached the threshold
     return {"count": needed}
 
 

@@ -39,6 +39,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from accounts import directory
 from accounts.models import Household, Member
 from accounts.vault import TokenUndecryptable
 from notify import catalogue, channels
@@ -69,20 +70,6 @@ def backoff(attempt: int) -> float:
 # --- fan-out ---------------------------------------------------------------------------------
 
 
-def _member_address(person_id: int) -> str:
-    """The e-mail plex.tv gives for the person, from the share list or their own sign-in."""
-    from accounts.models import PlexAccount
-    from sharing.models import PlexUser
-
-    person = PlexUser.objects.filter(pk=person_id).values("email", "plex_id").first()
-    if person is None:
-        return ""
-    if person["email"]:
-        return str(person["email"])
-    account = PlexAccount.objects.filter(plex_id=person["plex_id"]).values("email").first()
-    return str(account["email"]) if account else ""
-
-
 def recipients(event: Event) -> list[Notification]:
     """Who hears of `event`: admins' channels that picked it, and the person it concerns."""
     kind = catalogue.lookup(event.type)
@@ -92,7 +79,7 @@ def recipients(event: Event) -> list[Notification]:
         if channel.wants(event.type)
     ]
     if kind.member and event.person_id and event.type in MemberNotices.current().events:
-        address = _member_address(event.person_id)
+        address = directory.current().email(event.person_id)
         if address and channels.email_available():
             found.append(
                 Notification(
@@ -282,6 +269,13 @@ def _give_up(delivery: Delivery, error: str) -> tuple[str, float | None]:
     if delivery.channel is not None:
         delivery.channel.record_failure(error, now)
     return Delivery.FAILED, None
+
+
+def queue_send(delivery_id: int) -> None:
+    """Send the delivery from the worker once the current transaction commits."""
+    from notify.tasks import send
+
+    transaction.on_commit(lambda: send.delay(delivery_id))
 
 
 def send_again(delivery: Delivery) -> bool:

@@ -21,9 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from accounts.models import User
 from accounts.reauth import recent_sign_in_required
-from notify import catalogue, channels, delivery, mailbox, tasks
+from notify import catalogue, channels, delivery, mailbox
 from notify.forms import ChannelForm, MemberNoticesForm, SubscriptionForm
 from notify.models import Channel, Delivery, Event, MemberNotices, Notification
 
@@ -38,11 +39,6 @@ def _user(request: HttpRequest) -> User:
 
 def _own_channel(request: HttpRequest, pk: int) -> Channel:
     return get_object_or_404(Channel, pk=pk, owner=_user(request))
-
-
-def _wants_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 def _card(channel: Channel) -> dict[str, object]:
@@ -129,7 +125,7 @@ def channel_events(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("notify:page")
     channel.events = list(form.cleaned_data["events"])
     channel.save(update_fields=["events"])
-    if _wants_partial(request):
+    if is_partial(request):
         return render(request, "notify/notifications.html#channel-card", _card(channel))
     messages.success(request, f"Saved what “{channel.name}” tells you.")
     return redirect("notify:page")
@@ -182,8 +178,8 @@ def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
         if found is not None:
             # A channel in backoff is tried now: the test is also "retry this channel now".
             Delivery.objects.filter(pk=found.pk, state=Delivery.QUEUED).update(next_attempt_at=now)
-            transaction.on_commit(lambda: tasks.send.delay(found.pk))
-    if _wants_partial(request):
+            delivery.queue_send(found.pk)
+    if is_partial(request):
         return render(request, "notify/notifications.html#channel-card", _card(channel))
     messages.info(request, f"Test queued for “{channel.name}”; its result shows on the card.")
     return redirect(reverse("notify:page") + f"#channel-{channel.pk}")
@@ -196,7 +192,7 @@ def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
         Delivery, Q(channel__owner=_user(request)) | Q(channel__isnull=True), pk=pk
     )
     if delivery.send_again(found):
-        transaction.on_commit(lambda: tasks.send.delay(found.pk))
+        delivery.queue_send(found.pk)
         messages.info(request, "Sending it again.")
     else:
         messages.warning(

@@ -7,10 +7,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import not_yours
+from accounts.http import HtmxHttpRequest
 from accounts.models import Household
 from accounts.roles import is_admin, is_member
 from plexadmin import health
-from plexadmin.http import HtmxHttpRequest
 
 
 @never_cache

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from accounts.directory import MemberAccess, ServerAccess, Standing
+from accounts.models import PlexAccount
 from sharing.models import PlexUser, Share, SyncRun
 
 
@@ -43,6 +44,30 @@ class SyncedDirectory:
             restriction_profile=person.restriction_profile,
             read_at=read_at,
         )
+
+    def email(self, person_id: int) -> str:
+        """From the share list, or else from the person's own sign-in."""
+        person = PlexUser.objects.filter(pk=person_id).values("email", "plex_id").first()
+        if person is None:
+            return ""
+        if person["email"]:
+            return str(person["email"])
+        account = PlexAccount.objects.filter(plex_id=person["plex_id"]).values("email").first()
+        return str(account["email"]) if account else ""
+
+    def failed_syncs_in_a_row(self, at_most: int) -> int:
+        outcomes = (
+            SyncRun.objects.filter(finished_at__isnull=False)
+            .exclude(outcome=SyncRun.SKIPPED)
+            .order_by("-finished_at", "-pk")
+            .values_list("outcome", flat=True)[:at_most]
+        )
+        count = 0
+        for outcome in outcomes:
+            if outcome != SyncRun.FAILED:
+                break
+            count += 1
+        return count
 
 
 def _server_access(share: Share) -> ServerAccess:

@@ -236,7 +236,39 @@ def find_person(address: str) -> PlexUser | None:
     )
 
 
-class InviteForm(AccessForm):
+class LibraryPickerMixin(forms.Form):
+    """A choice of libraries across the owned servers (the invite and managed-user forms).
+
+    `library_rows` are the libraries offered; `servers()` turns the chosen ones into the
+    operation's parameters, grouped by server.
+    """
+
+    libraries = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
+    )
+    library_rows: list[Library]
+
+    def offer_libraries(self, libraries: list[Library]) -> None:
+        self.library_rows = libraries
+        cast(forms.ChoiceField, self.fields["libraries"]).choices = [
+            (lib.global_id, f"{lib.server.name} · {lib.title}") for lib in libraries
+        ]
+
+    def servers(self) -> list[dict[str, Any]]:
+        """The chosen libraries by server, as the operation's parameters."""
+        chosen = set(self.cleaned_data.get("libraries") or [])
+        by_server: dict[str, dict[str, Any]] = {}
+        for lib in self.library_rows:
+            if lib.global_id in chosen:
+                machine = lib.server.machine_identifier
+                entry = by_server.setdefault(
+                    machine, {"machine": machine, "name": lib.server.name, "libraries": []}
+                )
+                entry["libraries"].append(lib.global_id)
+        return list(by_server.values())
+
+
+class InviteForm(LibraryPickerMixin, AccessForm):
     access_days = forms.TypedChoiceField(
         choices=ACCESS_DAYS, coerce=int, empty_value=None, required=False, label="Access for"
     )
@@ -244,9 +276,6 @@ class InviteForm(AccessForm):
         max_length=254,
         label="E-mail or Plex username",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    libraries = forms.TypedMultipleChoiceField(
-        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
     )
 
     def __init__(
@@ -258,14 +287,11 @@ class InviteForm(AccessForm):
         **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
-        self.library_rows = libraries
+        self.offer_libraries(libraries)
         self.share_room = share_room
         self.owner = owner
         # The person found to have a share already, for the page's "edit their access" link.
         self.has_access: PlexUser | None = None
-        cast(forms.ChoiceField, self.fields["libraries"]).choices = [
-            (lib.global_id, f"{lib.server.name} · {lib.title}") for lib in libraries
-        ]
         self.add_filter_fields({})
 
     def clean_who(self) -> str:
@@ -320,23 +346,6 @@ class InviteForm(AccessForm):
             )
         return data
 
-    def servers(self) -> list[dict[str, Any]]:
-        """The chosen libraries by server, as the operation's parameters."""
-        chosen = set(self.cleaned_data["libraries"])
-        by_server: dict[str, dict[str, Any]] = {}
-        for lib in self.library_rows:
-            if lib.global_id in chosen:
-                entry = by_server.setdefault(
-                    lib.server.machine_identifier,
-                    {
-                        "machine": lib.server.machine_identifier,
-                        "name": lib.server.name,
-                        "libraries": [],
-                    },
-                )
-                entry["libraries"].append(lib.global_id)
-        return list(by_server.values())
-
 
 PROFILE_CHOICES = restriction_profiles.CHOICES
 PROFILE_REFUSES_FILTERS = (
@@ -352,7 +361,7 @@ def clean_pin(value: str) -> str:
     return value
 
 
-class ManagedUserForm(AccessForm):
+class ManagedUserForm(LibraryPickerMixin, AccessForm):
     access_days = forms.TypedChoiceField(
         choices=ACCESS_DAYS, coerce=int, empty_value=None, required=False, label="Access for"
     )
@@ -366,17 +375,11 @@ class ManagedUserForm(AccessForm):
         label="PIN (optional)",
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    libraries = forms.TypedMultipleChoiceField(
-        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Libraries"
-    )
 
     def __init__(self, *args: Any, libraries: list[Library], home_room: int, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.library_rows = libraries
+        self.offer_libraries(libraries)
         self.home_room = home_room
-        cast(forms.ChoiceField, self.fields["libraries"]).choices = [
-            (lib.global_id, f"{lib.server.name} · {lib.title}") for lib in libraries
-        ]
         self.add_filter_fields({})
 
     def clean_name(self) -> str:
@@ -398,16 +401,6 @@ class ManagedUserForm(AccessForm):
         if data.get("profile") and self.sets_filters():
             raise forms.ValidationError(PROFILE_REFUSES_FILTERS)
         return data
-
-    def servers(self) -> list[dict[str, Any]]:
-        chosen = set(self.cleaned_data.get("libraries") or [])
-        by_server: dict[str, dict[str, Any]] = {}
-        for lib in self.library_rows:
-            if lib.global_id in chosen:
-                machine = lib.server.machine_identifier
-                entry = by_server.setdefault(machine, {"machine": machine, "libraries": []})
-                entry["libraries"].append(lib.global_id)
-        return list(by_server.values())
 
 
 class HomeInviteForm(OperationForm):

@@ -74,7 +74,9 @@ class Cell:
 
     @property
     def poll_url(self) -> str:
-        return reverse("matrix:cell", args=[self.share.server_id, self.share.pk, self.library.pk])
+        return reverse(
+            "sharing:matrix-cell", args=[self.share.server_id, self.share.pk, self.library.pk]
+        )
 
     @property
     def pressed(self) -> str:
@@ -93,11 +95,11 @@ class Cell:
 
     @property
     def stop_url(self) -> str:
-        return reverse("matrix:stop", args=[self.share.server_id, self.share.pk])
+        return reverse("sharing:matrix-stop", args=[self.share.server_id, self.share.pk])
 
     @property
     def stop_confirm_url(self) -> str:
-        url = reverse("matrix:stop-confirm", args=[self.share.server_id, self.share.pk])
+        url = reverse("sharing:matrix-stop-confirm", args=[self.share.server_id, self.share.pk])
         return f"{url}?library={self.library.pk}"
 
     @property
@@ -115,7 +117,7 @@ class Row:
 
     @property
     def poll_url(self) -> str:
-        return reverse("matrix:row", args=[self.share.server_id, self.share.pk])
+        return reverse("sharing:matrix-row", args=[self.share.server_id, self.share.pk])
 
 
 def shared_ids(share: Share, libraries: list[Library]) -> set[int]:

@@ -121,7 +121,7 @@ def setup_pick(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:setup")
     request.session.pop(SETUP_CLAIM, None)
     messages.success(request, f"This dashboard now manages {household.server_name}.")
-    return redirect("accounts:account")
+    return redirect("sharing:account")
 
 
 @never_cache

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from accounts import services
+from accounts.http import HtmxHttpRequest
 from accounts.models import Household, PinLogin
-from plexadmin.http import HtmxHttpRequest
 from plextv.errors import OutcomeUnknown, PlexTVError
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"

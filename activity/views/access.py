@@ -32,8 +32,3 @@ def own_account(request: HttpRequest) -> PlexAccount:
     if account is None:
         raise Http404("No Plex account is linked to this sign-in.")
     return account
-
-
-def wants_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request

@@ -24,11 +24,11 @@ from django_htmx.http import HttpResponseClientRefresh
 from accounts import roles
 from accounts.breaker import plextv_status
 from accounts.decorators import admin_required, owner_required
+from accounts.http import is_partial
 from accounts.models import User
 from activity import devices, operations
 from activity.forms import LinkDeviceForm, RemoveDownloadForm
 from activity.models import DeviceDownloads
-from activity.views.access import wants_partial
 
 # An older copy is read again when the page is opened (one read at a time, see
 # `devices.request_refresh`).
@@ -67,7 +67,7 @@ def devices_page(request: HttpRequest) -> HttpResponse:
     if _stale(row) and not row.busy and not breaker_open:
         devices.request_refresh(row)
     context = _context(request, row)
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "activity/devices.html#device-list", context)
     return render(request, "activity/devices.html", context)
 
@@ -92,7 +92,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
     if row is None:
         return redirect("activity:devices")
     queued = devices.request_refresh(row)
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "activity/devices.html#refresh", {"row": row})
     if queued:
         messages.info(request, "Reading the devices and their downloads from plex.tv…")
@@ -102,7 +102,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, text: str) -> HttpResponse:
-    if wants_partial(request):
+    if is_partial(request):
         # htmx leaves 4xx answers unswapped, so the refusal comes back as 200.
         return HttpResponse(
             format_html('<p class="message message-error" role="alert">{}</p>', text)
@@ -129,7 +129,7 @@ def remove_download(request: HttpRequest) -> HttpResponse:
         op = operations.submit_removal(row, device, item, _actor(request), form.cleaned_data["key"])
     except operations.ChangeRefused as refused:
         return _refused(request, refused.message)
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "activity/devices.html#change", {"op": op})
     messages.info(request, f"Removing “{item.name}” from {device.name}: sent to plex.tv.")
     return redirect("activity:devices")
@@ -138,7 +138,7 @@ def remove_download(request: HttpRequest) -> HttpResponse:
 def _link_refused(request: HttpRequest, text: str) -> HttpResponse:
     """Nothing queued: the form again (a fresh key) with the reason, or the reason as a
     message on the page."""
-    if wants_partial(request):
+    if is_partial(request):
         context = {"link_form": LinkDeviceForm(), "can_link": True, "error": text}
         return render(request, "activity/devices.html#link", context)
     messages.error(request, text)
@@ -159,7 +159,7 @@ def link_device(request: HttpRequest) -> HttpResponse:
         )
     except operations.ChangeRefused as refused:
         return _link_refused(request, refused.message)
-    if wants_partial(request):
+    if is_partial(request):
         # The form comes back empty with a fresh key, the link's live status under it.
         context = {"op": op, "link_form": LinkDeviceForm(), "can_link": True}
         return render(request, "activity/devices.html#link", context)

@@ -16,11 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from accounts.models import User
 from activity import discover, operations, viewing, watchlists
 from activity.forms import WATCHLIST_TYPES, AddForm, DiscoverForm
 from activity.models import DiscoverSearch, Poster, Watchlist
-from activity.views.access import get_search, wants_partial
+from activity.views.access import get_search
 
 
 def _target(request: HttpRequest) -> tuple[Watchlist | None, str]:
@@ -68,7 +69,7 @@ def discover_page(request: HttpRequest) -> HttpResponse:
         search = discover.find_or_start(form.cleaned_data["q"], form.cleaned_data["type"] or "")
         context.update(_results_context(search, context["target"]))  # type: ignore[arg-type]
         context["type"] = form.cleaned_data["type"] or ""
-    if wants_partial(request) and form.is_bound:
+    if is_partial(request) and form.is_bound:
         return render(request, "activity/discover.html#results", context)
     return render(request, "activity/discover.html", context)
 
@@ -91,7 +92,7 @@ def _back(search: DiscoverSearch | None) -> str:
 
 
 def _refused(request: HttpRequest, text: str, search: DiscoverSearch | None) -> HttpResponse:
-    if wants_partial(request):
+    if is_partial(request):
         return HttpResponse(
             format_html('<p class="message message-error" role="alert">{}</p>', text)
         )
@@ -129,7 +130,7 @@ def add(request: HttpRequest) -> HttpResponse:
         )
     except operations.ChangeRefused as refused:
         return _refused(request, refused.message, search)
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "activity/discover.html#change", {"op": op})
     messages.info(request, f"Adding “{title}” to {target.name}'s watchlist…")
     return redirect(_back(search))

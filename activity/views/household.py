@@ -16,11 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from activity import collect, stats
 from activity.forms import INACTIVE_CHOICES, PEOPLE_SORTS, HouseholdForm
 from activity.models import Collection, HistoryCursor
-from activity.tasks import collect_activity
-from activity.views.access import wants_partial
 
 PEOPLE_PER_PAGE = 25
 
@@ -82,7 +81,7 @@ def household(request: HttpRequest) -> HttpResponse:
         "inactive_choices": INACTIVE_CHOICES,
         "sorts": PEOPLE_SORTS,
     }
-    if wants_partial(request) and request.GET.get("region") == "people":
+    if is_partial(request) and request.GET.get("region") == "people":
         return render(request, "activity/household.html#people", context)
     context.update(stats.overview(month))
     context.update(_status_context())
@@ -107,9 +106,8 @@ def collect_now(request: HttpRequest) -> HttpResponse:
     already = _collecting(latest_collection())
     if not already:
         with transaction.atomic():
-            run = Collection.objects.create(triggered_by=Collection.ADMIN)
-            collect_activity.delay_on_commit(run.pk)  # type: ignore[attr-defined]
-    if wants_partial(request):
+            collect.start_collection(Collection.ADMIN)
+    if is_partial(request):
         return render(request, "activity/household.html#collect-status", _status_context())
     if already:
         messages.info(request, "History is already being collected.")

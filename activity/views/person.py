@@ -13,9 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required, member_required
+from accounts.http import is_partial
 from activity.forms import PlaysFilterForm
 from activity.models import LastActivity, Play
-from activity.views.access import get_person, own_account, wants_partial
+from activity.views.access import get_person, own_account
 
 PLAYS_PER_PAGE = 50
 
@@ -50,7 +51,7 @@ def _render(request: HttpRequest, account_id: int, extra: dict[str, object]) -> 
         "filtered": bool(query),
         **extra,
     }
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "activity/person.html#plays", context)
     latest = Play.objects.filter(account_id=account_id).aggregate(at=Max("viewed_at"))["at"]
     context["last_played"] = latest

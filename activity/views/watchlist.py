@@ -13,17 +13,16 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial, refused_in_place
 from accounts.models import User
 from activity import operations, viewing, watchlists
 from activity.forms import WATCHLIST_SORTS, WATCHLIST_TYPES, RemoveForm, WatchlistFilterForm
 from activity.models import Watchlist, WatchlistEntry
-from activity.views.access import wants_partial
 
 ITEMS_PER_PAGE = 24
 
@@ -48,7 +47,7 @@ def resolve(request: HttpRequest, as_member: bool) -> tuple[Watchlist | None, st
 
 def _not_viewing(request: HttpRequest) -> HttpResponse:
     messages.info(request, "Switch to a Home member first to see their watchlist.")
-    return redirect("switch:home")
+    return redirect("sharing:switch")
 
 
 def _base(as_member: bool) -> str:
@@ -112,7 +111,7 @@ def watchlist(request: HttpRequest, as_member: bool = False) -> HttpResponse:
         "changes": operations.recent(current),
         "total": current.entries.count(),
     }
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "activity/watchlist.html#items", context)
     return render(request, "activity/watchlist.html", context)
 
@@ -143,7 +142,7 @@ def refresh(request: HttpRequest, as_member: bool = False) -> HttpResponse:
     if current is None:
         return redirect("activity:watchlist")
     queued = watchlists.request_refresh(current, ref)
-    if wants_partial(request):
+    if is_partial(request):
         context = {"watchlist": current, "urls": _urls(as_member), "as_member": as_member}
         return render(request, "activity/watchlist.html#refresh", context)
     if queued:
@@ -154,11 +153,8 @@ def refresh(request: HttpRequest, as_member: bool = False) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, text: str, as_member: bool) -> HttpResponse:
-    if wants_partial(request):
-        # htmx leaves 4xx answers unswapped, so the refusal comes back as 200.
-        return HttpResponse(
-            format_html('<p class="message message-error" role="alert">{}</p>', text)
-        )
+    if is_partial(request):
+        return refused_in_place(text)
     messages.error(request, text)
     return redirect(_base(as_member))
 
@@ -189,7 +185,7 @@ def remove(request: HttpRequest, as_member: bool = False) -> HttpResponse:
         )
     except operations.ChangeRefused as refused:
         return _refused(request, refused.message, as_member)
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "activity/watchlist.html#change", {"op": op, "entry": entry})
     messages.info(request, f"Removing “{entry.title}”: the change is being sent to plex.tv.")
     return redirect(_base(as_member))

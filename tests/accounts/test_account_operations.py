@@ -148,9 +148,11 @@ def test_a_resent_form_does_not_remove_twice(
 def test_a_stale_or_unconfirmed_form_queues_nothing(owner: Persona, plexsim) -> None:
     owner.client.post(f"{URL}devices/{CHROME}/remove/", {"key": new_key()})
     owner.client.post(f"{URL}devices/{CHROME}/remove/", {"confirm": "on", "key": "stale!"})
-    owner.client.post(f"{URL}view-state-sync/", {"consent": "on"})
+    stale = owner.client.post(f"{URL}view-state-sync/", {"consent": "on"})
     assert not Operation.objects.exists()
-    page = owner.client.get(URL).content.decode()
+    # Refused like every other sharing change: a page saying why, with the way back.
+    assert stale.status_code == 400
+    page = stale.content.decode()
     assert "out of date" in page
 
 

@@ -228,7 +228,7 @@ def test_it_rejects_invalid_input_before_calling_plex_tv(
 def test_it_refuses_a_new_person_once_100_are_shared_with(
     owner, synced, plexsim, monkeypatch
 ) -> None:
-    from sharing.console_views import actions
+    from sharing.views import actions
 
     monkeypatch.setattr(
         actions,

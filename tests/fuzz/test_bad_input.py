@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from accounts.http import MAX_ID, parse_id
 from accounts.models import Household, PinLogin
-from plexadmin.http import MAX_ID, parse_id
 from plexadmin.middleware import NUL_REFUSED
 from sharing.forms import new_key
 from sharing.models import Operation, PlexUser

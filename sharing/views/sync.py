@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest, is_partial, parse_id
 from accounts.models import Household
-from plexadmin.http import HtmxHttpRequest, parse_id
 from sharing import services
 from sharing.models import SyncRun
 
@@ -30,7 +30,7 @@ def _context() -> dict[str, object]:
 
 
 def _runs_response(request: HtmxHttpRequest) -> HttpResponse:
-    if request.htmx and not request.htmx.history_restore_request:
+    if is_partial(request):
         return render(request, "sharing/sync.html#sync-runs", _context())
     return redirect("sharing:sync")
 
@@ -39,15 +39,15 @@ def _runs_response(request: HtmxHttpRequest) -> HttpResponse:
 @admin_required
 @require_GET
 def sync_history(request: HtmxHttpRequest) -> HttpResponse:
-    if request.htmx and not request.htmx.history_restore_request:
+    if is_partial(request):
         return render(request, "sharing/sync.html#sync-runs", _context())
     return render(request, "sharing/sync.html", _context())
 
 
 @admin_required
 @require_POST
-def sync_now(request: HtmxHttpRequest) -> HttpResponse:
-    outcome = services.request_sync(SyncRun.ADMIN, actor=request.user)  # type: ignore[arg-type]
+def sync_now(request: AuthenticatedHttpRequest) -> HttpResponse:
+    outcome = services.request_sync(SyncRun.ADMIN, actor=request.user)
     level = messages.SUCCESS if outcome.started else messages.WARNING
     if not request.htmx:
         messages.add_message(request, level, outcome.message)
@@ -56,7 +56,7 @@ def sync_now(request: HtmxHttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def confirm_prune(request: HttpRequest) -> HttpResponse:
+def confirm_prune(request: AuthenticatedHttpRequest) -> HttpResponse:
     submitted = request.POST.getlist("person")
     ids = [pk for pk in map(parse_id, submitted) if pk is not None]
     if not submitted:
@@ -65,6 +65,6 @@ def confirm_prune(request: HttpRequest) -> HttpResponse:
     if len(ids) != len(submitted):
         messages.error(request, "That selection is not a list of people; nobody was removed.")
         return redirect("sharing:sync")
-    removed = services.confirm_prune(ids, request.user)  # type: ignore[arg-type]
+    removed = services.confirm_prune(ids, request.user)
     messages.success(request, f"Removed {removed} people no longer on plex.tv.")
     return redirect("sharing:sync")

@@ -9,17 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from accounts.models import Household
-from sharing.console_views.access import get_person, wants_partial
-from sharing.console_views.actions import (
-    confirm_page,
-    invite_libraries,
-    refused_key,
-    submit_action,
-)
-from sharing.console_views.outcome import submit_change
-from sharing.console_views.people import counters
-from sharing.console_views.person import person_context
 from sharing.forms import HomeInviteForm, ManagedUserForm, PinForm, ProfileForm, new_key
 from sharing.models import HomeInvite, Operation, PlexUser
 from sharing.operations.home import (
@@ -30,6 +21,16 @@ from sharing.operations.home import (
     SET_PIN,
     SET_PROFILE,
 )
+from sharing.views.access import (
+    confirm_page,
+    get_person,
+    invalid_status,
+    submit_change,
+    submit_from_form,
+)
+from sharing.views.actions import invite_libraries
+from sharing.views.people import counters
+from sharing.views.person import person_context
 
 
 def _home_room() -> int:
@@ -77,7 +78,7 @@ def managed_create(request: HttpRequest) -> HttpResponse:
         target_id=data["name"][:64],
         params=params,
         key=data["key"],
-        back=reverse("people:list"),
+        back=reverse("sharing:people"),
     )
 
 
@@ -114,7 +115,7 @@ def home_invite_send(request: HttpRequest) -> HttpResponse:
         target_id=address[:64],
         params={"label": address, "address": address},
         key=form.cleaned_data["key"],
-        back=reverse("people:list"),
+        back=reverse("sharing:people"),
     )
 
 
@@ -137,10 +138,8 @@ def _refused_form(
 ) -> HttpResponse:
     """A refused profile or PIN form, its errors shown inline in the Home card."""
     context = person_context(person, home_forms=forms)
-    if wants_partial(request):
-        # htmx leaves 4xx answers unswapped, so the card with its errors comes back as 200.
-        return render(request, "sharing/person.html#home-card", context)
-    return render(request, "sharing/person.html", context, status=400)
+    template = "sharing/person.html#home-card" if is_partial(request) else "sharing/person.html"
+    return render(request, template, context, status=invalid_status(request))
 
 
 @admin_required
@@ -158,7 +157,7 @@ def set_profile(request: HttpRequest, person_id: int) -> HttpResponse:
         target_id=person.pk,
         params=params,
         key=form.cleaned_data["key"],
-        back=reverse("people:person", args=[person.pk]),
+        back=reverse("sharing:person", args=[person.pk]),
     )
 
 
@@ -177,7 +176,7 @@ def set_pin(request: HttpRequest, person_id: int) -> HttpResponse:
         target_id=person.pk,
         params={"label": person.display_name, "pin": pin},
         key=form.cleaned_data["key"],
-        back=reverse("people:person", args=[person.pk]),
+        back=reverse("sharing:person", args=[person.pk]),
     )
 
 
@@ -195,9 +194,9 @@ def remove_home_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
         request,
         title=f"Remove {name} from your Home?",
         message=message,
-        action=reverse("people:home-remove", args=[person.pk]),
+        action=reverse("sharing:home-remove", args=[person.pk]),
         button="Remove from Home",
-        back=reverse("people:person", args=[person.pk]),
+        back=reverse("sharing:person", args=[person.pk]),
     )
 
 
@@ -208,14 +207,19 @@ def remove_home(request: HttpRequest, person_id: int) -> HttpResponse:
     params = {"label": person.display_name}
     # A managed profile is deleted: its page goes with it.
     back = (
-        reverse("people:list")
+        reverse("sharing:people")
         if person.kind == PlexUser.MANAGED
-        else reverse("people:person", args=[person.pk])
+        else reverse("sharing:person", args=[person.pk])
     )
-    response = submit_action(
-        request, REMOVE_HOME_USER, Operation.TARGET_USER, person.pk, params, back
+    return submit_from_form(
+        request,
+        REMOVE_HOME_USER,
+        Operation.TARGET_USER,
+        person.pk,
+        params,
+        back,
+        refused_back=reverse("sharing:person", args=[person.pk]),
     )
-    return response or refused_key(request, reverse("people:person", args=[person.pk]))
 
 
 # --- withdraw a pending Home invitation -------------------------------------------------------
@@ -233,9 +237,9 @@ def cancel_home_invite_confirm(request: HttpRequest, invite_id: int) -> HttpResp
         request,
         title=f"Cancel the Home invite to {invite.address}?",
         message="The invitation stops working; you can invite them again later.",
-        action=reverse("people:home-invite-cancel", args=[invite.pk]),
+        action=reverse("sharing:home-invite-cancel", args=[invite.pk]),
         button="Cancel Home invite",
-        back=reverse("people:list"),
+        back=reverse("sharing:people"),
     )
 
 
@@ -243,9 +247,8 @@ def cancel_home_invite_confirm(request: HttpRequest, invite_id: int) -> HttpResp
 @require_POST
 def cancel_home_invite(request: HttpRequest, invite_id: int) -> HttpResponse:
     invite = _home_invite(request, invite_id)
-    back = reverse("people:list")
+    back = reverse("sharing:people")
     params = {"label": invite.address}
-    response = submit_action(
+    return submit_from_form(
         request, CANCEL_HOME_INVITE, Operation.TARGET_HOME_INVITE, invite.pk, params, back
     )
-    return response or refused_key(request, back)

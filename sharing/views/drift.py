@@ -20,12 +20,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
-from accounts.models import User
+from accounts.http import AuthenticatedHttpRequest, is_partial
 from sharing import operations
-from sharing.console_views.access import get_share, wants_partial
 from sharing.forms import OperationForm, new_key
 from sharing.models import AuditEvent, Library, Operation, Share
 from sharing.operations.shares import EDIT_SHARE, FILTER_FIELDS, FLAG_FIELDS
+from sharing.views.access import get_share
 
 FIELD_LABELS = {
     "libraries": "Libraries",
@@ -129,7 +129,7 @@ class DriftForm(OperationForm):
 
 
 def _done(request: HttpRequest, share: Share, message: str, level: int) -> HttpResponse:
-    if wants_partial(request):
+    if is_partial(request):
         context: dict[str, object] = {
             "entry": next(iter(drifted_shares([_reload(share)])), None),
             "share": share,
@@ -137,7 +137,7 @@ def _done(request: HttpRequest, share: Share, message: str, level: int) -> HttpR
         }
         return render(request, "sharing/drift.html#drift-entry", context)
     messages.add_message(request, level, message)
-    return redirect("drift:list")
+    return redirect("sharing:drift")
 
 
 def _reload(share: Share) -> Share:
@@ -150,7 +150,7 @@ def _reload(share: Share) -> Share:
 
 @require_POST
 @admin_required
-def adopt(request: HttpRequest, share_id: int) -> HttpResponse:
+def adopt(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     """Keep plex.tv's value: the observed value becomes the desired one. Nothing is sent."""
     share = get_share(request, share_id)
     form = DriftForm(request.POST)
@@ -173,7 +173,7 @@ def adopt(request: HttpRequest, share_id: int) -> HttpResponse:
         share.updated_at = timezone.now()
         share.save(update_fields=["desired", "updated_at"])
         AuditEvent.objects.create(
-            actor=request.user if isinstance(request.user, User) else None,
+            actor=request.user,
             source=AuditEvent.DASHBOARD,
             target_type=Operation.TARGET_SHARE,
             target_id=str(share.pk),
@@ -186,7 +186,7 @@ def adopt(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @require_POST
 @admin_required
-def reapply(request: HttpRequest, share_id: int) -> HttpResponse:
+def reapply(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     """Re-apply ours: an edit-share operation that writes the desired values back."""
     share = get_share(request, share_id)
     form = DriftForm(request.POST)
@@ -211,7 +211,7 @@ def reapply(request: HttpRequest, share_id: int) -> HttpResponse:
             Operation.TARGET_SHARE,
             share.pk,
             {"label": label, "changes": changes, "before": before, "reason": "drift.reapply"},
-            request.user,  # type: ignore[arg-type]
+            request.user,
             form.cleaned_data["key"],
         )
     return _done(request, share, "Re-applying the dashboard's values on plex.tv.", messages.SUCCESS)

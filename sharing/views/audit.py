@@ -22,8 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required
+from accounts.http import HtmxHttpRequest, is_partial
 from accounts.models import User
-from plexadmin.http import HtmxHttpRequest
 from sharing.models import AuditEvent, Operation, PlexUser, Share
 from sharing.templatetags.audit_tags import (
     action_label,
@@ -128,7 +128,7 @@ def audit_trail(request: HtmxHttpRequest) -> HttpResponse:
         "filtered": bool(query),
         "invalid": bool(request.GET) and not form.is_valid(),
     }
-    partial = request.htmx and not request.htmx.history_restore_request
+    partial = is_partial(request)
     template = "sharing/audit.html#audit-results" if partial else "sharing/audit.html"
     return render(request, template, context)
 

@@ -16,10 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import AuthenticatedHttpRequest, is_partial
 from sharing import operations
-from sharing.console_views.access import get_person, get_share, wants_partial
-from sharing.console_views.outcome import key_conflict, resubmitted, shown_operations
-from sharing.drift_views import drifted_shares
 from sharing.forms import (
     PROFILE_CHOICES,
     PinForm,
@@ -32,6 +30,16 @@ from sharing.models import HomeInvite, Library, Operation, PlexUser, Share
 from sharing.operations.expiry import ExpiryNote, describe
 from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
+from sharing.views.access import (
+    INVALID_PAGE,
+    INVALID_PARTIAL,
+    get_person,
+    get_share,
+    key_conflict,
+    resubmitted,
+    shown_operations,
+)
+from sharing.views.drift import drifted_shares
 
 
 @dataclass
@@ -128,39 +136,41 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 @admin_required
 @require_GET
 def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
-    if wants_partial(request) and not Share.objects.filter(pk=share_id).exists():
+    if is_partial(request) and not Share.objects.filter(pk=share_id).exists():
         # A card reloading after its share was removed (stop sharing, remove the friend):
         # it goes from the page instead of answering an error the page cannot show.
         return HttpResponse("")
     share = get_share(request, share_id)
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "sharing/person.html#share-card", {"card": share_card(share)})
-    return redirect("people:person", person_id=share.user_id)
+    return redirect("sharing:person", person_id=share.user_id)
 
 
 def _card_response(request: HttpRequest, card: ShareCard, status: int) -> HttpResponse:
     share = card.share
-    if wants_partial(request):
-        # htmx leaves 4xx answers unswapped, so a refused form comes back as 200 with its
-        # errors in place; without htmx the status says what happened.
-        return render(request, "sharing/person.html#share-card", {"card": card})
+    if is_partial(request):
+        # The card with its errors or the conflict in place, as a 200 (access.INVALID_PARTIAL);
+        # without htmx the status says what happened.
+        return render(
+            request, "sharing/person.html#share-card", {"card": card}, status=INVALID_PARTIAL
+        )
     context = person_context(share.user, {share.pk: card})
     return render(request, "sharing/person.html", context, status=status)
 
 
 @admin_required
 @require_POST
-def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
+def edit_share(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     share = get_share(request, share_id)
     form = ShareEditForm(request.POST, share=share, libraries=_libraries(share))
     if not form.is_valid():
-        return _card_response(request, share_card(share, form), 400)
+        return _card_response(request, share_card(share, form), INVALID_PAGE)
     data = form.cleaned_data
     existing = Operation.objects.filter(idempotency_key=data["key"]).first()
     if existing is not None:
         # A resent form queues nothing: say so and show what it made, or refuse (409) when
         # the key comes back with other values.
-        back = reverse("people:person", args=[share.user_id])
+        back = reverse("sharing:person", args=[share.user_id])
         if existing.kind != EDIT_SHARE or existing.target_id != str(share.pk):
             return key_conflict(request, existing, back)
         return resubmitted(
@@ -177,9 +187,9 @@ def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
     submitted = form.submitted_state()
     changes = {name: value for name, value in submitted.items() if before[name] != value}
     if not changes:
-        if not wants_partial(request):
+        if not is_partial(request):
             messages.info(request, "Nothing changed.")
-            return redirect("people:person", person_id=share.user_id)
+            return redirect("sharing:person", person_id=share.user_id)
         return _card_response(request, share_card(share), 200)
     with transaction.atomic():
         # The version the form was built from must still be the row's: otherwise someone
@@ -198,12 +208,12 @@ def edit_share(request: HttpRequest, share_id: int) -> HttpResponse:
             Operation.TARGET_SHARE,
             share.pk,
             {"label": label, "changes": changes, "before": {k: before[k] for k in changes}},
-            request.user,  # type: ignore[arg-type]
+            request.user,
             data["key"],
             content=submitted,
         )
     share.refresh_from_db()
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "sharing/person.html#share-card", {"card": share_card(share)})
     messages.success(request, "Change queued: it is being sent to plex.tv.")
-    return redirect("people:person", person_id=share.user_id)
+    return redirect("sharing:person", person_id=share.user_id)

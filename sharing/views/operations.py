@@ -11,10 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from sharing import operations
-from sharing.console_views.access import get_operation, wants_partial
-from sharing.console_views.outcome import with_op
 from sharing.models import Operation
+from sharing.views.access import get_operation, with_op
 
 # Named event sent when a polled operation finishes, so the regions it changed reload.
 FINISHED_EVENT = "operationFinished"
@@ -25,7 +25,7 @@ FINISHED_EVENT = "operationFinished"
 @require_GET
 def operation_status(request: HttpRequest, op_id: int) -> HttpResponse:
     op = get_operation(request, op_id)
-    if wants_partial(request):
+    if is_partial(request):
         response = render(request, "sharing/operation.html#operation-status", {"op": op})
         if not op.pending:
             trigger_client_event(response, FINISHED_EVENT, {"operation": op.pk})
@@ -40,14 +40,14 @@ def operation_retry(request: HttpRequest, op_id: int) -> HttpResponse:
     if operations.restart(op):
         op.refresh_from_db()
         operations.enqueue(op)
-    elif not wants_partial(request):
+    elif not is_partial(request):
         messages.warning(
             request,
             "Only a failed change can be retried."
             if op.retryable
             else "plex.tv refused this change for what it is: sending it again would not help.",
         )
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "sharing/operation.html#operation-status", {"op": op})
     # Back to the page the Retry button was on, where the status shows in place.
     back = request.POST.get("back", "")
@@ -55,7 +55,7 @@ def operation_retry(request: HttpRequest, op_id: int) -> HttpResponse:
         back, allowed_hosts=None, require_https=False
     ):
         return redirect(with_op(back.split("?op=")[0].split("&op=")[0], op))
-    return redirect("people:operation", op_id=op.pk)
+    return redirect("sharing:operation", op_id=op.pk)
 
 
 def pending_for(target_type: str, target_id: object) -> Operation | None:

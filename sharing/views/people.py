@@ -32,11 +32,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required
-from sharing.console_views.access import wants_partial
-from sharing.console_views.outcome import shown_operations
-from sharing.console_views.pending import PendingRow, pending_rows
+from accounts.http import is_partial
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.expiry import ExpiryNote, describe
+from sharing.views.access import shown_operations
+from sharing.views.pending import PendingRow, pending_rows
 
 PER_PAGE = 50
 HOME_LIMIT = 15
@@ -333,6 +333,6 @@ def people_list(request: HttpRequest) -> HttpResponse:
         page = _page(request, people_queryset(query))
         context["page"] = page
         context["rows"] = [to_row(person) for person in page.object_list]
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "sharing/people.html#people-results", context)
     return render(request, "sharing/people.html", context)

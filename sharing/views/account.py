@@ -1,41 +1,38 @@
 """The account page (owner and co-admins): the household's Plex profile, devices, servers and
-view-state sync; and signing out of plex.tv.
+view-state sync.
 
 The page renders what the worker last read (`AccountSnapshot`, "read 2 minutes ago") and asks
 the worker for a fresh read when that is old, so it never waits on plex.tv; the new picture
 replaces the old in place when it arrives. Removing a device and turning view-state sync on
 or off are Operations run by a worker, like every other change to plex.tv: the page shows
-their live status, and a removed device leaves the list. Signing out of plex.tv stays in the
-request (within the page budget), because the session ends with it.
+their live status, and a removed device leaves the list. The page lives in sharing because
+those changes are sharing Operations; probing connections and signing out of plex.tv, which
+are not, stay in accounts (`accounts/views/plex_account.py`).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from accounts.breaker import plextv_status
-from accounts.decorators import admin_required, owner_required
+from accounts import services
+from accounts.decorators import admin_required
 from accounts.forms import ConfirmForm
-from accounts.models import AccountSnapshot, Household, PlexAccount, User
+from accounts.http import is_partial
+from accounts.models import AccountSnapshot, Household, User
 from accounts.picture import AccountPicture, DeviceRow
-from accounts.plex import PlexLinkProblem, owner_client, report_failure
 from accounts.reauth import recent_sign_in_required
-from accounts.tasks import refresh_account_picture
-from plextv.errors import NotFound, PlexTVError
 from sharing import operations
 from sharing.forms import OperationForm, new_key
 from sharing.models import Operation
@@ -45,29 +42,10 @@ from sharing.operations.account import (
     TARGET_ACCOUNT,
     TARGET_DEVICE,
 )
+from sharing.views.access import refused
 
-STALE_FORM = "This form is out of date; reload the page and try again."
 # Finished account changes stay on the page this long, so the outcome of the last click is seen.
 RECENT = timedelta(minutes=30)
-# A picture older than this is read again when the page is opened; page views within
-# ASK_EVERY of a request ask the worker only once.
-FRESH_FOR = timedelta(minutes=1)
-ASK_EVERY = timedelta(seconds=30)
-
-
-def _owner() -> PlexAccount:
-    household = Household.current()
-    if household is None:
-        raise Http404("No household.")
-    return household.owner
-
-
-def _failure(request: HttpRequest, exc: Exception) -> None:
-    if isinstance(exc, PlexTVError):
-        report_failure(_owner(), exc)
-        messages.error(request, exc.human_message)
-    elif isinstance(exc, PlexLinkProblem):
-        messages.error(request, exc.message)
 
 
 def account_operations() -> list[Operation]:
@@ -81,27 +59,16 @@ def account_operations() -> list[Operation]:
     )
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
 def _submitted(request: HttpRequest, op: Operation) -> HttpResponse:
     """The operation's live status: in place for htmx, on the account page otherwise."""
-    if _is_htmx(request):
+    if is_partial(request):
         return render(request, "sharing/operation.html#operation-status", {"op": op})
     messages.info(request, "Change queued: it is being sent to plex.tv.")
-    return redirect("accounts:account")
+    return redirect("sharing:account")
 
 
-def _refused(request: HttpRequest, text: str) -> HttpResponse:
-    """A form that queued nothing: the reason in place for htmx, as a message otherwise."""
-    if _is_htmx(request):
-        # htmx leaves 4xx answers unswapped, so the refusal comes back as 200.
-        return HttpResponse(
-            format_html('<p class="message message-error" role="alert">{}</p>', text)
-        )
-    messages.error(request, text)
-    return redirect("accounts:account")
+def _page() -> str:
+    return reverse("sharing:account")
 
 
 def _submit(
@@ -133,14 +100,6 @@ def _snapshot() -> AccountSnapshot:
         raise Http404("No household.")
     snapshot, _ = AccountSnapshot.objects.get_or_create(account=household.owner)
     return snapshot
-
-
-def _ask_for_refresh(snapshot: AccountSnapshot, *, now: bool = False) -> None:
-    if not now and plextv_status().state == "open":
-        return  # the banner says plex.tv is away; the worker would not be let through anyway
-    stale = snapshot.read_at is None or timezone.now() - snapshot.read_at > FRESH_FOR
-    if (now or stale) and snapshot.claim_refresh(timedelta(seconds=5) if now else ASK_EVERY):
-        refresh_account_picture.delay_on_commit()  # type: ignore[attr-defined]  # DjangoTask: not in celery-types
 
 
 def _device_removals() -> tuple[set[str], dict[str, Operation]]:
@@ -189,14 +148,14 @@ def _account_context(snapshot: AccountSnapshot) -> dict[str, object]:
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
     snapshot = _snapshot()
-    _ask_for_refresh(snapshot)
+    services.ask_for_account_read(snapshot)
     context = _account_context(snapshot)
-    target = request.htmx.target if _is_htmx(request) else None  # type: ignore[attr-defined]
+    target = request.htmx.target if is_partial(request) else None  # type: ignore[attr-defined]
     if target == "account-freshness":
         return _freshness(request, snapshot, context)
     if target == "account-body":
-        return render(request, "accounts/account.html#account-body", context)
-    return render(request, "accounts/account.html", context)
+        return render(request, "sharing/account.html#account-body", context)
+    return render(request, "sharing/account.html", context)
 
 
 def _freshness(
@@ -204,7 +163,7 @@ def _freshness(
 ) -> HttpResponse:
     """The "read 2 minutes ago" line, polled while a read is under way; once it is done the
     polling stops and, if the picture changed, the page body reloads itself (`accountRead`)."""
-    response = render(request, "accounts/account.html#account-freshness", context)
+    response = render(request, "sharing/account.html#account-freshness", context)
     if snapshot.refreshing:
         return response
     stopped = HttpResponseStopPolling(response.content)
@@ -218,12 +177,12 @@ def _freshness(
 def refresh(request: HttpRequest) -> HttpResponse:
     """Read the account from plex.tv again now (through the worker)."""
     snapshot = _snapshot()
-    _ask_for_refresh(snapshot, now=True)
-    if _is_htmx(request):
+    services.ask_for_account_read(snapshot, now=True)
+    if is_partial(request):
         context = _account_context(snapshot)
-        return render(request, "accounts/account.html#account-freshness", context)
+        return render(request, "sharing/account.html#account-freshness", context)
     messages.info(request, "Reading the account from plex.tv…")
-    return redirect("accounts:account")
+    return redirect("sharing:account")
 
 
 @never_cache
@@ -235,7 +194,7 @@ def device_removal(request: HttpRequest, op_id: int) -> HttpResponse:
     if op is None:
         raise Http404("No such removal.")
     context = {"op": op, "label": op.params.get("label", "")}
-    response = render(request, "accounts/account.html#device-removal", context)
+    response = render(request, "sharing/account.html#device-removal", context)
     if op.pending:
         return response
     return HttpResponseStopPolling(response.content)
@@ -247,54 +206,17 @@ def device_removal(request: HttpRequest, op_id: int) -> HttpResponse:
 def remove_device(request: HttpRequest, device_id: str) -> HttpResponse:
     """Queue the removal; the worker reads the device list and refuses a server."""
     if not ConfirmForm(request.POST).is_valid():
-        return _refused(request, "Tick the box to confirm removing the device.")
+        return refused(request, _page(), "Tick the box to confirm removing the device.")
     name = request.POST.get("name", "").strip()[:100]
     label = name or f"device {device_id}"
     op = _submit(request, REMOVE_DEVICE, TARGET_DEVICE, device_id[:64], {"label": label})
     if op is None:
-        return _refused(request, STALE_FORM)
-    if _is_htmx(request):
+        return refused(request, _page())
+    if is_partial(request):
         # The device's whole row turns into the removal's progress (an out-of-band swap).
         context = {"op": op, "label": label, "oob": True}
-        return render(request, "accounts/account.html#device-removal", context)
+        return render(request, "sharing/account.html#device-removal", context)
     return _submitted(request, op)
-
-
-@never_cache
-@admin_required
-@require_POST
-def check_connections(request: HttpRequest) -> HttpResponse:
-    """Which address of each server answers, and how fast (probes the servers, not plex.tv)."""
-    results: list[dict[str, object]] = []
-    try:
-        client = owner_client(page=True)
-        for server in client.resources():
-            if not (server.is_server and server.owned):
-                continue
-            started = time.monotonic()
-            try:
-                connection = client.connect(server)
-            except NotFound:
-                results.append({"name": server.name, "ok": False})
-                continue
-            results.append(
-                {
-                    "name": server.name,
-                    "ok": True,
-                    "uri": connection.uri,
-                    "kind": "relay"
-                    if connection.relay
-                    else ("local" if connection.local else "remote"),
-                    "latency_ms": round((time.monotonic() - started) * 1000),
-                }
-            )
-    except (PlexLinkProblem, PlexTVError) as exc:
-        _failure(request, exc)
-        return redirect("accounts:account")
-    template = (
-        "accounts/account.html#connections" if _is_htmx(request) else "accounts/connections.html"
-    )
-    return render(request, template, {"results": results})
 
 
 @admin_required
@@ -307,28 +229,5 @@ def set_view_state_sync(request: HttpRequest) -> HttpResponse:
     }
     op = _submit(request, SET_VIEW_STATE_SYNC, TARGET_ACCOUNT, "view_state_sync", params)
     if op is None:
-        return _refused(request, STALE_FORM)
+        return refused(request, _page())
     return _submitted(request, op)
-
-
-@owner_required
-@require_POST
-@recent_sign_in_required
-def sign_out_of_plex(request: HttpRequest) -> HttpResponse:
-    """Revoke the owner's token at plex.tv, forget it here, and end this session."""
-    if not ConfirmForm(request.POST).is_valid():
-        messages.error(request, "Tick the box to confirm signing out of plex.tv.")
-        return redirect("accounts:account")
-    owner = _owner()
-    try:
-        owner_client(page=True).sign_out()
-    except PlexLinkProblem:
-        pass  # the token is unusable already; forgetting it below is all that is left
-    except PlexTVError as exc:
-        _failure(request, exc)
-        return redirect("accounts:account")
-    owner.forget_token()
-    owner.save(update_fields=["token_ciphertext"])
-    owner.mark_token(PlexAccount.TokenStatus.NEEDS_RELINK, "Signed out of plex.tv.")
-    logout(request)
-    return redirect("accounts:sign-in")

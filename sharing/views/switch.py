@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import admin_required
+from accounts.http import HtmxHttpRequest, is_partial
 from accounts.plex import PlexLinkProblem
-from plexadmin.http import HtmxHttpRequest
 from plextv.errors import PlexTVError
 from sharing import switching
 from sharing.models import PlexUser, Share
+from sharing.views.access import INVALID_PAGE, INVALID_PARTIAL
 
 HOME_KINDS = (PlexUser.HOME, PlexUser.MANAGED)
 
@@ -58,15 +59,17 @@ def start(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             except PlexLinkProblem as problem:
                 error = str(problem)
             else:
-                target = reverse("switch:viewing")
+                target = reverse("sharing:switch-viewing")
                 if request.htmx:
                     return HttpResponseClientRedirect(target)
                 return redirect(target)
     context = {"person": person, "error": error, "locked": switching.locked_for(request, person)}
-    if request.htmx and not request.htmx.history_restore_request:
-        # The form with its message is the answer htmx swaps in; a 4xx would not be swapped.
-        return render(request, "sharing/switch_pin.html#pin-form", context)
-    return render(request, "sharing/switch_pin.html", context, status=400 if error else 200)
+    if is_partial(request):
+        # The form with its message, swapped in place (a 200: see access.INVALID_PARTIAL).
+        return render(request, "sharing/switch_pin.html#pin-form", context, status=INVALID_PARTIAL)
+    return render(
+        request, "sharing/switch_pin.html", context, status=INVALID_PAGE if error else 200
+    )
 
 
 @never_cache
@@ -76,14 +79,14 @@ def viewing(request: HttpRequest) -> HttpResponse:
     switched = switching.current(request)
     if switched is None:
         messages.info(request, "You are not viewing as anyone. Pick a Home member to switch to.")
-        return redirect("switch:home")
+        return redirect("sharing:switch")
     client = switching.client_for(switched)
     if client is None:
         switching.forget(request)
         messages.warning(
             request, f"The view as {switched.name} has ended. Switch again to continue."
         )
-        return redirect("switch:home")
+        return redirect("sharing:switch")
     person = PlexUser.objects.filter(pk=switched.person_id).first()
     if person is None:
         switching.forget(request)
@@ -114,4 +117,4 @@ def exit_view(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, f"You are back as yourself (no longer viewing as {switched.name})."
         )
-    return redirect("switch:home")
+    return redirect("sharing:switch")

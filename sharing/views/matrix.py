@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from accounts.decorators import admin_required
+from accounts.http import AuthenticatedHttpRequest, is_partial
 from sharing import matrix
-from sharing.console_views.access import get_share, wants_partial
-from sharing.console_views.actions import confirm_page, refused_key
 from sharing.forms import OperationForm, new_key
 from sharing.models import Library, OperationBatch, PlexUser, Server, Share
+from sharing.views.access import confirm_page, get_share, refused
 
 ROWS_PER_PAGE = 100
 KIND_FILTERS = {"friends": (PlexUser.FRIEND,), "home": (PlexUser.HOME, PlexUser.MANAGED)}
@@ -63,7 +63,7 @@ def _server_share(request: HttpRequest, server: Server, share_id: int) -> Share:
 
 
 def _matrix_url(server: Server) -> str:
-    return reverse("matrix:server", args=[server.pk])
+    return reverse("sharing:matrix-server", args=[server.pk])
 
 
 @never_cache
@@ -73,7 +73,7 @@ def matrix_index(request: HttpRequest) -> HttpResponse:
     first = Server.objects.filter(owned=True, missing_since__isnull=True).order_by("name").first()
     if first is None:
         return render(request, "sharing/matrix.html", {"server": None, "servers": []})
-    return redirect("matrix:server", server_id=first.pk)
+    return redirect("sharing:matrix-server", server_id=first.pk)
 
 
 def _matrix_context(request: HttpRequest, server: Server) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def _matrix_context(request: HttpRequest, server: Server) -> dict[str, Any]:
         "q": query,
         "key": new_key(),
         "audiences": AUDIENCE_CHOICES,
-        "toggle_url": reverse("matrix:toggle", args=[server.pk]),
+        "toggle_url": reverse("sharing:matrix-toggle", args=[server.pk]),
         "batches": OperationBatch.objects.filter(server=server)[:5],
     }
 
@@ -131,7 +131,7 @@ def _cell_context(share: Share, library: Library, **extra: object) -> dict[str, 
     return {
         "cell": matrix.make_cell(share, library, ids, matrix.busy_shares()),
         "server": server,
-        "toggle_url": reverse("matrix:toggle", args=[server.pk]),
+        "toggle_url": reverse("sharing:matrix-toggle", args=[server.pk]),
         # A swapped-in cell brings its own key: the page's key already served this cell.
         "fresh_key": new_key(),
         **extra,
@@ -146,44 +146,53 @@ class ToggleForm(OperationForm):
         return int(share), int(library)
 
 
-@require_POST
-@admin_required
-def toggle_cell(request: HttpRequest, server_id: int) -> HttpResponse:
-    server = _server(server_id)
-    form = ToggleForm(request.POST)
-    if not form.is_valid():
-        problem = "That change could not be read; reload the page and try again."
-        if wants_partial(request):
-            return HttpResponse(problem, status=400)
-        messages.error(request, problem)
-        return redirect("matrix:server", server_id=server.pk)
-    share_id, library_id = form.ids()
-    share = get_share(request, share_id)
+def _cell_of(server: Server, share: Share, library_id: object) -> Library | HttpResponse:
+    """The library of a cell, or the 404 that says why the cell is not on this matrix."""
     try:
         library = _library(server, library_id)
     except Library.DoesNotExist:
         return HttpResponse("No such library on this server.", status=404)
     if share.server_id != server.pk:
         return HttpResponse("That share is on another server.", status=404)
+    return library
+
+
+@require_POST
+@admin_required
+def toggle_cell(request: AuthenticatedHttpRequest, server_id: int) -> HttpResponse:
+    server = _server(server_id)
+    form = ToggleForm(request.POST)
+    if not form.is_valid():
+        problem = "That change could not be read; reload the page and try again."
+        if is_partial(request):
+            return HttpResponse(problem, status=400)
+        messages.error(request, problem)
+        return redirect("sharing:matrix-server", server_id=server.pk)
+    share_id, library_id = form.ids()
+    share = get_share(request, share_id)
+    found = _cell_of(server, share, library_id)
+    if isinstance(found, HttpResponse):
+        return found
+    library = found
     # One page key serves every cell of the page; the cell makes it one key per change.
     key = f"{form.cleaned_data['key']}:{share.pk}:{library.pk}"
     try:
-        op = matrix.toggle(share, library, request.user, key)  # type: ignore[arg-type]
+        op = matrix.toggle(share, library, request.user, key)
     except matrix.LastLibrary:
         # Nothing is queued: taking the last library away is stopping the share, confirmed.
-        if wants_partial(request):
+        if is_partial(request):
             context = _cell_context(share, library, open_dialog=True)
             return render(request, "sharing/matrix.html#matrix-cell", context)
         return _stop_confirm_page(request, share, library)
     note = "" if op is not None else BUSY_NOTE
-    if wants_partial(request):
+    if is_partial(request):
         context = _cell_context(share, library, note=note)
         return render(request, "sharing/matrix.html#matrix-cell", context)
     if note:
         messages.warning(request, note)
     else:
         messages.success(request, "Change queued: it is being sent to plex.tv.")
-    return redirect("matrix:server", server_id=server.pk)
+    return redirect("sharing:matrix-server", server_id=server.pk)
 
 
 @never_cache
@@ -192,12 +201,10 @@ def toggle_cell(request: HttpRequest, server_id: int) -> HttpResponse:
 def cell(request: HttpRequest, server_id: int, share_id: int, library_id: int) -> HttpResponse:
     server = _server(server_id)
     share = get_share(request, share_id)
-    try:
-        library = _library(server, library_id)
-    except Library.DoesNotExist:
-        return HttpResponse("No such library on this server.", status=404)
-    if share.server_id != server.pk:
-        return HttpResponse("That share is on another server.", status=404)
+    found = _cell_of(server, share, library_id)
+    if isinstance(found, HttpResponse):
+        return found
+    library = found
     context = _cell_context(share, library)
     finished = context["cell"].state != matrix.BUSY  # type: ignore[attr-defined]
     if finished:
@@ -232,7 +239,7 @@ def _row_response(
     )
     context: dict[str, Any] = {
         "server": server,
-        "toggle_url": reverse("matrix:toggle", args=[server.pk]),
+        "toggle_url": reverse("sharing:matrix-toggle", args=[server.pk]),
     }
     if share is None:
         stopped = matrix.last_stop(share_id)
@@ -240,7 +247,7 @@ def _row_response(
             raise Http404("No such share")
         context |= {
             "gone": stopped,
-            "gone_url": reverse("matrix:row", args=[server.pk, share_id]),
+            "gone_url": reverse("sharing:matrix-row", args=[server.pk, share_id]),
             "share_id": share_id,
             "columns": len(libraries),
         }
@@ -280,7 +287,7 @@ def _stop_confirm_page(request: HttpRequest, share: Share, library: Library | No
         request,
         title=f"Stop sharing {server.name} with {name}?",
         message=message,
-        action=reverse("matrix:stop", args=[server.pk, share.pk]),
+        action=reverse("sharing:matrix-stop", args=[server.pk, share.pk]),
         button="Stop sharing",
         back=_matrix_url(server),
     )
@@ -301,16 +308,16 @@ def stop_confirm(request: HttpRequest, server_id: int, share_id: int) -> HttpRes
 
 @require_POST
 @admin_required
-def stop_share(request: HttpRequest, server_id: int, share_id: int) -> HttpResponse:
+def stop_share(request: AuthenticatedHttpRequest, server_id: int, share_id: int) -> HttpResponse:
     server = _server(server_id)
     share = _server_share(request, server, share_id)
     form = OperationForm(request.POST)
     if not form.is_valid():
-        if wants_partial(request):
+        if is_partial(request):
             return _row_response(request, server, share.pk, STALE_NOTE)
-        return refused_key(request, _matrix_url(server))
-    op = matrix.stop(share, request.user, form.cleaned_data["key"])  # type: ignore[arg-type]
-    if wants_partial(request):
+        return refused(request, _matrix_url(server))
+    op = matrix.stop(share, request.user, form.cleaned_data["key"])
+    if is_partial(request):
         return _row_response(request, server, share.pk, "" if op is not None else BUSY_NOTE)
     if op is None:
         messages.warning(request, BUSY_NOTE)
@@ -320,7 +327,7 @@ def stop_share(request: HttpRequest, server_id: int, share_id: int) -> HttpRespo
             f"Stopping sharing {server.name} with {share.user.display_name}: "
             "it is being sent to plex.tv.",
         )
-    return redirect("matrix:server", server_id=server.pk)
+    return redirect("sharing:matrix-server", server_id=server.pk)
 
 
 # --- bulk changes ---------------------------------------------------------------------------
@@ -381,19 +388,19 @@ def bulk(request: HttpRequest, server_id: int) -> HttpResponse:
     server = _server(server_id)
     form, library, problem = _bulk_form(request, server)
     if library is None:
-        if wants_partial(request):
+        if is_partial(request):
             return render(request, "sharing/matrix.html#bulk-preview", {"problem": problem})
         messages.error(request, problem)
-        return redirect("matrix:server", server_id=server.pk)
+        return redirect("sharing:matrix-server", server_id=server.pk)
     plan = matrix.plan_bulk(form.targets(), library, form.cleaned_data["action"] == "grant")
     preview = {
         "plan": plan,
         "who": dict(AUDIENCE_CHOICES)[form.cleaned_data["audience"]],
         "data": form.cleaned_data,
-        "apply_url": reverse("matrix:bulk-apply", args=[server.pk]),
+        "apply_url": reverse("sharing:matrix-bulk-apply", args=[server.pk]),
         "server": server,
     }
-    if wants_partial(request):
+    if is_partial(request):
         return render(request, "sharing/matrix.html#bulk-preview", {"preview": preview})
     context = _matrix_context(request, server) | {"preview": preview}
     return render(request, "sharing/matrix.html", context)
@@ -401,20 +408,20 @@ def bulk(request: HttpRequest, server_id: int) -> HttpResponse:
 
 @require_POST
 @admin_required
-def bulk_apply(request: HttpRequest, server_id: int) -> HttpResponse:
+def bulk_apply(request: AuthenticatedHttpRequest, server_id: int) -> HttpResponse:
     server = _server(server_id)
     form, library, problem = _bulk_form(request, server)
     if library is None:
         messages.error(request, problem)
-        if wants_partial(request):
+        if is_partial(request):
             return HttpResponseClientRedirect(_matrix_url(server))
-        return redirect("matrix:server", server_id=server.pk)
+        return redirect("sharing:matrix-server", server_id=server.pk)
     stop_last = form.cleaned_data.get("last") == "stop"
     batch, plan = matrix.start_bulk(
         form.targets(),
         library,
         form.cleaned_data["action"] == "grant",
-        request.user,  # type: ignore[arg-type]
+        request.user,
         form.cleaned_data["key"],
         stop_last=stop_last,
     )
@@ -430,8 +437,8 @@ def bulk_apply(request: HttpRequest, server_id: int) -> HttpResponse:
         )
     if notes:
         messages.info(request, "; ".join(notes) + ".")
-    url = reverse("matrix:batch", args=[batch.pk])
-    if wants_partial(request):
+    url = reverse("sharing:matrix-batch", args=[batch.pk])
+    if is_partial(request):
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
@@ -446,10 +453,10 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     back = (
         _matrix_url(server)
         if server is not None and server.owned and server.missing_since is None
-        else reverse("matrix:index")
+        else reverse("sharing:matrix")
     )
     context = {"batch": batch, "progress": progress, "back": back}
-    if wants_partial(request):
+    if is_partial(request):
         response = render(request, "sharing/batch.html#batch-progress", context)
         if progress.finished:
             response.status_code = HttpResponseStopPolling.status_code

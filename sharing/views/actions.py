@@ -16,10 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
 from accounts.models import Household
-from sharing.console_views.access import get_person, get_share
-from sharing.console_views.outcome import submit_change
-from sharing.console_views.people import counters
-from sharing.forms import InviteForm, OperationForm, new_key
+from sharing.forms import InviteForm, new_key
 from sharing.models import Invite, Library, Operation, PlexUser
 from sharing.operations.invites import (
     CANCEL_INVITE,
@@ -28,58 +25,14 @@ from sharing.operations.invites import (
     RESEND_INVITE,
     STOP_SHARING,
 )
-
-
-def confirm_page(
-    request: HttpRequest,
-    *,
-    title: str,
-    message: str,
-    action: str,
-    button: str,
-    back: str,
-    danger: bool = True,
-) -> HttpResponse:
-    """The no-JavaScript confirmation of an action, with a fresh one-time key. Only a
-    destructive action gets the red button."""
-    context = {
-        "title": title,
-        "message": message,
-        "action": action,
-        "button": button,
-        "back": back,
-        "danger": danger,
-        "key": new_key(),
-    }
-    return render(request, "sharing/confirm.html", context)
-
-
-def refused_key(request: HttpRequest, back: str) -> HttpResponse:
-    context = {"message": "This form is out of date; go back, reload and try again.", "back": back}
-    return render(request, "sharing/confirm.html", context, status=400)
-
-
-def submit_action(
-    request: HttpRequest,
-    kind: str,
-    target_type: str,
-    target_id: object,
-    params: dict[str, Any],
-    back: str,
-) -> HttpResponse | None:
-    """Queue a change whose form holds only its one-time key (None when the key is bad)."""
-    form = OperationForm(request.POST)
-    if not form.is_valid():
-        return None
-    return submit_change(
-        request,
-        kind=kind,
-        target_type=target_type,
-        target_id=target_id,
-        params=params,
-        key=form.cleaned_data["key"],
-        back=back,
-    )
+from sharing.views.access import (
+    confirm_page,
+    get_person,
+    get_share,
+    submit_change,
+    submit_from_form,
+)
+from sharing.views.people import counters
 
 
 def invite_libraries() -> list[Library]:
@@ -132,7 +85,7 @@ def invite_send(request: HttpRequest) -> HttpResponse:
         target_id=address[:64],
         params=params,
         key=form.cleaned_data["key"],
-        back=reverse("people:list"),
+        back=reverse("sharing:people"),
     )
 
 
@@ -157,9 +110,9 @@ def remove_friend_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
             f"{person.display_name} loses access to every server you share, and the friendship "
             "ends at plex.tv. Sharing again later means sending a new invite."
         ),
-        action=reverse("people:remove-friend", args=[person.pk]),
+        action=reverse("sharing:remove-friend", args=[person.pk]),
         button="Remove friend",
-        back=reverse("people:person", args=[person.pk]),
+        back=reverse("sharing:person", args=[person.pk]),
     )
 
 
@@ -168,9 +121,16 @@ def remove_friend_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
 def remove_friend(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _friend(request, person_id)
     params = {"label": person.display_name}
-    back = reverse("people:list")
-    response = submit_action(request, REMOVE_FRIEND, Operation.TARGET_USER, person.pk, params, back)
-    return response or refused_key(request, reverse("people:person", args=[person.pk]))
+    back = reverse("sharing:people")
+    return submit_from_form(
+        request,
+        REMOVE_FRIEND,
+        Operation.TARGET_USER,
+        person.pk,
+        params,
+        back,
+        refused_back=reverse("sharing:person", args=[person.pk]),
+    )
 
 
 # --- stop sharing one server ----------------------------------------------------------------
@@ -186,9 +146,9 @@ def stop_sharing_confirm(request: HttpRequest, share_id: int) -> HttpResponse:
         title=f"Stop sharing {share.server.name} with {name}?",
         message=f"{name} keeps any other server you share; {share.server.name} disappears "
         "from their Plex apps.",
-        action=reverse("people:share-stop", args=[share.pk]),
+        action=reverse("sharing:share-stop", args=[share.pk]),
         button="Stop sharing",
-        back=reverse("people:person", args=[share.user_id]),
+        back=reverse("sharing:person", args=[share.user_id]),
     )
 
 
@@ -197,9 +157,8 @@ def stop_sharing_confirm(request: HttpRequest, share_id: int) -> HttpResponse:
 def stop_sharing(request: HttpRequest, share_id: int) -> HttpResponse:
     share = get_share(request, share_id)
     params = {"label": f"{share.user.display_name} on {share.server.name}"}
-    back = reverse("people:person", args=[share.user_id])
-    response = submit_action(request, STOP_SHARING, Operation.TARGET_SHARE, share.pk, params, back)
-    return response or refused_key(request, back)
+    back = reverse("sharing:person", args=[share.user_id])
+    return submit_from_form(request, STOP_SHARING, Operation.TARGET_SHARE, share.pk, params, back)
 
 
 # --- cancel or resend a pending invite ------------------------------------------------------
@@ -214,14 +173,14 @@ def _invite(request: HttpRequest, invite_id: int) -> Invite:
 INVITE_ACTIONS = {
     "cancel": (
         CANCEL_INVITE,
-        "people:invite-cancel",
+        "sharing:invite-cancel",
         "Cancel the invite to {address}?",
         "The invite link in their e-mail stops working.",
         "Cancel invite",
     ),
     "resend": (
         RESEND_INVITE,
-        "people:invite-resend",
+        "sharing:invite-resend",
         "Send the invite to {address} again?",
         "The current invite is withdrawn and a new one with the same libraries and "
         "permissions is sent.",
@@ -239,7 +198,7 @@ def _invite_confirm(request: HttpRequest, invite_id: int, which: str) -> HttpRes
         message=message,
         action=reverse(url_name, args=[invite.pk]),
         button=button,
-        back=reverse("people:list") + "?kind=pending",
+        back=reverse("sharing:people") + "?kind=pending",
         danger=which == "cancel",
     )
 
@@ -248,9 +207,8 @@ def _invite_act(request: HttpRequest, invite_id: int, which: str) -> HttpRespons
     invite = _invite(request, invite_id)
     kind = INVITE_ACTIONS[which][0]
     params = {"label": f"{invite.address} on {invite.server.name}"}
-    back = reverse("people:list")
-    response = submit_action(request, kind, Operation.TARGET_INVITE, invite.pk, params, back)
-    return response or refused_key(request, back)
+    back = reverse("sharing:people")
+    return submit_from_form(request, kind, Operation.TARGET_INVITE, invite.pk, params, back)
 
 
 @admin_required
