@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "sharing",
     "notify",
     "activity",
+    "members",
     "axes",
 ]
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("matrix/", include("sharing.matrix_urls")),
     path("notifications/", include("notify.urls")),
     path("activity/", include("activity.urls")),
+    path("me/", include("members.urls")),
     path("django-admin/", admin.site.urls),
 ]
