@@ -82,7 +82,7 @@ def approve(request_id: int, admin: User) -> AccessRequest:
     """Decide once and queue the edit (or nothing, when the share already has it)."""
     with transaction.atomic():
         asked = (
-            AccessRequest.objects.select_for_update()
+            AccessRequest.objects.select_for_update(of=("self",))
             .select_related("share__server", "share__user", "library")
             .filter(pk=request_id)
             .first()
