@@ -42,6 +42,23 @@ class RemoveForm(ActionForm):
     rating_key = RatingKeyField()
 
 
+class RemoveDownloadForm(ActionForm):
+    client_id = forms.CharField(max_length=200)
+    item_id = forms.IntegerField(min_value=1, max_value=2**62)
+
+
+class LinkDeviceForm(ActionForm):
+    code = forms.CharField(max_length=20, label="Code", strip=True)
+
+    def clean_code(self) -> str:
+        from activity.devices import LinkRefused, normalize_code
+
+        try:
+            return normalize_code(self.cleaned_data["code"])
+        except LinkRefused as refused:
+            raise forms.ValidationError(refused.message) from None
+
+
 class AddForm(ActionForm):
     search = forms.IntegerField(min_value=1, max_value=2**62)
     rating_key = RatingKeyField()

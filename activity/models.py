@@ -304,3 +304,35 @@ class DiscoverSearch(models.Model):
 
     def result(self, rating_key: str) -> dict[str, Any] | None:
         return next((r for r in self.results if r.get("rating_key") == rating_key), None)
+
+
+class DeviceDownloads(models.Model):
+    """The owner's devices and each one's downloads (plex.tv sync items), as the worker last
+    read them, and how fresh that read is.
+
+    `devices` holds `activity.devices.DeviceEntry` rows as JSON; never a token.
+    """
+
+    IDLE = "idle"
+    QUEUED = "queued"
+    RUNNING = "running"
+    FAILED = "failed"
+    STATES = [(IDLE, "Up to date"), (QUEUED, "Queued"), (RUNNING, "Reading"), (FAILED, "Failed")]
+    BUSY = (QUEUED, RUNNING)
+
+    account_id = models.BigIntegerField(unique=True)
+    devices = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=16, choices=STATES, default=IDLE)
+    message = models.TextField(blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "device downloads"
+
+    def __str__(self) -> str:
+        return f"downloads of account {self.account_id}"
+
+    @property
+    def busy(self) -> bool:
+        return self.state in self.BUSY

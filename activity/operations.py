@@ -1,32 +1,56 @@
-"""Watchlist changes as Operations: submitted with the form's one-time key, run by the worker
-through sharing's executor (live status, audit trail, retries), registered at app start.
+"""Watchlist changes, download removals and device links as Operations: submitted with the
+form's one-time key, run by the worker through sharing's executor (live status, audit trail,
+retries), registered at app start.
 
-Both handlers read the item's state on plex.tv first, so a retry after a lost answer never
-adds or removes twice: an item already where it should be is the outcome wanted.
+The watchlist and download handlers read the item's state on plex.tv first, so a retry after
+a lost answer never adds or removes twice: an item already where it should be is the outcome
+wanted. A device link cannot be read back (plex.tv says nothing of a code once used), so a
+retry that finds the code gone says the device may be linked already.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db import transaction
 
 from accounts.models import User
-from activity import watchlists
-from activity.models import Watchlist
+from activity import devices, watchlists
+from activity.models import DeviceDownloads, Watchlist
 from plextv import PlexTV
+from plextv.downloads import device_downloads, remove_download
 from plextv.errors import NotFound
 from sharing.models import Operation
-from sharing.operations import submit
+from sharing.operations import same_request, submit
 from sharing.operations.executor import Applied, OperationFailed, handler
 from sharing.operations.labels import KIND_LABELS
+from sharing.templatetags.audit_tags import ACTION_LABELS, TARGET_LABELS
 
 ADD = "watchlist.add"
 REMOVE = "watchlist.remove"
 KINDS = (ADD, REMOVE)
 TARGET = "watchlist"
 
-KIND_LABELS.update({ADD: "Add to watchlist", REMOVE: "Remove from watchlist"})
+REMOVE_DOWNLOAD = "downloads.remove"
+LINK_DEVICE = "device.link"
+TARGET_DOWNLOAD = "download"
+TARGET_LINK = "device_link"
+MASKED_CODE = "••••"
+
+KIND_LABELS.update(
+    {
+        ADD: "Add to watchlist",
+        REMOVE: "Remove from watchlist",
+        REMOVE_DOWNLOAD: "Remove a download",
+        LINK_DEVICE: "Link a device",
+    }
+)
+# The audit trail's sentences for these actions (sharing never imports this app).
+ACTION_LABELS.update(
+    {REMOVE_DOWNLOAD: "Removed a download", LINK_DEVICE: "Linked a device by its code"}
+)
+TARGET_LABELS.update({TARGET_DOWNLOAD: "Download", TARGET_LINK: "Device"})
 
 
 class ChangeRefused(Exception):
@@ -140,4 +164,136 @@ def remove_from_watchlist(client: PlexTV, op: Operation) -> Applied:
         label=title,
         message=message,
         changes=[{"field": "watchlist", "before": title, "after": None}],
+    )
+
+
+# --- downloads and device links ----------------------------------------------------------------
+
+
+def pending_removals() -> dict[int, Operation]:
+    """Download removals still queued or running, by sync item id."""
+    rows = Operation.objects.filter(
+        kind=REMOVE_DOWNLOAD, target_type=TARGET_DOWNLOAD, state__in=Operation.PENDING_STATES
+    ).order_by("created_at")
+    return {int(op.target_id): op for op in rows if op.target_id.isdigit()}
+
+
+def recent_device_changes(limit: int = 8) -> list[Operation]:
+    return list(
+        Operation.objects.filter(kind__in=(REMOVE_DOWNLOAD, LINK_DEVICE)).order_by(
+            "-created_at", "-pk"
+        )[:limit]
+    )
+
+
+def submit_removal(
+    row: DeviceDownloads,
+    device: devices.DeviceEntry,
+    item: devices.DownloadRow,
+    actor: User | None,
+    key: str,
+) -> Operation:
+    """Queue removing one download; refused while a removal of it is already pending."""
+    target = str(item.id)
+    with transaction.atomic():
+        existing = Operation.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        busy = Operation.objects.filter(
+            kind=REMOVE_DOWNLOAD,
+            target_type=TARGET_DOWNLOAD,
+            target_id=target,
+            state__in=Operation.PENDING_STATES,
+        ).exists()
+        if busy:
+            raise ChangeRefused(f"“{item.name}” is already being removed from {device.name}.")
+        params = {
+            "label": f"{item.name} · {device.name}",
+            "account": row.account_id,
+            "client_id": device.client_identifier,
+            "device": device.name,
+            "title": item.name,
+        }
+        op, _ = submit(REMOVE_DOWNLOAD, TARGET_DOWNLOAD, target, params, actor, key)
+    return op
+
+
+@handler(REMOVE_DOWNLOAD)
+def remove_a_download(client: PlexTV, op: Operation) -> Applied:
+    """Remove one sync item from a device, reading the device's list first: an item (or a
+    device) already gone is the outcome wanted, and nothing is sent then."""
+    client_id = str(op.params.get("client_id") or "")
+    if not op.target_id.isdigit() or not client_id:
+        raise OperationFailed("The change names no download.", retryable=False)
+    item_id = int(op.target_id)
+    device = str(op.params.get("device") or "the device")
+    title = str(op.params.get("title") or f"item {item_id}")
+    label = f"{title} · {device}"
+    account = int(op.params.get("account") or 0)
+    try:
+        present = any(d.id == item_id for d in device_downloads(client, client_id))
+    except NotFound:
+        devices.remove_locally(account, client_id, item_id)
+        return Applied(
+            label=label,
+            message=f"{device} is no longer on the Plex account, and its downloads went with "
+            "it; nothing was sent.",
+        )
+    if present:
+        with contextlib.suppress(NotFound):  # removed meanwhile: the outcome wanted
+            remove_download(client, client_id, item_id)
+        message = f"Removed “{title}” from {device}'s downloads."
+    else:
+        message = f"“{title}” was not among {device}'s downloads any more; nothing was sent."
+    devices.remove_locally(account, client_id, item_id)
+    return Applied(
+        label=label,
+        message=message,
+        changes=[{"field": "download", "before": label, "after": None}],
+    )
+
+
+def submit_link(code: str, actor: User | None, key: str) -> Operation:
+    """Queue linking the device that shows `code` to the owner's account."""
+    params = {"label": "a device, by the code it shows", "code": code}
+    with transaction.atomic():
+        op, created = submit(LINK_DEVICE, TARGET_LINK, "owner", params, actor, key)
+    if not created and not same_request(op, LINK_DEVICE, TARGET_LINK, "owner", params):
+        raise ChangeRefused("This form was sent already with another code; reload the page.")
+    return op
+
+
+def _forget_code(op: Operation) -> None:
+    """Once plex.tv has used or refused the code, it is not kept in the database."""
+    if op.params.get("code") and op.params.get("code") != MASKED_CODE:
+        op.params = {**op.params, "code": MASKED_CODE}
+        op.save(update_fields=["params"])
+
+
+@handler(LINK_DEVICE)
+def link_a_device(client: PlexTV, op: Operation) -> Applied:
+    code = str(op.params.get("code") or "")
+    if code == MASKED_CODE:
+        raise OperationFailed(
+            "This code was sent to plex.tv already and is no longer kept; enter the code the "
+            "device shows now.",
+            retryable=False,
+        )
+    try:
+        devices.link(client, code)
+    except devices.LinkRefused as refused:
+        _forget_code(op)
+        message = refused.message
+        if op.attempts > 1:
+            message += (
+                " An earlier attempt may have linked the device before its answer was lost: "
+                "if the device says it is signed in, it is."
+            )
+        raise OperationFailed(message, retryable=False) from None
+    _forget_code(op)
+    return Applied(
+        label="Device linked by code",
+        message="Linked: the device that showed the code is now signed in to the Plex "
+        "account. “Read again” lists it here.",
+        changes=[{"field": "device", "before": None, "after": "linked by code"}],
     )

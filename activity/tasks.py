@@ -1,7 +1,7 @@
 """Background reads of the activity app. Arguments are ids; results are small summaries.
 
 Every plex.tv read a page needs happens here: history collection (beat, or "Collect now"),
-watchlist refreshes, Discover searches and poster fetches.
+watchlist refreshes, Discover searches, poster fetches and the devices' downloads.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.utils import timezone
 import plextv
 from accounts.models import Household
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
-from activity import collect, discover, posters, watchlists
-from activity.models import Collection, DiscoverSearch, Watchlist
+from activity import collect, devices, discover, posters, watchlists
+from activity.models import Collection, DeviceDownloads, DiscoverSearch, Watchlist
 
 log = logging.getLogger(__name__)
 # A collection that stopped at its page budget continues after this pause, in another run.
@@ -136,3 +136,26 @@ def fetch_posters() -> dict[str, object]:
 
         client = anonymous_client()
     return dict(posters.fetch_due(client))
+
+
+@shared_task(
+    name="activity.tasks.refresh_downloads", ignore_result=True, soft_time_limit=60, time_limit=90
+)
+def refresh_downloads(row_id: int) -> dict[str, object]:
+    """The owner's devices and their downloads, read again (the devices page asks)."""
+    row = DeviceDownloads.objects.filter(pk=row_id).first()
+    if row is None:
+        return {"downloads": row_id, "outcome": "missing"}
+    try:
+        count = devices.refresh(row)
+    except devices.DownloadsUnavailable:
+        return {"downloads": row_id, "outcome": "failed"}
+    except plextv.PlexTVError as exc:
+        _report(exc)
+        return {"downloads": row_id, "outcome": "failed"}
+    except SoftTimeLimitExceeded:
+        DeviceDownloads.objects.filter(pk=row_id).update(
+            state=DeviceDownloads.FAILED, message="plex.tv took too long to answer; try again."
+        )
+        return {"downloads": row_id, "outcome": "failed"}
+    return {"downloads": row_id, "outcome": "ok", "devices": count}

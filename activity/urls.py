@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from activity.views import discover, household, person, posters, watchlist
+from activity.views import devices, discover, household, person, posters, watchlist
 
 
 class _Digest:
@@ -42,4 +42,9 @@ urlpatterns = [
     path("discover/searches/<int:search_id>/", discover.search_results, name="search"),
     path("discover/add/", discover.add, name="discover-add"),
     path("posters/<digest:digest>/", posters.poster, name="poster"),
+    path("devices/", devices.devices_page, name="devices"),
+    path("devices/refresh/", devices.refresh, name="devices-refresh"),
+    path("devices/refresh/status/", devices.refresh_status, name="devices-status"),
+    path("devices/downloads/remove/", devices.remove_download, name="download-remove"),
+    path("devices/link/", devices.link_device, name="device-link"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from plexsim import ops
 from plexsim.faults import FaultRule, FaultRuleError
 from plexsim.model import Account, HistoryEntry, SimError, State
 from plexsim.render import Reply, json_reply
-from plexsim.routes_account import link_pin
+from plexsim.routes_account import link_pin, new_pin
 from plexsim.routing import Ctx, route
 
 SIM = "sim"
@@ -90,6 +91,27 @@ def _account(state: State, body: dict[str, Any]) -> Account:
     if account is None:
         raise SimError(404, 1002, "no such account")
     return account
+
+
+@route("/__sim__/pins", "POST", host=SIM, auth=False)
+@_control
+def device_code(ctx: Ctx) -> dict[str, Any]:
+    """A device (a TV app, say) asks for a 4-character link code, as `POST /api/v2/pins`
+    does for it; the code is then entered on plex.tv/link or sent with `PUT /api/v2/pins/link`.
+    For tests and the demo, where no real device is at hand to show one."""
+    body = _json(ctx)
+    product = str(body.get("product") or "Plex for Smart TV")[:100]
+    client_id = str(body.get("clientIdentifier") or f"plexsim-device-{secrets.token_hex(6)}")
+    pin = new_pin(ctx.state, False, client_id[:100], product)
+    ctx.sim.save()
+    expires_in = max(0, int(pin.expiresAt - ctx.state.now()))
+    return {
+        "ok": True,
+        "pinId": pin.id,
+        "code": pin.code,
+        "clientIdentifier": pin.clientIdentifier,
+        "expiresIn": expires_in,
+    }
 
 
 @route("/__sim__/pins/<code>/approve", "POST", host=SIM, auth=False)

@@ -220,7 +220,8 @@ class SyncItem:
     itemsCount: int = 1
     itemsCompleteCount: int = 1
     totalSize: int = 0
-    state: str = "complete"
+    state: str = "completed"
+    failure: str = ""
     locationUri: str = ""
     policyScope: str = "count"
     policyUnwatched: bool = False

@@ -69,6 +69,12 @@ class SimHandle:
         result: dict[str, Any] = self._call("POST", f"pins/{code}/approve", {"username": username})
         return str(result["token"])
 
+    def device_code(self, product: str = "Plex for Smart TV") -> dict[str, Any]:
+        """A 4-character link code, as a device waiting to be linked shows it (`code`, `pinId`,
+        `clientIdentifier`)."""
+        result: dict[str, Any] = self._call("POST", "pins", {"product": product})
+        return result
+
     def accept_invite(self, invite_id: int | str) -> None:
         self._call("POST", f"invites/{invite_id}/accept")
 

@@ -138,8 +138,13 @@ def pin_doc(state: State, pin: Pin) -> dict[str, object]:
 @route("/api/v2/pins", "POST", auth=False)
 @route("/api/v2/pins.json", "POST", auth=False)
 def create_pin(ctx: Ctx) -> Reply:
-    state = ctx.state
     strong = flag(ctx.param("strong", "false"))
+    pin = new_pin(ctx.state, strong, ctx.client_id, ctx.plex_value("X-Plex-Product"))
+    return ctx.v2(pin_doc(ctx.state, pin), "pin", 201)
+
+
+def new_pin(state: State, strong: bool, client_id: str, product: str) -> Pin:
+    """A PIN as a device asks for one: a code no live PIN has, for `client_id` to poll."""
     alphabet, size = (STRONG_ALPHABET, 25) if strong else (LINK_ALPHABET, 4)
     live = {p.code for p in state.pins.values() if p.expiresAt > state.now()}
     code = "".join(secrets.choice(alphabet) for _ in range(size))
@@ -150,14 +155,14 @@ def create_pin(ctx: Ctx) -> Reply:
         id=state.new_id(),
         code=code,
         strong=strong,
-        clientIdentifier=ctx.client_id,
-        product=ctx.plex_value("X-Plex-Product"),
+        clientIdentifier=client_id,
+        product=product,
         createdAt=now,
         expiresAt=now + (STRONG_PIN_LIFETIME if strong else PIN_LIFETIME),
     )
     state.pins[pin.id] = pin
     _forget_expired(state)
-    return ctx.v2(pin_doc(state, pin), "pin", 201)
+    return pin
 
 
 def _forget_expired(state: State) -> None:

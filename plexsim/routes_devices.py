@@ -229,8 +229,8 @@ def sync_item_xml(item: SyncItem) -> str:
             element(
                 "Status",
                 {
-                    "failureCode": "",
-                    "failure": "",
+                    "failureCode": "1" if item.failure else "",
+                    "failure": item.failure,
                     "state": item.state,
                     "itemsCount": item.itemsCount,
                     "itemsCompleteCount": item.itemsCompleteCount,

@@ -386,3 +386,22 @@ def test_it_fails_a_client_aimed_at_the_old_watchlist_host(account: MyPlexAccoun
         account.query("https://metadata.provider.plex.tv/library/sections/watchlist/all")
     with pytest.raises(NotFound, match="1002"):
         account.query("https://plex.tv/library/sections/watchlist/all")
+
+
+def test_it_removes_a_sync_item_as_plexapi_does(account: MyPlexAccount) -> None:
+    sync_list = account.syncItems(clientId="demo-iphone-01")
+    harbour = next(i for i in sync_list.items if i.title == "Harbour Street")
+    harbour.delete()
+    left = account.syncItems(clientId="demo-iphone-01").items
+    assert [i.title for i in left] == ["The Lighthouse Keeper"]
+
+
+def test_it_links_a_device_by_its_code_as_plexapi_does(
+    plexsim: SimHandle, account: MyPlexAccount
+) -> None:
+    waiting = plexsim.device_code("Plex for Roku")
+    account.link(waiting["code"])
+    pin = next(p for p in plexsim.state()["pins"] if p["id"] == waiting["pinId"])
+    assert pin["authToken"]
+    with pytest.raises(NotFound):
+        account.link("ZZZZ")
