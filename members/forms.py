@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-import re
-
 from django import forms
 
+from activity.devices import LinkRefused, normalize_code
 from members.services import MORE_TIME
-
-# plex.tv/link codes: four characters from an alphabet without 0, O, 1 and I.
-DEVICE_CODE = re.compile(r"^[A-HJ-NP-Z2-9]{4}$")
 
 
 class LibraryRequestForm(forms.Form):
@@ -28,9 +24,7 @@ class LinkTvForm(forms.Form):
     code = forms.CharField(max_length=12, label="Code on the TV")
 
     def clean_code(self) -> str:
-        code = re.sub(r"[\s-]", "", self.cleaned_data["code"]).upper()
-        if not DEVICE_CODE.match(code):
-            raise forms.ValidationError(
-                "Enter the 4 characters the Plex app shows (letters and digits, e.g. K7PX)."
-            )
-        return code
+        try:
+            return normalize_code(self.cleaned_data["code"])
+        except LinkRefused as refused:
+            raise forms.ValidationError(refused.message) from None

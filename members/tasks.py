@@ -18,8 +18,9 @@ import plextv
 from accounts.models import Household, PinLogin
 from accounts.plex import anonymous_client, new_client
 from accounts.services import MAX_POLLS
+from activity.devices import LinkRefused, link_device
 from members.models import SignInAction
-from plextv.errors import BadRequest, NotFound, PlexTVError, RateLimited, Unauthorized, Unavailable
+from plextv.errors import NotFound, PlexTVError, RateLimited, Unavailable
 from sharing.models import Share
 
 log = logging.getLogger(__name__)
@@ -135,20 +136,8 @@ def _mark_accepted(ids: list[int]) -> None:
 def _link(action: SignInAction, token: str) -> None:
     code = action.device_code
     try:
-        new_client(token).link_pin(code)
-    except NotFound:
-        action.finish(
-            SignInAction.FAILED,
-            f"No device is showing the code {code} any more: get a new code on the TV.",
-        )
-        return
-    except Unauthorized:
-        action.finish(SignInAction.FAILED, "Plex did not accept the sign-in. Start again.")
-        return
-    except BadRequest as exc:
-        action.finish(SignInAction.FAILED, exc.human_message)
-        return
-    except PlexTVError as exc:
-        action.finish(SignInAction.FAILED, f"{exc.human_message} Try the code again in a moment.")
+        link_device(token, code)
+    except LinkRefused as refused:
+        action.finish(SignInAction.FAILED, refused.message)
         return
     action.finish(SignInAction.DONE, f"The device showing {code} is now signed in as you.")
