@@ -17,8 +17,8 @@ from members.models import AccessRequest
 
 
 @never_cache
-@require_GET
 @admin_required
+@require_GET
 def requests(request: HttpRequest) -> HttpResponse:
     rows = AccessRequest.objects.select_related(
         "requester__plex_account",
@@ -36,8 +36,8 @@ def requests(request: HttpRequest) -> HttpResponse:
     return render(request, "members/requests.html", context)
 
 
-@require_POST
 @admin_required
+@require_POST
 def approve(request: HttpRequest, request_id: int) -> HttpResponse:
     admin: User = request.user  # type: ignore[assignment]
     try:
@@ -54,8 +54,8 @@ def approve(request: HttpRequest, request_id: int) -> HttpResponse:
     return redirect("members:requests")
 
 
-@require_POST
 @admin_required
+@require_POST
 def deny(request: HttpRequest, request_id: int) -> HttpResponse:
     admin: User = request.user  # type: ignore[assignment]
     form = DenyForm(request.POST)

@@ -27,21 +27,8 @@ class Refused(Exception):
     """A request or decision that cannot be made, with the sentence to show."""
 
 
-def _own_share(user: User, share_id: int) -> Share:
-    """The share, only if it is the signed-in member's own (else Refused, shown as a 404)."""
-    account = user.plex_account
-    share = (
-        Share.objects.select_related("server", "user")
-        .filter(pk=share_id, user__plex_id=account.plex_id if account else -1)
-        .first()
-    )
-    if share is None:
-        raise LookupError(share_id)
-    return share
-
-
-def ask_for_library(user: User, share_id: int, library_id: int, message: str) -> AccessRequest:
-    share = _own_share(user, share_id)
+def ask_for_library(user: User, share: Share, library_id: int, message: str) -> AccessRequest:
+    """`share` is the member's own (the view checked)."""
     if share.all_libraries:
         raise Refused(f"You already have every library on {share.server.name}.")
     library = Library.objects.filter(
@@ -54,8 +41,7 @@ def ask_for_library(user: User, share_id: int, library_id: int, message: str) ->
     return _create(user, share, AccessRequest.LIBRARY, message, library=library)
 
 
-def ask_for_time(user: User, share_id: int, days: int, message: str) -> AccessRequest:
-    share = _own_share(user, share_id)
+def ask_for_time(user: User, share: Share, days: int, message: str) -> AccessRequest:
     if days not in MORE_TIME:
         raise Refused("Choose how much more time to ask for.")
     if share.expires_at is None:

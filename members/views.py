@@ -32,6 +32,7 @@ from members.forms import LibraryRequestForm, LinkTvForm, TimeRequestForm
 from members.models import SignInAction
 from plextv.errors import PlexTVError
 from plextv.models import Pin
+from sharing.models import Share
 
 MemberView = Callable[..., HttpResponse]
 
@@ -52,8 +53,8 @@ def member_only(view: MemberView) -> MemberView:
 
 
 @never_cache
-@require_GET
 @member_only
+@require_GET
 def home(request: HttpRequest, member: Member) -> HttpResponse:
     """Everything shared with the member, as the sync last read it (no plex.tv request)."""
     view = member_view(member)
@@ -66,24 +67,35 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
     return render(request, "members/home.html", context)
 
 
+def _own_share(member: Member, share_id: int) -> Share:
+    """The share, only if it is this member's own: anyone else's is a 404."""
+    share = (
+        Share.objects.select_related("server", "user")
+        .filter(pk=share_id, user__plex_id=member.plex_account.plex_id)
+        .first()
+    )
+    if share is None:
+        raise Http404
+    return share
+
+
 def _back(request: HttpRequest, problem: str | None = None) -> HttpResponse:
     if problem:
         messages.error(request, problem)
     return redirect("members:home")
 
 
-@require_POST
 @member_only
+@require_POST
 def ask_library(request: HttpRequest, member: Member, share_id: int) -> HttpResponse:
+    share = _own_share(member, share_id)
     form = LibraryRequestForm(request.POST)
     if not form.is_valid():
         return _back(request, "Choose a library to ask for.")
     try:
         asked = services.ask_for_library(
-            member.user, share_id, form.cleaned_data["library"], form.cleaned_data["message"]
+            member.user, share, form.cleaned_data["library"], form.cleaned_data["message"]
         )
-    except LookupError:
-        raise Http404 from None
     except services.Refused as refused:
         return _back(request, str(refused))
     assert asked.library is not None  # noqa: S101 - a library request names one
@@ -91,18 +103,17 @@ def ask_library(request: HttpRequest, member: Member, share_id: int) -> HttpResp
     return _back(request)
 
 
-@require_POST
 @member_only
+@require_POST
 def ask_time(request: HttpRequest, member: Member, share_id: int) -> HttpResponse:
+    share = _own_share(member, share_id)
     form = TimeRequestForm(request.POST)
     if not form.is_valid():
         return _back(request, "Choose how much more time to ask for.")
     try:
         asked = services.ask_for_time(
-            member.user, share_id, form.cleaned_data["days"], form.cleaned_data["message"]
+            member.user, share, form.cleaned_data["days"], form.cleaned_data["message"]
         )
-    except LookupError:
-        raise Http404 from None
     except services.Refused as refused:
         return _back(request, str(refused))
     assert asked.until is not None  # noqa: S101 - a time request names a date
@@ -135,8 +146,8 @@ def _start(request: HttpRequest, member: Member, kind: str, code: str = "") -> H
     return redirect("members:action", action_id=action.pk)
 
 
-@require_POST
 @member_only
+@require_POST
 def accept(request: HttpRequest, member: Member) -> HttpResponse:
     return _start(request, member, SignInAction.ACCEPT)
 
@@ -165,8 +176,8 @@ def _own_action(request: HttpRequest, member: Member, action_id: int) -> SignInA
 
 
 @never_cache
-@require_GET
 @member_only
+@require_GET
 def action_status(request: HttpRequest, member: Member, action_id: int) -> HttpResponse:
     action = _own_action(request, member, action_id)
     login = action.pin_login
@@ -187,8 +198,8 @@ def action_status(request: HttpRequest, member: Member, action_id: int) -> HttpR
     return response
 
 
-@require_POST
 @member_only
+@require_POST
 def action_check(request: HttpRequest, member: Member, action_id: int) -> HttpResponse:
     """The no-JavaScript "I have approved" button: one more check by the worker."""
     from members.tasks import poll_action
