@@ -128,9 +128,18 @@ def _accept(action: SignInAction, member: plextv.PlexTV) -> None:
 
 
 def _mark_accepted(ids: list[int]) -> None:
-    """plex.tv said yes: the synced picture shows them accepted now, the next sync confirms."""
-    if ids:
-        Share.objects.filter(shared_server_id__in=ids).update(pending=False)
+    """plex.tv said yes: read the household again so the member's page shows the shares as
+    theirs (the sync is the one writer of invites and shares). A sync already running
+    elsewhere is left to it, and a failed one to the schedule."""
+    if not ids:
+        return
+    Share.objects.filter(shared_server_id__in=ids).update(pending=False)
+    from sharing.services import run_sync
+
+    try:
+        run_sync()
+    except Exception:
+        log.warning("the sync after accepting shares failed; the schedule catches up")
 
 
 def _link(action: SignInAction, token: str) -> None:
