@@ -36,6 +36,17 @@ def requests(request: HttpRequest) -> HttpResponse:
     return render(request, "members/requests.html", context)
 
 
+@never_cache
+@admin_required
+@require_GET
+def waiting_badge(request: HttpRequest) -> HttpResponse:
+    """The top bar's count, loaded by htmx after the page: every admin page keeps its own
+    query budget, and without JavaScript the link is still there, only uncounted."""
+    return render(
+        request, "members/requests.html#waiting-badge", {"waiting": services.pending_count()}
+    )
+
+
 @admin_required
 @require_POST
 def approve(request: HttpRequest, request_id: int) -> HttpResponse:

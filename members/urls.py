@@ -13,6 +13,7 @@ urlpatterns = [
     path("actions/<int:action_id>/", views.action_status, name="action"),
     path("actions/<int:action_id>/check/", views.action_check, name="action-check"),
     path("requests/", admin_views.requests, name="requests"),
+    path("requests/waiting/", admin_views.waiting_badge, name="waiting"),
     path("requests/<int:request_id>/approve/", admin_views.approve, name="approve"),
     path("requests/<int:request_id>/deny/", admin_views.deny, name="deny"),
 ]

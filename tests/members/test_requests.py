@@ -16,6 +16,8 @@ from tests.personas import Persona
 
 pytestmark = pytest.mark.django_db
 
+BADGE = '<span class="badge" title="members\' requests waiting for an answer">'
+
 
 def _library(share: Share, title: str) -> Library:
     return Library.objects.get(server=share.server, title=title)
@@ -109,7 +111,20 @@ def test_admins_see_the_request_counted_in_the_top_bar(
     assert "alex.rivera" in page
     assert "<strong>Music</strong> on Morgan&#x27;s Den" in page
     assert "for the car" in page
-    assert 'title="members\' requests waiting for an answer">1</span>' in page
+    assert 'hx-get="/me/requests/waiting/" hx-trigger="load"' in page
+    badge = co_admin.client.get("/me/requests/waiting/", HTTP_HX_REQUEST="true")
+    assert BADGE + "1</span>" in badge.content.decode()
+
+
+def test_the_count_follows_each_request_and_answer(member: Persona, owner: Persona, synced) -> None:  # type: ignore[no-untyped-def]
+    def badge() -> str:
+        return owner.client.get("/me/requests/waiting/").content.decode().strip()
+
+    assert badge() == ""
+    asked = _ask_music(member)
+    assert badge() == BADGE + "1</span>"
+    owner.client.post(f"/me/requests/{asked.pk}/deny/", {"note": ""})
+    assert badge() == ""
 
 
 def test_approving_adds_exactly_the_library_at_plex_tv(

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 ROUTES = [route for route in all_routes() if route.namespace == "members"]
 PERSONAS = ["owner", "co_admin", "member", "outsider", "anonymous"]
 MEMBER_PAGES = {"home", "ask-library", "ask-time", "accept", "link-tv", "action", "action-check"}
-ADMIN_PAGES = {"requests", "approve", "deny"}
+ADMIN_PAGES = {"requests", "waiting", "approve", "deny"}
 # The methods each URL answers; anything else is a 405 for whoever may see the page.
 METHODS = {
     "home": {"GET"},
@@ -34,6 +34,7 @@ METHODS = {
     "action": {"GET"},
     "action-check": {"POST"},
     "requests": {"GET"},
+    "waiting": {"GET"},
     "approve": {"POST"},
     "deny": {"POST"},
 }
