@@ -61,7 +61,7 @@ demo: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexadmin accounts sharing notify activity plextv plexsim
+	$(VENV)/bin/mypy plexadmin accounts sharing notify activity members plextv plexsim
 	@# A model change without its migration would ship a schema the database never gets.
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/hadolint Dockerfile
