@@ -11,13 +11,14 @@ DEMO_VAR ?= var/demo
 HONCHO = $(PY) scripts/honcho-start.py start
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo test lint format bench migrate venv clean
+.PHONY: help run demo test lint format bench bench-load migrate venv clean
 
 help:
 	@echo "make run    set up (.venv, requirements, migrations) and start web, worker and beat"
 	@echo "make demo   the same, against the plex.tv simulator with a demo household (offline)"
 	@echo "make test   lint (ruff) and the whole test suite"
 	@echo "make bench  benchmarks, printing tables"
+	@echo "make bench-load  two minutes of load and plex.tv faults on PostgreSQL and Redis (docs/reliability.md)"
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || { py=$$(scripts/find-python.sh) && "$$py" -m venv $(VENV); }
@@ -61,7 +62,7 @@ demo: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexadmin accounts sharing notify activity members plextv plexsim
+	$(VENV)/bin/mypy plexadmin accounts sharing notify activity lifecycle members plextv plexsim
 	@# A model change without its migration would ship a schema the database never gets.
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/hadolint Dockerfile
@@ -76,6 +77,11 @@ test: lint
 
 bench: $(VENV)/.dev
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@echo "== bench/load/run.py"; $(PY) bench/load/run.py $(LOAD_ARGS)
+
+# Its own database and Redis db (dropped and emptied first): LOAD_ARGS="--database … --redis …".
+bench-load: $(VENV)/.dev
+	$(PY) bench/load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static var/cache

@@ -10,6 +10,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and sign-in"
 
     def ready(self) -> None:
+        from accounts import reauth  # noqa: F401 - connects the sign-in time stamp
+
         mask_every_log_handler()
 
 

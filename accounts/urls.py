@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts import reauth
 from accounts.views import account, household, password, session, sign_in
 
 app_name = "accounts"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("sign-in/pin/<uuid:public_id>/check/", sign_in.pin_check, name="pin-check"),
     path("sign-in/pin/<uuid:public_id>/cancel/", sign_in.pin_cancel, name="pin-cancel"),
     path("sign-in/pin/<uuid:public_id>/done/", sign_in.pin_done, name="pin-done"),
+    path("sign-in/again/", reauth.sign_in_again, name="sign-in-again"),
     path("sign-out/", session.sign_out, name="sign-out"),
     path("sign-out/plex/", account.sign_out_of_plex, name="sign-out-plex"),
     path("setup/", household.setup, name="setup"),

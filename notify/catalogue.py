@@ -134,7 +134,6 @@ EVENT_TYPES: dict[str, EventType] = {
             member_subject="Your access to {server} ends {when}",
             member_body="Your access to the Plex server {server} ends {when} ({expires_at}). "
             "If you would like to keep it, ask {owner}.",
-            wired=False,
         ),
         EventType(
             ACCESS_EXPIRED,
@@ -154,7 +153,9 @@ EVENT_TYPES: dict[str, EventType] = {
             "{person} was warned about inactivity",
             "{person} has not watched anything for {idle}. They were told that their access "
             "ends {when} unless they use it.",
-            wired=False,
+            member_subject="Your access to {server} ends {when} unless you watch something",
+            member_body="You have not watched anything on {owner}'s Plex server {server} for "
+            "{idle}. Your access to it ends {when} unless you watch something before then.",
         ),
         EventType(
             PERSON_REMOVED,

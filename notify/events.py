@@ -27,9 +27,9 @@ Event types (wording and audience in `notify.catalogue`):
 ``invite_link.used``      someone joined through an invite link (not raised yet)
 ``join.needs_approval``   a join through a link waits for an admin (not raised yet)
 ``access.requested``      a member asked for more access (not raised yet)
-``access.expiring``       access ends soon; also tells the person (not raised yet)
+``access.expiring``       access ends soon; also tells the person
 ``access.expired``        access reached its end date; also tells the person
-``inactivity.warned``     an inactive person was warned (not raised yet)
+``inactivity.warned``     an inactive person was warned; also tells the person
 ``person.removed``        removed as a friend or from Home; also tells the person
 ``drift.found``           the sync found plex.tv holding a setting differently
 ``sync.failing``          emitted for every failed sync; told once a streak reaches

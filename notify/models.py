@@ -86,7 +86,7 @@ class MemberNotices(models.Model):
     events = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    DEFAULT = ["access.expiring", "access.expired"]
+    DEFAULT = ["access.expiring", "access.expired", "inactivity.warned"]
 
     def __str__(self) -> str:
         return ", ".join(self.events) or "none"

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
 from accounts.models import User
+from accounts.reauth import recent_sign_in_required
 from notify import catalogue, channels, delivery, mailbox, tasks
 from notify.forms import ChannelForm, MemberNoticesForm, SubscriptionForm
 from notify.models import Channel, Delivery, Event, MemberNotices, Notification
@@ -99,6 +100,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
+@recent_sign_in_required
 def channel_add(request: HttpRequest) -> HttpResponse:
     form = ChannelForm(request.POST)
     if not form.is_valid():
@@ -118,6 +120,7 @@ def channel_add(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
+@recent_sign_in_required
 def channel_events(request: HttpRequest, pk: int) -> HttpResponse:
     channel = _own_channel(request, pk)
     form = SubscriptionForm(request.POST)
@@ -150,6 +153,7 @@ def channel_remove_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 @require_POST
+@recent_sign_in_required
 def channel_remove(request: HttpRequest, pk: int) -> HttpResponse:
     channel = _own_channel(request, pk)
     name = channel.name

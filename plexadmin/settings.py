@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "sharing",
     "notify",
     "activity",
+    "lifecycle",
+    "joins",
     "members",
     "axes",
 ]
@@ -424,6 +426,21 @@ NOTIFY_SYNC_FAILURES = env_int("NOTIFY_SYNC_FAILURES", 3, minimum=1)
 PERIODIC_TASKS["notify_sweep"] = (
     "notify.tasks.sweep",
     env_str("SCHEDULE_NOTIFY_SWEEP", "* * * * *"),
+)
+# --- Access over time (lifecycle) -------------------------------------------------------------
+# Warnings before access ends, in days before the end (each sent once per share).
+_warn_days = env_list("LIFECYCLE_WARN_DAYS", ["7", "1"])
+if not all(day.isdigit() and int(day) > 0 for day in _warn_days):
+    raise ImproperlyConfigured(
+        f"LIFECYCLE_WARN_DAYS={','.join(_warn_days)!r}: whole numbers of days, e.g. 7,1."
+    )
+LIFECYCLE_WARN_DAYS = sorted({int(day) for day in _warn_days})
+# "Inactive" as the lifecycle page first shows it, and the grace an inactivity clean-up offers.
+LIFECYCLE_INACTIVE_DAYS = env_int("LIFECYCLE_INACTIVE_DAYS", 60, minimum=1)
+LIFECYCLE_GRACE_DAYS = env_int("LIFECYCLE_GRACE_DAYS", 14, minimum=1)
+PERIODIC_TASKS["lifecycle"] = (
+    "lifecycle.tasks.tick",
+    env_str("SCHEDULE_LIFECYCLE", "*/5 * * * *"),
 )
 CELERY_BEAT_SCHEDULE = beat_schedule(PERIODIC_TASKS)
 # The demo's mail sink writes what it catches here; the dashboard shows it. Never in production.

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import select
 import socket
 import struct
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,16 @@ from plexsim import (  # noqa: F401
     routes_images,
     routes_pms,
     routes_sharing,
+    routes_signup,
 )
-from plexsim.faults import FaultBook, FaultRule, RateLimiter, RequestLog
+from plexsim.faults import (
+    STALL_SECONDS,
+    TRICKLE_SECONDS,
+    FaultBook,
+    FaultRule,
+    RateLimiter,
+    RequestLog,
+)
 from plexsim.listeners import KINDS as PMS_KINDS
 from plexsim.listeners import PMS_ENVIRON_KEY, PmsListeners
 from plexsim.model import SimError, State
@@ -118,8 +127,12 @@ class Simulator:
             return self._respond(reply, environ, start_response)
 
         fault = self.faults.take(request.method, host, request.path, server)
-        if fault and fault.delay:
-            time.sleep(float(fault.delay))
+        if fault and fault.pause:
+            time.sleep(fault.pause)
+        if fault and fault.action == "stall":
+            request.get_data()  # read the body, so nothing of it is taken for a next request
+            self._log(request, host, server, Reply(status=0, body=b""), fault, started)
+            _stall(environ, float(fault.delay) or STALL_SECONDS)
         if reply is None:
             if fault and fault.action == "status":
                 reply = _fault_reply(fault)
@@ -132,13 +145,32 @@ class Simulator:
         if fault and fault.action == "wrong_content_type":
             reply.content_type = fault.content_type
 
+        self._log(request, host, server, reply, fault, started)
+        if request.method != "GET" and 200 <= reply.status < 300:
+            self.save()
+        if fault and fault.action == "reset":
+            _reset_connection(environ, reply if fault.partial else None)
+        if fault and fault.action == "trickle":
+            return _trickle(reply, float(fault.delay) or TRICKLE_SECONDS, environ, start_response)
+        return self._respond(reply, environ, start_response)
+
+    def _log(
+        self,
+        request: Request,
+        host: str,
+        server: str | None,
+        reply: Reply,
+        fault: FaultRule | None,
+        started: float,
+    ) -> None:
+        dropped = fault is not None and fault.action in {"reset", "stall"}
         self.log.record(
             {
                 "method": request.method,
                 "host": host,
                 "path": request.path,
                 "query": request.query_string.decode("latin-1"),
-                "status": reply.status if not (fault and fault.action == "reset") else 0,
+                "status": 0 if dropped else reply.status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 "client": request.headers.get("X-Plex-Client-Identifier")
                 or request.args.get("X-Plex-Client-Identifier", ""),
@@ -146,11 +178,6 @@ class Simulator:
                 "server": server,
             }
         )
-        if request.method != "GET" and 200 <= reply.status < 300:
-            self.save()
-        if fault and fault.action == "reset":
-            _reset_connection(environ, reply if fault.partial else None)
-        return self._respond(reply, environ, start_response)
 
     def _match(self, request: Request) -> tuple[RouteSpec | None, dict[str, Any], Reply | None]:
         adapter = self._map.bind_to_environ(request.environ)
@@ -297,3 +324,39 @@ def _reset_connection(environ: dict[str, Any], partial: Reply | None) -> None:
         except OSError:
             pass
     raise ConnectionAborted("connection reset by a fault rule")
+
+
+def _stall(environ: dict[str, Any], seconds: float) -> None:
+    """Accept the request and never answer: hold the connection `seconds`, or until the client
+    gives up, then drop it without running the route."""
+    sock: socket.socket | None = environ.get("werkzeug.socket")
+    ends = time.monotonic() + seconds
+    while sock is not None and (left := ends - time.monotonic()) > 0:
+        try:
+            readable, _, _ = select.select([sock], [], [], min(left, 0.5))
+            if readable and not sock.recv(1, socket.MSG_PEEK):
+                break  # the client closed its end
+        except OSError:
+            break
+    else:
+        if sock is None:
+            time.sleep(seconds)
+    _reset_connection(environ, None)
+
+
+def _trickle(
+    reply: Reply, every: float, environ: dict[str, Any], start_response: Any
+) -> Iterable[bytes]:
+    """The route's answer with its headers at once and its body one byte every `every` s."""
+    headers = [(key, value) for key, value in reply.headers.items()]
+    if reply.content_type:
+        headers.append(("Content-Type", reply.content_type))
+    headers.append(("Content-Length", str(len(reply.body))))
+    start_response(f"{reply.status or 500} Trickle", headers)
+
+    def drip() -> Iterator[bytes]:
+        for index in range(len(reply.body)):
+            time.sleep(every)
+            yield reply.body[index : index + 1]
+
+    return drip()

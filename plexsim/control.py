@@ -335,8 +335,26 @@ def _add_history(state: State, body: dict[str, Any]) -> dict[str, Any]:
     return {"historyKey": entry.historyKey}
 
 
+def _add_account(state: State, body: dict[str, Any]) -> dict[str, Any]:
+    """A plain account that shares nothing with anyone (an invitee before they join)."""
+    username = str(body["username"])
+    if state.account_by_login(username) is not None:
+        raise SimError(422, 1003, "Email or username has already been taken")
+    account = Account(
+        id=state.new_id(),
+        username=username,
+        email=body.get("email") or f"{username}@example.com",
+        password=body.get("password"),
+        joinedAt=int(state.now()),
+    )
+    state.accounts[account.id] = account
+    state.reindex()
+    return {"userId": account.id, "token": account.token}
+
+
 MUTATIONS: dict[str, Callable[[State, dict[str, Any]], dict[str, Any]]] = {
     "add_friend": _add_friend,
+    "add_account": _add_account,
     "remove_friend": _remove_friend,
     "set_settings": _set_settings,
     "set_share_libraries": _set_share_libraries,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
+import random
 import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ACTIONS = ("status", "delay", "reset", "truncate", "wrong_content_type")
+ACTIONS = ("status", "delay", "reset", "truncate", "wrong_content_type", "stall", "trickle")
+# A stall with no `delay` holds the connection this long (or until the client gives up).
+STALL_SECONDS = 3600.0
+# A trickle with no `delay` sends one byte a second.
+TRICKLE_SECONDS = 1.0
 
 
 class FaultRuleError(ValueError):
@@ -33,6 +38,7 @@ class FaultRule:
     apply: bool = True
     partial: bool = False
     content_type: str = "text/html; charset=utf-8"
+    probability: float = 1.0
     id: int = 0
     hits: int = 0
 
@@ -51,7 +57,14 @@ class FaultRule:
             raise FaultRuleError("times must be a positive integer or null")
         if float(rule.delay) < 0:
             raise FaultRuleError("delay must not be negative")
+        if not 0 < float(rule.probability) <= 1:
+            raise FaultRuleError("probability must be above 0 and at most 1")
         return rule
+
+    @property
+    def pause(self) -> float:
+        """Seconds to wait before acting; a stall and a trickle use `delay` their own way."""
+        return 0.0 if self.action in {"stall", "trickle"} else float(self.delay)
 
     def matches(self, method: str, host: str, path: str, server: str | None) -> bool:
         return (
@@ -84,10 +97,15 @@ class FaultBook:
             return [asdict(r) for r in self._rules]
 
     def take(self, method: str, host: str, path: str, server: str | None) -> FaultRule | None:
-        """The first matching rule, counting the use and retiring it when its `times` run out."""
+        """The first matching rule, counting the use and retiring it when its `times` run out.
+
+        A rule with a `probability` below 1 applies to that share of its matching requests
+        (drawn per request); the requests it lets through may meet the rules after it."""
         with self._lock:
             for rule in self._rules:
                 if rule.matches(method, host, path, server):
+                    if rule.probability < 1 and random.random() >= rule.probability:  # noqa: S311
+                        continue
                     rule.hits += 1
                     if rule.times is not None and rule.hits >= rule.times:
                         self._rules.remove(rule)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
 from plextv.base import ClientBase
+from plextv.call import Call
 from plextv.errors import BadRequest
 from plextv.transport import Payload
 from plextv.values import changed, opt_int, text
@@ -102,7 +103,7 @@ def parse_downloads(payload: Payload) -> list[Download]:
 def device_downloads(client: ClientBase, client_id: str) -> list[Download]:
     """GET plex.tv/devices/{clientId}/sync_items (1 request). `NotFound` when the account has
     no such device."""
-    return parse_downloads(client._call("GET", _device_path(client_id), missing="item"))
+    return parse_downloads(client._call(Call("GET", _device_path(client_id), missing="item")))
 
 
 def remove_download(client: ClientBase, client_id: str, item_id: int) -> None:
@@ -110,4 +111,4 @@ def remove_download(client: ClientBase, client_id: str, item_id: int) -> None:
     item (or the device) is not there."""
     if isinstance(item_id, bool) or not isinstance(item_id, int) or item_id <= 0:
         raise BadRequest("That is not a download plex.tv knows.")
-    client._call("DELETE", f"{_device_path(client_id)}/{item_id}", missing="item")
+    client._call(Call("DELETE", f"{_device_path(client_id)}/{item_id}", missing="item"))

@@ -27,6 +27,14 @@ FILTER_TITLES = {
     "filter_music": "Music",
 }
 LABEL_RE = re.compile(r"^[^,\x00-\x1f]{1,100}$")
+# How long a new person's access lasts, counted from when it starts (lifecycle applies it).
+ACCESS_DAYS = [
+    ("", "No end"),
+    ("7", "7 days"),
+    ("30", "30 days"),
+    ("90", "90 days"),
+    ("365", "A year"),
+]
 
 
 def new_key() -> str:
@@ -229,6 +237,9 @@ def find_person(address: str) -> PlexUser | None:
 
 
 class InviteForm(AccessForm):
+    access_days = forms.TypedChoiceField(
+        choices=ACCESS_DAYS, coerce=int, empty_value=None, required=False, label="Access for"
+    )
     who = forms.CharField(
         max_length=254,
         label="E-mail or Plex username",
@@ -342,6 +353,9 @@ def clean_pin(value: str) -> str:
 
 
 class ManagedUserForm(AccessForm):
+    access_days = forms.TypedChoiceField(
+        choices=ACCESS_DAYS, coerce=int, empty_value=None, required=False, label="Access for"
+    )
     name = forms.CharField(max_length=50, label="Name")
     profile = forms.ChoiceField(
         choices=PROFILE_CHOICES, required=False, label="Restriction profile"

@@ -33,6 +33,7 @@ from accounts.forms import ConfirmForm
 from accounts.models import AccountSnapshot, Household, PlexAccount, User
 from accounts.picture import AccountPicture, DeviceRow
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
+from accounts.reauth import recent_sign_in_required
 from accounts.tasks import refresh_account_picture
 from plextv.errors import NotFound, PlexTVError
 from sharing import operations
@@ -242,6 +243,7 @@ def device_removal(request: HttpRequest, op_id: int) -> HttpResponse:
 
 @admin_required
 @require_POST
+@recent_sign_in_required
 def remove_device(request: HttpRequest, device_id: str) -> HttpResponse:
     """Queue the removal; the worker reads the device list and refuses a server."""
     if not ConfirmForm(request.POST).is_valid():
@@ -311,6 +313,7 @@ def set_view_state_sync(request: HttpRequest) -> HttpResponse:
 
 @owner_required
 @require_POST
+@recent_sign_in_required
 def sign_out_of_plex(request: HttpRequest) -> HttpResponse:
     """Revoke the owner's token at plex.tv, forget it here, and end this session."""
     if not ConfirmForm(request.POST).is_valid():

@@ -16,6 +16,7 @@ from accounts.decorators import admin_required, member_required, not_yours, owne
 from accounts.forms import ServerChoiceForm, SetupCodeForm
 from accounts.models import Household, Member, PlexAccount, User
 from accounts.plex import PlexLinkProblem, client_for, report_failure
+from accounts.reauth import recent_sign_in_required
 from plextv.errors import PlexTVError
 
 # The Plex account (pk) that entered the set-up code in this session.
@@ -168,6 +169,7 @@ def _grantable_member(pk: int) -> Member:
 
 @owner_required
 @require_POST
+@recent_sign_in_required
 def grant_co_admin(request: HttpRequest, pk: int) -> HttpResponse:
     member = _grantable_member(pk)
     membership.change_role(member, Member.Role.CO_ADMIN, request.user)  # type: ignore[arg-type]
@@ -177,6 +179,7 @@ def grant_co_admin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @owner_required
 @require_POST
+@recent_sign_in_required
 def revoke_co_admin(request: HttpRequest, pk: int) -> HttpResponse:
     member = _grantable_member(pk)
     membership.change_role(member, Member.Role.MEMBER, request.user)  # type: ignore[arg-type]

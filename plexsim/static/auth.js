@@ -82,6 +82,36 @@
     say(error.message || "Sign-in failed");
   }
 
+  async function signUp(event) {
+    event.preventDefault();
+    say("");
+    const form = new URLSearchParams();
+    form.set("email", $("new-email").value.trim());
+    form.set("username", $("new-username").value.trim());
+    form.set("password", $("new-password").value);
+    const response = await fetch("/api/v2/users", {
+      method: "POST",
+      headers: {
+        "Accept": "application/json",
+        "X-Plex-Client-Identifier": "plexsim-auth-page",
+        "X-Plex-Product": "Plex Web",
+      },
+      body: form,
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      const error = (body.errors && body.errors[0]) || {};
+      say(error.message || "Could not create the account");
+      return;
+    }
+    token = body.authToken;
+    $("who").textContent = body.title || body.username;
+    show("signin", false);
+    show("signup", false);
+    show("pick", false);
+    show("approve", true);
+  }
+
   async function approve() {
     say("");
     const response = await fetch("/__sim__/pins/" + encodeURIComponent(code) + "/approve", {
@@ -109,7 +139,9 @@
       : "No PIN code in the address: open this page from an app's sign-in link.";
     $("signin").addEventListener("submit", signIn);
     $("approve-button").addEventListener("click", approve);
+    $("signup").addEventListener("submit", signUp);
     show("signin", true);
+    show("signup", true);
     loadAccounts().catch(() => say("Could not load the simulated accounts"));
   });
 })();

@@ -123,6 +123,8 @@ def invite_send(request: HttpRequest) -> HttpResponse:
         "servers": form.servers(),
         "access": form.access_state(),
     }
+    if form.cleaned_data.get("access_days"):
+        params["access_days"] = form.cleaned_data["access_days"]
     return submit_change(
         request,
         kind=INVITE_FRIEND,

@@ -68,6 +68,8 @@ def managed_create(request: HttpRequest) -> HttpResponse:
         "servers": form.servers(),
         "access": form.access_state(),
     }
+    if data.get("access_days"):
+        params["access_days"] = data["access_days"]
     return submit_change(
         request,
         kind=CREATE_MANAGED,

@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
+from accounts.models import Household
 from notify import events
 from sharing.models import AuditEvent, Operation, Share
 from sharing.operations.invites import STOP_SHARING
@@ -69,6 +70,8 @@ def submit_expired(now: datetime | None = None) -> list[Operation]:
 
     now = now or timezone.now()
     created: list[Operation] = []
+    household = Household.current()
+    owner = household.owner.display_name if household else "the server's owner"
     for share in expired_shares(now):
         if share.expires_at is None:  # excluded by the query; narrows the type
             continue
@@ -109,6 +112,7 @@ def submit_expired(now: datetime | None = None) -> list[Operation]:
                         "server": share.server.name,
                         "expires_at": f"{share.expires_at:%Y-%m-%d %H:%M} UTC",
                         "path": f"/people/operations/{op.pk}/",
+                        "owner": owner,  # the member's message says whom to ask
                     },
                 )
         if is_new:

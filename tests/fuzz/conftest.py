@@ -17,6 +17,7 @@ from accounts.models import Household, Member, PinLogin, User, hash_browser_key
 from accounts.services import BROWSER_KEY
 from accounts.tasks import refresh_account_picture
 from activity.models import DiscoverSearch, Poster
+from lifecycle.models import CleanUp, CleanUpEntry
 from members.models import AccessRequest, SignInAction
 from notify.models import Channel, Delivery
 from plexadmin.models import Heartbeat
@@ -58,6 +59,28 @@ class Cast:
         session = persona.client.session
         session[BROWSER_KEY] = ANONYMOUS_BROWSER_KEY
         session.save()
+
+
+def _join_objects(actor: Persona) -> dict[str, list[str]]:
+    """An access profile, an invite link (its code known) and a join waiting for approval."""
+    from joins import services as join_services
+    from joins.models import AccessProfile, Redemption
+
+    grants = {"servers": [{"machine": DEN, "libraries": [118181361], "access": {}}]}
+    profile = AccessProfile.objects.create(name="Fuzz friends", grants=grants)
+    link, code = join_services.create_link(
+        {"label": "Fuzz link", "grants": grants, "max_uses": 3, "needs_approval": True},
+        actor.user,
+    )
+    waiting = Redemption.objects.create(
+        link=link, plex_id=987654321, username="fuzzer", state=Redemption.APPROVAL, counted=True
+    )
+    return {
+        "join_profile": [str(profile.pk)],
+        "join_link": [str(link.pk)],
+        "join_code": [code],
+        "redemption": [str(waiting.pk)],
+    }
 
 
 def _objects(actor: Persona) -> dict[str, list[str]]:
@@ -114,6 +137,10 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
     search = DiscoverSearch.objects.create(
         query="dune", normalized="dune", state=DiscoverSearch.DONE, finished_at=timezone.now()
     )
+    cleanup = CleanUp.objects.create(
+        actor=actor.user, idle_days=60, ends_at=timezone.now() + timedelta(days=14)
+    )
+    CleanUpEntry.objects.create(cleanup=cleanup, user=friend, server=den, share=share)
     poster_url = "https://metadata-static.plex.tv/fuzz/poster.png"
     poster = Poster.objects.create(
         url=poster_url, url_hash=hashlib.sha256(poster_url.encode()).hexdigest()
@@ -125,7 +152,9 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
     action = SignInAction.objects.create(
         requester=member_user, kind=SignInAction.ACCEPT, pin_login=pin, state=SignInAction.FAILED
     )
+    joins = _join_objects(actor)
     return {
+        **joins,
         "member_request": [str(asked.pk)],
         "member_action": [str(action.pk)],
         "person": [str(friend.pk), str(managed.pk), str(home.pk)],
@@ -146,6 +175,7 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
         "delivery": [str(delivery.pk)],
         "search": [str(search.pk)],
         "poster": [poster.url_hash],
+        "cleanup": [str(cleanup.pk)],
     }
 
 

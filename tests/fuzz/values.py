@@ -62,6 +62,7 @@ REAL: dict[tuple[str, str] | str, Source] = {
     "public_id": _objects("pin"),
     "search_id": _objects("search"),
     "digest": _objects("poster"),
+    "cleanup_id": _objects("cleanup"),
     ("notify", "pk"): _objects("channel"),
     ("notifications/messages/<int:pk>/send-again/", "pk"): _objects("delivery"),
     ("accounts", "pk"): _objects("member"),
@@ -71,6 +72,10 @@ REAL: dict[tuple[str, str] | str, Source] = {
     ("admin", "object_id"): _objects("admin_object"),
     ("admin", "content_type_id"): _objects("content_type"),
     ("admin", "id"): _objects("user"),
+    ("joins", "link_id"): _objects("join_link"),
+    ("joins", "profile_id"): _objects("join_profile"),
+    ("joins", "redemption_id"): _objects("redemption"),
+    ("joins", "code"): _objects("join_code"),
 }
 
 

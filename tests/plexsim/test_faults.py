@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -140,3 +142,53 @@ def test_it_adds_retry_after_to_429s_when_asked(plexsim: SimHandle, owner: PlexC
     limited = [a for a in answers if a.status_code == 429]
     assert limited
     assert all(int(a.headers["Retry-After"]) >= 1 for a in limited)
+
+
+def test_a_stall_accepts_and_never_answers_until_the_client_gives_up(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    plexsim.add_fault(action="stall", path="/api/users/", delay=30, times=1)
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        owner.get("/api/users/", timeout=(2, 0.5))
+    assert time.monotonic() - started < 5
+    [entry] = [e for e in plexsim.requests() if e["path"] == "/api/users/"]
+    assert (entry["status"], entry["fault"]) == (0, "stall")
+    assert owner.get("/api/users/").status_code == 200
+
+
+def test_a_stall_does_not_apply_the_change(plexsim: SimHandle, owner: PlexClient) -> None:
+    plexsim.add_fault(action="stall", method="DELETE", path="/api/v2/sharings/*", delay=30)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        owner.call("DELETE", "/api/v2/sharings/1001011", timeout=(2, 0.5))
+    assert any(r["userId"] == 1001011 for r in plexsim.state()["relations"])
+
+
+def test_a_trickle_sends_headers_at_once_and_the_body_a_byte_at_a_time(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    plexsim.add_fault(action="trickle", path="/api/v2/ping", delay=0.1, times=1)
+    started = time.monotonic()
+    response = owner.get("/api/v2/ping", stream=True)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 0.5
+    first = next(response.iter_content(1))
+    body = first + b"".join(response.iter_content(1))
+    assert len(body) == int(response.headers["Content-Length"]) > 3
+    assert time.monotonic() - started >= 0.1 * len(body)
+    assert plexsim.requests()[-1]["fault"] == "trickle"
+
+
+def test_a_probability_applies_a_rule_to_about_that_share_of_requests(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    plexsim.add_fault(action="status", path="/api/v2/ping", status=503, probability=0.3)
+    statuses = [owner.get("/api/v2/ping").status_code for _ in range(200)]
+    assert set(statuses) == {200, 503}
+    assert 20 <= statuses.count(503) <= 110  # 60 expected; bounds far beyond chance
+
+
+def test_it_rejects_a_probability_outside_zero_to_one(plexsim: SimHandle) -> None:
+    for bad in (0, 1.5, -1):
+        with pytest.raises(AssertionError, match="probability must be"):
+            plexsim.add_fault(action="status", probability=bad)

@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[2]
 DEN = "Morgan's Den"
 ALEX_ON_THE_DEN, KIDS_MOVIES = 30006, 118181365  # plexsim's demo seed
+RUTH = 1001014  # plexsim's demo seed: stopped watching 95 days ago
 # Only minutes matter to cron: the first run of an every-minute task is at the next minute.
 FIRST_TICK_WITHIN = 75.0
 SHUTDOWN_GRACE = 30
@@ -84,6 +86,7 @@ class Demo:
         self.web = free_port()
         self.sim = free_port()
         self.log_path = tmp_path / "demo.log"
+        self.var = tmp_path / "var"
         env = {
             k: v
             for k, v in os.environ.items()
@@ -204,6 +207,67 @@ def toggle_a_matrix_cell(page: Any, demo: Demo) -> None:
     page.get_by_role("button", name="Unshare Kids Movies from alex.rivera").wait_for(timeout=30_000)
 
 
+def warn_alex_that_access_ends_tomorrow(page: Any, demo: Demo) -> None:
+    """Set an end on alex's Den share; beat's lifecycle tick is to warn them by e-mail."""
+    page.goto(f"{demo.url}/people/")
+    page.get_by_role("link", name="alex.rivera").first.click()
+    card = page.locator("section.share-card", has_text=DEN)
+    tomorrow = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400))
+    card.get_by_label("Access ends on").fill(tomorrow)
+    card.get_by_role("button", name="Save").click()
+    card.get_by_text("expires in").wait_for(timeout=30_000)
+
+
+def start_cleaning_up_ruth(page: Any, demo: Demo) -> None:
+    """Collect the play history now, pick Ruth (idle 95 days) for a clean-up, then move its end
+    into the past as if the grace had gone by: beat's next lifecycle tick removes her."""
+    page.goto(f"{demo.url}/activity/")
+    page.get_by_role("button", name="Collect now").click()
+    ruth = page.get_by_label(re.compile(rf"Pick (Ruth|grandma\.ruth) on {re.escape(DEN)}"))
+
+    def ruth_listed() -> bool:  # once a collection (this one or beat's) has read her plays
+        page.goto(f"{demo.url}/lifecycle/?show=inactive&days=60")
+        return bool(ruth.count())
+
+    wait_for("Ruth listed as inactive", ruth_listed)
+    ruth.check()
+    page.get_by_role("button", name="Warn and clean up").click()
+    page.get_by_text("Warned, waiting").wait_for()
+    with contextlib.closing(sqlite3.connect(demo.var / "plexadmin.sqlite3", timeout=30)) as db:
+        db.execute("UPDATE lifecycle_cleanup SET ends_at = ?", ("2000-01-01 00:00:00",))
+        db.commit()
+
+
+def wait_for(what: str, check: Any, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        time.sleep(1)
+
+
+def check_the_lifecycle_went_through_beat(page: Any, demo: Demo) -> None:
+    """Ruth's Den share is gone at plexsim; the warnings are in the demo's mailbox page."""
+
+    def ruth_removed() -> bool:
+        sim = requests.get(f"http://127.0.0.1:{demo.sim}/__sim__/state", timeout=5).json()
+        machine = {s["name"]: s["machineIdentifier"] for s in sim["servers"]}.get(DEN)
+        return not any(
+            s["userId"] == RUTH and s["machineIdentifier"] == machine for s in sim["shares"]
+        )
+
+    wait_for("Ruth's removal", ruth_removed)
+
+    def mailbox() -> str:
+        page.goto(f"{demo.url}/notifications/mailbox/")
+        return str(page.locator("main").inner_text())
+
+    wait_for("the warnings in the mailbox", lambda: "ends in" in mailbox()
+             and "unless you watch something" in mailbox(), seconds=60)  # fmt: skip
+    text = mailbox()
+    assert f"Your access to {DEN} ends in" in text, text
+    assert "grandma.ruth@example.com" in text, text
+
+
 def use_the_demo_in_chromium(demo: Demo) -> list[str]:
     """Sign in, make a change, open every page, wait for the periodic tasks, read the status
     page. Returns what the browser reported as errors."""
@@ -222,6 +286,8 @@ def use_the_demo_in_chromium(demo: Demo) -> list[str]:
             sim = requests.get(f"http://127.0.0.1:{demo.sim}/__sim__/state", timeout=5).json()
             [alex] = [s for s in sim["shares"] if s["id"] == ALEX_ON_THE_DEN]
             assert KIDS_MOVIES in alex["sectionIds"]
+            warn_alex_that_access_ends_tomorrow(page, demo)
+            start_cleaning_up_ruth(page, demo)
 
             failing_pages = {}
             for path in plain_pages():
@@ -237,6 +303,8 @@ def use_the_demo_in_chromium(demo: Demo) -> list[str]:
             assert expected <= demo.tasks_that_ran(), (
                 f"never ran: {sorted(expected - demo.tasks_that_ran())}\n{demo.text()}"
             )
+
+            check_the_lifecycle_went_through_beat(page, demo)
 
             page.goto(f"{demo.url}/status/")
             status = page.locator("#status-panel").inner_text()

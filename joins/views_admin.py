@@ -1,0 +1,207 @@
+"""Admin pages: access profiles, invite links, and join requests waiting for approval."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import admin_required
+from joins import grants, limits, qr, services
+from joins.forms import LinkForm, ProfileForm
+from joins.models import AccessProfile, InviteLink, Redemption
+from joins.tasks import stamp_expiry
+
+
+@admin_required
+@require_GET
+def profile_list(request: HttpRequest) -> HttpResponse:
+    profiles = AccessProfile.objects.annotate(link_count=Count("links"))
+    rows = [(p, grants.describe(p.grants)) for p in profiles]
+    return render(request, "joins/profiles.html", {"rows": rows})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpResponse:
+    profile = get_object_or_404(AccessProfile, pk=profile_id) if profile_id else None
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=profile)
+        if form.is_valid():
+            data = form.cleaned_data
+            if profile is None:
+                profile = AccessProfile(created_by=request.user)  # type: ignore[misc]
+            profile.name = data["name"]
+            profile.description = data["description"]
+            profile.default_access_days = data["default_access_days"]
+            profile.grants = data["grants"]
+            profile.updated_at = timezone.now()
+            profile.save()
+            messages.success(
+                request,
+                f"Saved the profile “{profile.name}”. Links made from it earlier keep what "
+                "they granted when they were made.",
+            )
+            return redirect("joins:profiles")
+    else:
+        initial = {}
+        if profile is not None:
+            initial = {
+                "name": profile.name,
+                "description": profile.description,
+                "default_access_days": profile.default_access_days,
+                **ProfileForm.initial_for(profile.grants),
+            }
+        form = ProfileForm(initial=initial, instance=profile)
+    return render(request, "joins/profile_form.html", {"form": form, "profile": profile})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def profile_delete(request: HttpRequest, profile_id: int) -> HttpResponse:
+    profile = get_object_or_404(AccessProfile, pk=profile_id)
+    if request.method == "POST":
+        profile.delete()
+        messages.success(request, f"Deleted the profile “{profile.name}”. Its links keep working.")
+        return redirect("joins:profiles")
+    return render(
+        request,
+        "joins/confirm.html",
+        {
+            "title": f"Delete the profile “{profile.name}”?",
+            "message": "Links made from it keep what they grant; people keep their access.",
+            "button": "Delete profile",
+            "back": "joins:profiles",
+        },
+    )
+
+
+@admin_required
+@require_GET
+def link_list(request: HttpRequest) -> HttpResponse:
+    links = InviteLink.objects.select_related("created_by", "profile").prefetch_related(
+        "redemptions"
+    )
+    context = {
+        "links": links,
+        "misses": limits.global_misses(),
+        "budget": limits.global_budget(),
+        "waiting": services.waiting_count(),
+    }
+    return render(request, "joins/links.html", context)
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def link_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = LinkForm(request.POST)
+        if form.is_valid():
+            link, code = services.create_link(form.cleaned_data, request.user)  # type: ignore[arg-type]
+            url = f"{settings.PUBLIC_BASE_URL}/join/{code}"
+            response = render(
+                request,
+                "joins/link_created.html",
+                {
+                    "link": link,
+                    "url": url,
+                    "qr": qr.svg(url),
+                    "servers": grants.describe(link.grants),
+                },
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    else:
+        form = LinkForm(initial={"max_uses": 1})
+    return render(request, "joins/link_form.html", {"form": form})
+
+
+@admin_required
+@require_GET
+def link_detail(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = get_object_or_404(InviteLink.objects.select_related("created_by", "profile"), pk=link_id)
+    for redemption in link.redemptions.filter(state=Redemption.DONE, access_until__isnull=False):
+        stamp_expiry(redemption)
+    context = {
+        "link": link,
+        "servers": grants.describe(link.grants),
+        "redemptions": link.redemptions.select_related("operation", "decided_by"),
+    }
+    return render(request, "joins/link_detail.html", context)
+
+
+@admin_required
+@require_POST
+def link_disable(request: HttpRequest, link_id: int) -> HttpResponse:
+    InviteLink.objects.filter(pk=link_id, disabled_at__isnull=True).update(
+        disabled_at=timezone.now()
+    )
+    messages.success(request, "The link is disabled: nobody can join through it.")
+    return redirect("joins:link", link_id=link_id)
+
+
+@admin_required
+@require_POST
+def link_enable(request: HttpRequest, link_id: int) -> HttpResponse:
+    InviteLink.objects.filter(pk=link_id).update(disabled_at=None)
+    messages.success(request, "The link works again.")
+    return redirect("joins:link", link_id=link_id)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def link_delete(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = get_object_or_404(InviteLink, pk=link_id)
+    if request.method == "POST":
+        link.delete()
+        messages.success(
+            request, f"Deleted the link “{link.label}”. People who joined keep their access."
+        )
+        return redirect("joins:links")
+    return render(
+        request,
+        "joins/confirm.html",
+        {
+            "title": f"Delete the link “{link.label}”?",
+            "message": "Nobody can join through it any more, and its list of joins is deleted. "
+            "People who joined keep their access.",
+            "button": "Delete link",
+            "back": "joins:links",
+        },
+    )
+
+
+@admin_required
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    waiting = Redemption.objects.filter(state=Redemption.APPROVAL).select_related("link")
+    rows = [(r, grants.describe(r.link.grants)) for r in waiting]
+    return render(request, "joins/approvals.html", {"rows": rows})
+
+
+@admin_required
+@require_POST
+def approve(request: HttpRequest, redemption_id: int) -> HttpResponse:
+    redemption = get_object_or_404(Redemption, pk=redemption_id)
+    if services.approve(redemption, request.user) is None:  # type: ignore[arg-type]
+        messages.error(request, "That request was already decided.")
+    else:
+        messages.success(request, f"Approved: sharing with {redemption.display_name}.")
+    return redirect("joins:approvals")
+
+
+@admin_required
+@require_POST
+def deny(request: HttpRequest, redemption_id: int) -> HttpResponse:
+    redemption = get_object_or_404(Redemption, pk=redemption_id)
+    note = str(request.POST.get("note", ""))[:300].replace("\x00", "")
+    if not services.deny(redemption, request.user, note):  # type: ignore[arg-type]
+        raise Http404
+    messages.success(request, f"Denied {redemption.display_name}'s request.")
+    return redirect("joins:approvals")
