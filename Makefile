@@ -62,7 +62,7 @@ demo: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexadmin accounts sharing notify activity lifecycle joins plextv plexsim
+	$(VENV)/bin/mypy plexadmin accounts sharing notify activity lifecycle joins members plextv plexsim
 	@# The layers stay one-way (contracts in pyproject.toml).
 	$(VENV)/bin/lint-imports
 	@# A model change without its migration would ship a schema the database never gets.

@@ -258,7 +258,7 @@ def test_a_co_admin_removed_as_a_friend_loses_access_at_once(
         priya.get_by_label("Plex username or e-mail").fill("priya")
         priya.get_by_label("Password").fill("friend-pass-11")
         priya.get_by_role("button", name="Sign in").click()
-        priya.wait_for_url("**/accounts/me/")
+        priya.wait_for_url("**/me/")
         owner = browser_page
         sign_in_browser(owner, live_server, household)
         member = Member.objects.get(plex_account__plex_id=1001011)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "activity",
     "lifecycle",
     "joins",
+    "members",
     "axes",
 ]
 

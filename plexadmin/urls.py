@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sharing.urls")),
     path("notifications/", include("notify.urls")),
     path("activity/", include("activity.urls")),
+    path("me/", include("members.urls")),
     path("lifecycle/", include("lifecycle.urls")),
     path("", include("joins.urls")),
     path("django-admin/", admin.site.urls),

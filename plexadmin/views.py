@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if is_admin(request.user):
             return render(request, "home.html", {"checks": health.service_checks()})
         if is_member(request.user):
-            return redirect("accounts:member")
+            return redirect("members:home")
         return not_yours(request)
     # The installation's state is for whoever sets it up, not for every visitor afterwards.
     checks = health.service_checks() if first_run else []

@@ -31,7 +31,7 @@ def test_on_a_fresh_install_it_leads_with_sign_in_then_shows_the_installation(db
 def test_a_member_lands_on_their_access(member: Persona) -> None:
     response = member.client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/me/"
+    assert response["Location"] == "/me/"
 
 
 def test_an_outsider_lands_on_the_outsider_page(outsider: Persona) -> None:

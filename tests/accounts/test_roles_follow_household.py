@@ -154,7 +154,7 @@ def test_sign_in_takes_a_member_from_the_synced_picture_without_asking_plex_tv(
     client = Client()
     response = client.post(SIGN_IN, {"login": "priya", "password": "friend-pass-11"})
     assert response["Location"] == "/"
-    assert client.get("/")["Location"] == "/accounts/me/"
+    assert client.get("/")["Location"] == "/me/"
     member = Member.objects.get(plex_account__plex_id=PRIYA)
     assert member.role == Member.Role.MEMBER
     asked = [(r["method"], r["path"]) for r in plexsim.requests()]

@@ -18,6 +18,7 @@ from accounts.services import BROWSER_KEY
 from accounts.tasks import refresh_account_picture
 from activity.models import DiscoverSearch, Poster
 from lifecycle.models import CleanUp, CleanUpEntry
+from members.models import AccessRequest, SignInAction
 from notify.models import Channel, Delivery
 from plexadmin.models import Heartbeat
 from sharing.models import Invite, Library, Operation, OperationBatch, PlexUser, Server, Share
@@ -144,9 +145,18 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
     poster = Poster.objects.create(
         url=poster_url, url_hash=hashlib.sha256(poster_url.encode()).hexdigest()
     )
+    member_user = User.objects.filter(member__role=Member.Role.MEMBER).order_by("pk").first()
+    asked = AccessRequest.objects.create(
+        requester=member_user, share=share, kind=AccessRequest.TIME, until=timezone.now()
+    )
+    action = SignInAction.objects.create(
+        requester=member_user, kind=SignInAction.ACCEPT, pin_login=pin, state=SignInAction.FAILED
+    )
     joins = _join_objects(actor)
     return {
         **joins,
+        "member_request": [str(asked.pk)],
+        "member_action": [str(action.pk)],
         "person": [str(friend.pk), str(managed.pk), str(home.pk)],
         "home_person": [str(managed.pk), str(home.pk)],
         "share": [str(share.pk)],

@@ -66,6 +66,8 @@ REAL: dict[tuple[str, str] | str, Source] = {
     ("notify", "pk"): _objects("channel"),
     ("notifications/messages/<int:pk>/send-again/", "pk"): _objects("delivery"),
     ("accounts", "pk"): _objects("member"),
+    ("members", "request_id"): _objects("member_request"),
+    ("members", "action_id"): _objects("member_action"),
     ("switch", "pk"): _objects("home_person"),
     ("admin", "object_id"): _objects("admin_object"),
     ("admin", "content_type_id"): _objects("content_type"),
