@@ -1,2 +1,25 @@
-# Shared pytest plugins for the whole repository; plexsim provides the fake plex.tv fixtures.
-pytest_plugins = ["plexsim.pytest_plugin"]
+"""Repository-wide pytest set-up: shared plugins, and each pytest-xdist worker's own services.
+
+plexsim provides the fake plex.tv fixtures, tests.personas the cast every view test signs in as
+(owner, co_admin, member, …). With `-n N` (`make test`) every worker gets its own Redis
+database and var folder (tests/workers.py).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from tests.workers import worker_environment
+
+pytest_plugins = ["plexsim.pytest_plugin", "tests.personas"]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: Any, specs: list[Any]) -> None:
+    """Before the workers start: execnet sets a spec's env in the worker before pytest, and
+    so Django, starts there."""
+    for index, spec in enumerate(specs):
+        spec.env.update(worker_environment(index, os.environ))

@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 
 from plexadmin.backups import key_fingerprint
-from tests.foundation.test_settings_profiles import production_env
+from tests.processes import production_env
 from tests.production.test_smoke import postgres_url
 from tests.services import require_postgres
 
