@@ -22,11 +22,17 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.fernet import Fernet
 
 from tests.factories import DEMO_ACCOUNTS, DEN, MOVIES, MUSIC
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Under pytest-xdist (`make test`), the tests that run whole stacks of processes with timings
+# of their own (held requests, leases, beat ticks, shutdown grace) run one after the other on
+# one worker, never two stacks at once on two cores; the other worker runs everything else.
+ONE_STACK_AT_A_TIME = pytest.mark.xdist_group("process-stacks")
 
 # How often the waits below look again: short, as each look is a cheap read.
 POLL = 0.05

@@ -19,6 +19,7 @@ import pytest
 from tests.factories import DEN, MOVIES
 from tests.processes import (
     DEMO_HOUSEHOLD,
+    ONE_STACK_AT_A_TIME,
     celery_worker,
     copy_migrated,
     free_port,
@@ -28,7 +29,7 @@ from tests.processes import (
     worker_env,
 )
 
-pytestmark = [pytest.mark.worker, pytest.mark.redis]
+pytestmark = [pytest.mark.worker, pytest.mark.redis, ONE_STACK_AT_A_TIME]
 
 
 def queue_invites(first: int, count: int) -> str:

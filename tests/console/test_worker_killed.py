@@ -30,6 +30,7 @@ import pytest
 from tests.factories import DEN, MOVIES, MUSIC
 from tests.processes import (
     DEMO_HOUSEHOLD,
+    ONE_STACK_AT_A_TIME,
     SHARE_WRITES,
     alive,
     copy_migrated,
@@ -51,7 +52,7 @@ from tests.processes import (
 )
 from tests.services import require_redis
 
-pytestmark = [pytest.mark.worker, pytest.mark.redis]
+pytestmark = [pytest.mark.worker, pytest.mark.redis, ONE_STACK_AT_A_TIME]
 
 ADDRESS = "crash.test@example.com"
 

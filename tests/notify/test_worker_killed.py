@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from tests.console.test_worker_killed import redis_url  # noqa: F401
 from tests.notify.conftest import SmtpSink
 from tests.processes import (
+    ONE_STACK_AT_A_TIME,
     celery_worker,
     copy_migrated,
     free_port,
@@ -34,7 +35,7 @@ from tests.processes import (
     wait_until as poll,
 )
 
-pytestmark = [pytest.mark.worker, pytest.mark.redis]
+pytestmark = [pytest.mark.worker, pytest.mark.redis, ONE_STACK_AT_A_TIME]
 
 SETUP = """
 from django.db import transaction

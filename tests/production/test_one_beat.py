@@ -24,8 +24,10 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.processes import ROOT, wait_until
+from tests.processes import ONE_STACK_AT_A_TIME, ROOT, wait_until
 from tests.services import require_redis
+
+pytestmark = ONE_STACK_AT_A_TIME
 
 SENT = re.compile(r"Sending due task (\w+)")
 NOT_SENT = re.compile(r"Message Error: Couldn't apply scheduled task (\w+)")

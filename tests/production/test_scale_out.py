@@ -22,11 +22,11 @@ from django.conf import settings
 from sharing.console_tasks import apply_operation
 from sharing.models import Operation
 from sharing.operations.account import SET_VIEW_STATE_SYNC
-from tests.processes import ROOT, wait_until
+from tests.processes import ONE_STACK_AT_A_TIME, ROOT, wait_until
 from tests.production.test_smoke import ENTRYPOINT, Process, base_environment, postgres_url
 from tests.services import require_postgres, require_redis
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, ONE_STACK_AT_A_TIME]
 
 WRITE = "/api/v2/user/view_state_sync"
 

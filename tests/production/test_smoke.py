@@ -27,8 +27,10 @@ import redis
 import requests
 from django.conf import settings
 
-from tests.processes import ROOT, free_port, wait_until
+from tests.processes import ONE_STACK_AT_A_TIME, ROOT, free_port, wait_until
 from tests.services import require, require_postgres, require_redis
+
+pytestmark = ONE_STACK_AT_A_TIME
 
 ENTRYPOINT = str(ROOT / "deploy" / "entrypoint.sh")
 OWN_VARIABLES = ("PLEXADMIN_", "DATABASE_", "REDIS_", "SECRET_", "TOKEN_", "METRICS_", "LOG_")

@@ -19,6 +19,7 @@ import pytest
 
 from tests.factories import MOVIES, MUSIC
 from tests.processes import (
+    ONE_STACK_AT_A_TIME,
     ROOT,
     SHARE_WRITES,
     free_port,
@@ -30,7 +31,7 @@ from tests.processes import (
     worker_env,
 )
 
-pytestmark = [pytest.mark.stack, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.stack, pytest.mark.timeout(180), ONE_STACK_AT_A_TIME]
 
 
 def test_ctrl_c_lets_the_worker_finish_the_change_it_is_applying(

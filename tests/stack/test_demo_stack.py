@@ -31,10 +31,10 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from e2e.conftest import CHROMIUM_ARGS
-from tests.processes import ROOT, RUN_VARIABLES, child_env, free_port
+from tests.processes import ONE_STACK_AT_A_TIME, ROOT, RUN_VARIABLES, child_env, free_port
 from tests.services import CHROMIUM, require, require_chromium
 
-pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.stack, pytest.mark.timeout(300), ONE_STACK_AT_A_TIME]
 
 DEN = "Morgan's Den"
 ALEX_ON_THE_DEN, KIDS_MOVIES = 30006, 118181365  # plexsim's demo seed
