@@ -195,9 +195,10 @@ def start_caddy(site: Site) -> None:
 
 
 def wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    """Until `condition` holds; a server that does not answer yet is "not yet"."""
+    """Until `condition` holds; a server that does not answer yet is "not yet". A quarter of a
+    second apart: some conditions start a process, which competes with the stack starting."""
     not_yet = (requests.RequestException, OSError)
-    wait_until(condition, seconds, "ready", interval=0.1, ignore=not_yet)
+    wait_until(condition, seconds, "ready", interval=0.25, ignore=not_yet)
 
 
 def test_the_production_path_from_secrets_to_https(site: Site) -> None:
