@@ -26,6 +26,10 @@ from tests.services import require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# One xdist worker runs the whole module, so the installation each kind restores from (the
+# module-scoped `sources`) is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("backup-restore")
+
 SEED = """
 from accounts.models import Member
 from sharing.models import AuditEvent, Library, PlexUser, Server, Share
