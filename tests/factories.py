@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from accounts.models import Household, Member, PlexAccount, User
 
 # The demo household of plexsim (plexsim/README.md): fake, documented test data.
@@ -23,7 +25,9 @@ DEMO_ACCOUNTS: dict[str, dict[str, object]] = {
 
 def plex_account(username: str, *, keep_token: bool = False, **fields: object) -> PlexAccount:
     demo = DEMO_ACCOUNTS.get(username, {})
-    plex_id = fields.pop("plex_id", demo.get("plex_id", 2_000_000 + PlexAccount.objects.count()))
+    plex_id = cast(
+        int, fields.pop("plex_id", demo.get("plex_id", 2_000_000 + PlexAccount.objects.count()))
+    )
     account = PlexAccount(
         plex_id=plex_id,
         username=username,

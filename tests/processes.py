@@ -102,11 +102,11 @@ def child_env(
 def embedded_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """`make run`'s configuration under the test's folder: SQLite and, unless REDIS_URL is
     given, the filesystem broker, both in tmp_path/var."""
-    return child_env(
-        PLEXADMIN_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SETTINGS_MODULE="plexadmin.settings",
-        **extra,
+    env = child_env(
+        PLEXADMIN_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="plexadmin.settings"
     )
+    env.update(extra)
+    return env
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
