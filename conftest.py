@@ -23,3 +23,17 @@ def pytest_xdist_setupnodes(config: Any, specs: list[Any]) -> None:
     so Django, starts there."""
     for index, spec in enumerate(specs):
         spec.env.update(worker_environment(index, os.environ))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the process-stack group first: it is the longest unit of work (it stays on
+    one worker), so it starts at once and the other worker spreads everything else around it.
+    A stable sort: each side keeps its order, the same in every worker and every run."""
+    if getattr(config.option, "dist", "no") == "no":
+        return
+    items.sort(key=lambda item: not _in_group(item, "process-stacks"))
+
+
+def _in_group(item: pytest.Item, name: str) -> bool:
+    marker = item.get_closest_marker("xdist_group")
+    return marker is not None and (marker.args[:1] == (name,) or marker.kwargs.get("name") == name)
