@@ -8,13 +8,12 @@ from playwright.sync_api import expect
 
 from e2e.session import sign_in_browser
 from sharing.services import run_sync
-from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def owner_page(browser_page, live_server, household, settings, tmp_path):  # noqa: F811
+def owner_page(browser_page, live_server, household, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     sign_in_browser(browser_page, live_server, household)
     assert run_sync().outcome in ("succeeded", "warning")

@@ -10,13 +10,12 @@ import pytest
 
 from e2e.session import sign_in_browser
 from sharing.models import AuditEvent
-from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def trail(household):  # noqa: F811
+def trail(household):
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -43,7 +42,7 @@ def trail(household):  # noqa: F811
     )
 
 
-def test_the_export_follows_the_source_filter(browser_page, live_server, household, trail):  # noqa: F811
+def test_the_export_follows_the_source_filter(browser_page, live_server, household, trail):
     page = browser_page
     sign_in_browser(page, live_server, household)
     page.goto("/audit/")

@@ -7,7 +7,6 @@ import pytest
 from e2e.session import sign_in_browser
 from sharing.models import PlexUser
 from sharing.services import run_sync
-from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +16,7 @@ SASHA = 1001020
 
 
 @pytest.fixture
-def owner_page(browser_page, live_server, household):  # noqa: F811
+def owner_page(browser_page, live_server, household):
     sign_in_browser(browser_page, live_server, household)
     assert run_sync().outcome in ("succeeded", "warning")
     return browser_page

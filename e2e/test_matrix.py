@@ -6,7 +6,6 @@ import pytest
 
 from e2e.session import sign_in_browser
 from sharing.services import run_sync
-from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -15,13 +14,13 @@ ALEX_SHARE = 30006
 
 
 @pytest.fixture
-def owner_page(browser_page, live_server, household):  # noqa: F811
+def owner_page(browser_page, live_server, household):
     sign_in_browser(browser_page, live_server, household)
     return browser_page
 
 
 @pytest.fixture
-def owner_page_without_js(chromium, live_server, household, page_problems) -> Iterator[object]:  # noqa: F811
+def owner_page_without_js(chromium, live_server, household, page_problems) -> Iterator[object]:
     context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -10,8 +10,8 @@ import pytest
 from e2e.session import sign_in_browser
 from sharing.models import PlexUser
 from sharing.services import run_sync
-from tests.notify.conftest import _no_digest_wait, free_port, smtp_sink  # noqa: F401
-from tests.personas import household, plex_settings  # noqa: F401
+from tests.notify.conftest import _no_digest_wait, smtp_sink  # noqa: F401
+from tests.processes import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ ALEX = 1001010
 
 
 @pytest.fixture
-def owner_page(browser_page, live_server, household):  # noqa: F811
+def owner_page(browser_page, live_server, household):
     sign_in_browser(browser_page, live_server, household)
     assert run_sync().outcome in ("succeeded", "warning")
     return browser_page

@@ -4,13 +4,12 @@ import pytest
 
 from e2e.session import sign_in_browser
 from sharing.models import PlexUser
-from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def signed_in_page(browser_page, live_server, household):  # noqa: F811
+def signed_in_page(browser_page, live_server, household):
     sign_in_browser(browser_page, live_server, household)
     return browser_page
 

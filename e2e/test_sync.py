@@ -8,7 +8,6 @@ import pytest
 
 from e2e.session import sign_in_browser
 from sharing.models import PlexUser, Share, SyncRun
-from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +27,7 @@ def finished_run(*, after: int = 0, seconds: float = 30.0) -> SyncRun:
 
 
 @pytest.fixture
-def signed_in_page(celery_worker_on_broker, browser_page, live_server, household):  # noqa: F811
+def signed_in_page(celery_worker_on_broker, browser_page, live_server, household):
     """The owner's browser. Signing in queues the household's first sync, which the worker
     (started first, so the task reaches it) runs before the test goes on."""
     sign_in_browser(browser_page, live_server, household)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import TestWorkController, start_worker
 from kombu import Queue
 
 from plexadmin.celery import app as celery_app
+from tests import processes
 
 
 @pytest.fixture(autouse=True)
@@ -63,3 +65,13 @@ def celery_worker_on_broker(transactional_db: None) -> Iterator[TestWorkControll
         celery_app.conf.task_default_queue = previous_queue
         celery_app.conf.task_queues = previous_queues
         celery_app.amqp.__dict__.pop("queues", None)
+
+
+@pytest.fixture(scope="session")
+def migrated_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A var folder whose SQLite database `manage.py migrate` has built, once per session (per
+    xdist worker): the tests that run the product as processes copy it instead of migrating
+    a database of their own each time (`processes.copy_migrated`)."""
+    root = tmp_path_factory.mktemp("migrated")
+    processes.manage(processes.embedded_env(root), "migrate", "--no-input", "-v", "0")
+    return root / "var"

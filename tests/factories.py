@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from accounts.models import Household, Member, PlexAccount, User
 
 # The demo household of plexsim (plexsim/README.md): fake, documented test data.
 DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
 CABIN = "15757bbee2bb63fc0da1142e5b3f54a9ad225744"
+# The Den's libraries (section ids on plex.tv).
+MOVIES, TV, MUSIC, PHOTOS, KIDS = 118181361, 118181362, 118181363, 118181364, 118181365
 DEMO_ACCOUNTS: dict[str, dict[str, object]] = {
     "morgan": {"plex_id": 1001001, "email": "morgan@example.com", "token": "demo-owner-token-0001"},
     "jamie": {"plex_id": 1001002, "email": "jamie@example.com", "token": "demo-partner-token-0002"},
@@ -21,7 +25,9 @@ DEMO_ACCOUNTS: dict[str, dict[str, object]] = {
 
 def plex_account(username: str, *, keep_token: bool = False, **fields: object) -> PlexAccount:
     demo = DEMO_ACCOUNTS.get(username, {})
-    plex_id = fields.pop("plex_id", demo.get("plex_id", 2_000_000 + PlexAccount.objects.count()))
+    plex_id = cast(
+        int, fields.pop("plex_id", demo.get("plex_id", 2_000_000 + PlexAccount.objects.count()))
+    )
     account = PlexAccount(
         plex_id=plex_id,
         username=username,

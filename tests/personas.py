@@ -3,8 +3,8 @@
 All of them come from plexsim's demo household (morgan owns it; jamie is a Home member made
 co-admin; alex.rivera is a friend; sasha is another server owner with no access here). The
 `household` fixture points plex.tv at plexsim and stores morgan's token encrypted, so views
-that call plex.tv work over real HTTP. Import the fixtures you need into a test module or a
-conftest: ``from tests.personas import owner, member  # noqa: F401``.
+that call plex.tv work over real HTTP. The repository's conftest loads this module as a pytest
+plugin, so every test can ask for these fixtures by name.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import Household, Member, PlexAccount, User
+from accounts.plex import owner_client
+from sharing.models import SyncRun
+from sharing.sync import sync_household
 from tests import factories
 
 
@@ -75,3 +78,11 @@ def outsider(household: Household) -> Persona:
 @pytest.fixture
 def anonymous(household: Household) -> Persona:
     return Persona(name="anonymous", client=Client())
+
+
+def run_sync() -> None:
+    """Read the current household from plex.tv (plexsim) into the database, Discover included."""
+    current = Household.current()
+    assert current is not None
+    run = SyncRun.objects.create(owner_plex_id=current.owner.plex_id)
+    sync_household(owner_client(), current.owner.plex_id, run, discover=True)

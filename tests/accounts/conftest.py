@@ -3,19 +3,9 @@ import threading
 
 import pytest
 
-from tests.personas import (  # noqa: F401
-    anonymous,
-    co_admin,
-    household,
-    member,
-    outsider,
-    owner,
-    plex_settings,
-)
-
 
 @pytest.fixture
-def account_read(household):  # type: ignore[no-untyped-def]  # noqa: F811
+def account_read(household):  # type: ignore[no-untyped-def]
     """The account page's picture of morgan's account, read from plexsim the way the worker
     reads it (the page itself never calls plex.tv)."""
     from accounts.tasks import refresh_account_picture
@@ -24,7 +14,7 @@ def account_read(household):  # type: ignore[no-untyped-def]  # noqa: F811
 
 
 @pytest.fixture
-def synced(household):  # type: ignore[no-untyped-def]  # noqa: F811
+def synced(household):  # type: ignore[no-untyped-def]
     """The household as the sync stores it (what members' pages and sign-in read)."""
     from sharing.services import run_sync
 
@@ -55,7 +45,7 @@ class Stalled:
 
 
 @pytest.fixture
-def stalled(plex_settings):  # type: ignore[no-untyped-def]  # noqa: F811
+def stalled(plex_settings):  # type: ignore[no-untyped-def]
     """plex.tv stops answering (after the household, and any stored reads, were set up)."""
     server = Stalled()
     plex_settings.PLEXTV_PAGE_BUDGET = 1

@@ -8,32 +8,14 @@ from typing import Any
 import pytest
 
 from accounts.models import Household
-from accounts.plex import owner_client
-from sharing.models import Operation, PlexUser, Share, SyncRun
-from sharing.sync import sync_household
-from tests.personas import (  # noqa: F401
-    anonymous,
-    co_admin,
-    household,
-    member,
-    outsider,
-    owner,
-    plex_settings,
-)
-
-DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
-CABIN = "15757bbee2bb63fc0da1142e5b3f54a9ad225744"
-
-
-def run_sync() -> None:
-    current = Household.current()
-    assert current is not None
-    run = SyncRun.objects.create(owner_plex_id=current.owner.plex_id)
-    sync_household(owner_client(), current.owner.plex_id, run, discover=True)
+from sharing.models import Operation, PlexUser, Share
+from tests.factories import CABIN as CABIN
+from tests.factories import DEN as DEN
+from tests.personas import run_sync as run_sync
 
 
 @pytest.fixture
-def synced(household: Household, plexsim: Any) -> Household:  # noqa: F811
+def synced(household: Household, plexsim: Any) -> Household:
     """The demo household read into the database, with plexsim's request log emptied."""
     run_sync()
     plexsim.clear_requests()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -17,30 +16,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.console.test_worker_killed import (
-    environment,
+from tests.factories import DEN, MOVIES
+from tests.processes import (
+    DEMO_HOUSEHOLD,
+    ONE_STACK_AT_A_TIME,
+    celery_worker,
+    copy_migrated,
     free_port,
-    manage,
-    start_worker,
+    shell,
     stop,
+    wait_for_port,
+    worker_env,
 )
 
-pytestmark = [pytest.mark.worker, pytest.mark.redis]
-
-DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
-
-HOUSEHOLD = f"""
-from accounts.models import Household, Member, PlexAccount, User
-from sharing.services import run_sync
-
-owner = PlexAccount(plex_id=1001001, username="morgan", email="morgan@example.com", title="Morgan")
-owner.set_token("demo-owner-token-0001")
-owner.save()
-user = User.objects.create_user(username="plex-1001001", plex_account=owner)
-Member.objects.create(user=user, plex_account=owner, role="owner")
-Household.objects.create(owner=owner, name="h", machine_identifier="{DEN}", server_name="Den")
-run_sync()
-"""
+pytestmark = [pytest.mark.worker, pytest.mark.redis, ONE_STACK_AT_A_TIME]
 
 
 def queue_invites(first: int, count: int) -> str:
@@ -53,7 +42,7 @@ with transaction.atomic():
         operations.submit(
             "friend.invite", "invitee", address,
             {{"label": address, "address": address, "access": {{}},
-             "servers": [{{"machine": "{DEN}", "name": "Den", "libraries": [118181361]}}]}},
+             "servers": [{{"machine": "{DEN}", "name": "Den", "libraries": [{MOVIES}]}}]}},
             None, f"outage-key-{{n:04d}}",
         )
 """
@@ -92,14 +81,7 @@ class Redis:
             ],
             stdout=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
+        wait_for_port(self.port, 10, "redis-server")
 
     def kill(self) -> None:
         assert self.process is not None
@@ -121,30 +103,29 @@ def states(db: Path) -> dict[str, int]:
 
 
 def test_every_operation_finishes_after_redis_is_killed_and_restarted(
-    tmp_path: Path, plexsim
+    tmp_path: Path, migrated_var: Path, plexsim
 ) -> None:
     redis = Redis(tmp_path / "redis")
     (tmp_path / "redis").mkdir()
+    env = worker_env(tmp_path, redis.url, plexsim.url, max_attempts=5)
+    db = copy_migrated(migrated_var, env)
     redis.start()
-    env = environment(tmp_path, redis.url, plexsim.url, max_attempts=5)
-    db = tmp_path / "var" / "plexadmin.sqlite3"
     worker = None
     try:
-        manage(env, "migrate", "--no-input", "-v", "0")
-        manage(env, "shell", "-v", "0", "-c", HOUSEHOLD)
+        shell(env, DEMO_HOUSEHOLD)
         # Each invite takes a little while, so most of the 20 are still queued at the kill.
         plexsim.add_fault(action="delay", delay=0.3, method="POST", path="/api/servers/*")
-        worker = start_worker(env)
-        manage(env, "shell", "-v", "0", "-c", queue_invites(0, 20))
+        worker = celery_worker(env)
+        shell(env, queue_invites(0, 20))
         time.sleep(1.5)  # past appendfsync everysec
         redis.kill()
         time.sleep(2)
         redis.start()
-        manage(env, "shell", "-v", "0", "-c", queue_invites(20, 1))
+        shell(env, queue_invites(20, 1))
         deadline = time.monotonic() + 120
         seen = states(db)
         while time.monotonic() < deadline and seen.get("succeeded", 0) < 21:
-            time.sleep(0.5)
+            time.sleep(0.1)
             seen = states(db)
     finally:
         output = stop(worker) if worker is not None else ""

@@ -19,175 +19,70 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
-import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.factories import DEN, MOVIES, MUSIC
+from tests.processes import (
+    DEMO_HOUSEHOLD,
+    ONE_STACK_AT_A_TIME,
+    SHARE_WRITES,
+    alive,
+    copy_migrated,
+    operation_row,
+    pool_children,
+    queue_edit,
+    redis_server,
+    sections_at_sim,
+    share_writes,
+    shell,
+    sqlite_row,
+    stop,
+    wait_for_operation,
+    wait_until,
+    worker_env,
+)
+from tests.processes import (
+    celery_worker as start_worker,
+)
 from tests.services import require_redis
 
-pytestmark = [pytest.mark.worker, pytest.mark.redis]
+pytestmark = [pytest.mark.worker, pytest.mark.redis, ONE_STACK_AT_A_TIME]
 
-ROOT = Path(__file__).resolve().parents[2]
-DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
 ADDRESS = "crash.test@example.com"
-MOVIES, MUSIC = 118181361, 118181363
-SHARE_WRITES = "/api/v2/shared_servers/*"
 
 SETUP = f"""
+{DEMO_HOUSEHOLD}
 from django.db import transaction
-from accounts.models import Household, Member, PlexAccount, User
 from sharing import operations
-from sharing.services import run_sync
-
-owner = PlexAccount(plex_id=1001001, username="morgan", email="morgan@example.com", title="Morgan")
-owner.set_token("demo-owner-token-0001")
-owner.save()
-user = User.objects.create_user(username="plex-1001001", plex_account=owner)
-Member.objects.create(user=user, plex_account=owner, role="owner")
-Household.objects.create(owner=owner, name="h", machine_identifier="{DEN}", server_name="Den")
-run_sync()
 with transaction.atomic():
     op, _ = operations.submit(
         "friend.invite", "invitee", "{ADDRESS}",
         {{"label": "{ADDRESS}", "address": "{ADDRESS}", "access": {{}},
-         "servers": [{{"machine": "{DEN}", "name": "Den", "libraries": [118181361]}}]}},
+         "servers": [{{"machine": "{DEN}", "name": "Den", "libraries": [{MOVIES}]}}]}},
         user, "crash-test-key-0001",
     )
 print(op.pk)
 """
 
 
-EDIT_SETUP = f"""
-from django.db import transaction
-from accounts.models import Household, Member, PlexAccount, User
-from sharing import operations
-from sharing.models import Share
-from sharing.services import run_sync
-
-owner = PlexAccount(plex_id=1001001, username="morgan", email="morgan@example.com", title="Morgan")
-owner.set_token("demo-owner-token-0001")
-owner.save()
-user = User.objects.create_user(username="plex-1001001", plex_account=owner)
-Member.objects.create(user=user, plex_account=owner, role="owner")
-Household.objects.create(owner=owner, name="h", machine_identifier="{DEN}", server_name="Den")
-run_sync()
-share = Share.objects.get(user__username="alex.rivera", server__machine_identifier="{DEN}")
-with transaction.atomic():
-    op, _ = operations.submit(
-        "share.edit", "share", share.pk,
-        {{"label": "alex.rivera on Den", "changes": {{"libraries": [{MOVIES}, {MUSIC}]}},
-         "before": {{}}}},
-        user, "killed-worker-edit-0001",
-    )
-print(op.pk, share.shared_server_id)
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A throwaway redis-server when one can be started here, else the configured one."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         yield require_redis()
         return
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with redis_server("--appendonly", "no") as (_, port):
         yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
-def environment(
-    tmp_path: Path, redis: str | None, sim_url: str, max_attempts: int = 5, **extra: str
-) -> dict[str, str]:
-    """The processes' environment: SQLite under the test's folder, Redis or (None) the
-    filesystem broker."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "PLEXADMIN_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    env.update(
-        PLEXADMIN_VAR_DIR=str(tmp_path / "var"),
-        PLEXTV_BASE_URL=sim_url,
-        OPERATION_MAX_ATTEMPTS=str(max_attempts),
-        DJANGO_SETTINGS_MODULE="plexadmin.settings",
-        **extra,
-    )
-    if redis:
-        env["REDIS_URL"] = redis
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def operation_row(db: Path, op_id: int) -> tuple[str, int, str]:
-    with sqlite3.connect(db, timeout=5) as conn:
-        row = conn.execute(
-            "SELECT state, attempts, message FROM sharing_operation WHERE id = ?", (op_id,)
-        ).fetchone()
-    return (str(row[0]), int(row[1]), str(row[2]))
-
-
-def wait_for(db: Path, op_id: int, check: Any, seconds: float = 60) -> tuple[str, int, str]:
-    deadline = time.monotonic() + seconds
-    row = operation_row(db, op_id)
-    while time.monotonic() < deadline:
-        row = operation_row(db, op_id)
-        if check(row):
-            return row
-        time.sleep(0.1)
-    raise AssertionError(f"operation {op_id} stayed {row}")
-
-
-def pool_children(worker: subprocess.Popen[str]) -> list[int]:
-    found = subprocess.run(
-        ["pgrep", "-P", str(worker.pid)], capture_output=True, text=True, check=False
-    )
-    return [int(pid) for pid in found.stdout.split()]
-
-
-def kill_child_while_running(
-    worker: subprocess.Popen[str], db: Path, op_id: int, attempt: int
-) -> None:
-    wait_for(db, op_id, lambda row: row[0] == "running" and row[1] == attempt)
+def kill_child_while_running(worker: Any, db: Path, op_id: int, attempt: int) -> None:
+    wait_for_operation(db, op_id, lambda row: row[0] == "running" and row[1] == attempt)
     time.sleep(1.0)  # the sections read is done; the invite POST is being held by plexsim
     children = pool_children(worker)
     assert children, "no pool child to kill"
@@ -195,37 +90,15 @@ def kill_child_while_running(
         os.kill(pid, signal.SIGKILL)
 
 
-def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "plexadmin",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def stop(worker: subprocess.Popen[str]) -> str:
-    os.killpg(worker.pid, signal.SIGTERM)
-    try:
-        output, _ = worker.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        output, _ = worker.communicate(timeout=10)
-    return output
+def lease_expired(db: Path, op_id: int) -> bool:
+    """The row's lease ran out (by this machine's clock, which the sweep's process shares)."""
+    row = sqlite_row(db, "SELECT lease_expires_at FROM sharing_operation WHERE id = ?", op_id)
+    assert row is not None, f"no operation {op_id}"
+    assert row[0], f"operation {op_id} holds no lease"
+    expires = datetime.fromisoformat(str(row[0]))
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    return datetime.now(UTC) > expires
 
 
 def shares_for_address(plexsim: Any) -> list[dict[str, Any]]:
@@ -233,23 +106,23 @@ def shares_for_address(plexsim: Any) -> list[dict[str, Any]]:
 
 
 def prepare(
-    tmp_path: Path, redis_url: str, plexsim: Any, max_attempts: int
+    tmp_path: Path, migrated_var: Path, redis_url: str, plexsim: Any, max_attempts: int
 ) -> tuple[dict[str, str], Path, int]:
-    env = environment(tmp_path, redis_url, plexsim.url, max_attempts)
-    manage(env, "migrate", "--no-input", "-v", "0")
-    op_id = int(manage(env, "shell", "-v", "0", "-c", SETUP).strip().splitlines()[-1])
+    env = worker_env(tmp_path, redis_url, plexsim.url, max_attempts)
+    db = copy_migrated(migrated_var, env)
+    op_id = int(shell(env, SETUP).strip().splitlines()[-1])
     plexsim.add_fault(action="delay", delay=4, method="POST", path="/api/servers/*/shared_servers")
-    return env, tmp_path / "var" / "plexadmin.sqlite3", op_id
+    return env, db, op_id
 
 
 def test_a_redelivered_invite_after_a_killed_worker_makes_exactly_one_share(
-    tmp_path: Path, redis_url: str, plexsim
+    tmp_path: Path, migrated_var: Path, redis_url: str, plexsim
 ) -> None:
-    env, db, op_id = prepare(tmp_path, redis_url, plexsim, max_attempts=5)
+    env, db, op_id = prepare(tmp_path, migrated_var, redis_url, plexsim, max_attempts=5)
     worker = start_worker(env)
     try:
         kill_child_while_running(worker, db, op_id, attempt=1)
-        _, attempts, message = wait_for(db, op_id, lambda row: row[0] == "succeeded", 90)
+        _, attempts, message = wait_for_operation(db, op_id, lambda row: row[0] == "succeeded", 90)
     finally:
         output = stop(worker)
     assert attempts == 2, output
@@ -258,14 +131,14 @@ def test_a_redelivered_invite_after_a_killed_worker_makes_exactly_one_share(
 
 
 def test_a_job_that_kills_its_worker_every_time_is_given_up(
-    tmp_path: Path, redis_url: str, plexsim
+    tmp_path: Path, migrated_var: Path, redis_url: str, plexsim
 ) -> None:
-    env, db, op_id = prepare(tmp_path, redis_url, plexsim, max_attempts=2)
+    env, db, op_id = prepare(tmp_path, migrated_var, redis_url, plexsim, max_attempts=2)
     worker = start_worker(env)
     try:
         kill_child_while_running(worker, db, op_id, attempt=1)
         kill_child_while_running(worker, db, op_id, attempt=2)
-        _, attempts, message = wait_for(db, op_id, lambda row: row[0] == "failed", 90)
+        _, attempts, message = wait_for_operation(db, op_id, lambda row: row[0] == "failed", 90)
     finally:
         output = stop(worker)
     assert attempts == 2, output
@@ -282,59 +155,25 @@ def broker(request: pytest.FixtureRequest) -> str | None:
     return url
 
 
-def prepare_edit(tmp_path: Path, env: dict[str, str]) -> tuple[Path, int, int]:
-    manage(env, "migrate", "--no-input", "-v", "0")
-    op_id, share_id = manage(env, "shell", "-v", "0", "-c", EDIT_SETUP).split()[-2:]
-    return tmp_path / "var" / "plexadmin.sqlite3", int(op_id), int(share_id)
-
-
-def share_writes(plexsim: Any) -> list[dict[str, Any]]:
-    return [
-        r for r in plexsim.requests() if r["method"] == "POST" and "/shared_servers/" in r["path"]
-    ]
-
-
-def sections_at_sim(plexsim: Any, share_id: int) -> list[int]:
-    share = next(s for s in plexsim.state()["shares"] if s["id"] == share_id)
-    return sorted(share["sectionIds"])
-
-
-def until(check: Any, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @pytest.mark.usefixtures("plexsim")
 def test_an_operation_whose_worker_was_killed_outright_finishes_once_on_the_next_worker(
-    tmp_path: Path, broker: str | None, plexsim: Any
+    tmp_path: Path, migrated_var: Path, broker: str | None, plexsim: Any
 ) -> None:
-    env = environment(tmp_path, broker, plexsim.url)
-    db, op_id, share_id = prepare_edit(tmp_path, env)
+    env = worker_env(tmp_path, broker, plexsim.url)
+    db, op_id, share_id = queue_edit(migrated_var, env)
     plexsim.add_fault(action="delay", delay=6, method="POST", path=SHARE_WRITES, times=1)
     plexsim.clear_requests()
 
     first = start_worker(env)
     try:
-        wait_for(db, op_id, lambda row: row[0] == "running")
+        wait_for_operation(db, op_id, lambda row: row[0] == "running")
         time.sleep(1.5)  # the reads are done; plexsim holds the write (and logs it once done)
         children = pool_children(first)
         first.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 <pid>` does
         first.wait(10)
-        until(lambda: not any(alive(pid) for pid in children), 10, "the pool child dying")
+        wait_until(lambda: not any(alive(pid) for pid in children), 10, "the pool child dying")
         # plexsim finishes the held write: the change is made, the row still says running.
-        until(lambda: sections_at_sim(plexsim, share_id) == [MOVIES, MUSIC], 10, "the write")
+        wait_until(lambda: sections_at_sim(plexsim, share_id) == [MOVIES, MUSIC], 10, "the write")
         assert operation_row(db, op_id)[:2] == ("running", 1)
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -343,7 +182,7 @@ def test_an_operation_whose_worker_was_killed_outright_finishes_once_on_the_next
 
     second = start_worker(env)
     try:
-        _, attempts, message = wait_for(db, op_id, lambda row: row[0] == "succeeded", 60)
+        _, attempts, message = wait_for_operation(db, op_id, lambda row: row[0] == "succeeded", 60)
     finally:
         output = stop(second)
     assert attempts == 2, output
@@ -353,10 +192,10 @@ def test_an_operation_whose_worker_was_killed_outright_finishes_once_on_the_next
 
 
 def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_took_over(
-    tmp_path: Path, plexsim: Any
+    tmp_path: Path, migrated_var: Path, plexsim: Any
 ) -> None:
     # A short lease: a 10 s run, 1 + 5 s for a request, 10 s of clock skew = 26 s.
-    env = environment(
+    env = worker_env(
         tmp_path,
         None,
         plexsim.url,
@@ -364,7 +203,7 @@ def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_too
         PLEXTV_CONNECT_TIMEOUT="1",
         PLEXTV_READ_TIMEOUT="5",
     )
-    db, op_id, share_id = prepare_edit(tmp_path, env)
+    db, op_id, share_id = queue_edit(migrated_var, env)
     # The two reads before the write are held; the worker freezes during the second, so it
     # wakes up with an answer from before the change.
     shares_read = f"/api/servers/{DEN}/shared_servers"
@@ -374,7 +213,7 @@ def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_too
     frozen = start_worker(env)
     second = None
     try:
-        wait_for(db, op_id, lambda row: row[0] == "running")
+        wait_for_operation(db, op_id, lambda row: row[0] == "running")
         time.sleep(3)
         # Every process of the worker, as a paused container or a suspended machine would be
         # (its pool process has a process group of its own).
@@ -382,10 +221,10 @@ def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_too
         for pid in frozen_pids:
             os.kill(pid, signal.SIGSTOP)
         second = start_worker(env)
-        time.sleep(26)  # the lease runs out while the first worker is frozen
+        wait_until(lambda: lease_expired(db, op_id), 40, "the lease running out")
         sweep = "from sharing.console_tasks import sweep_operations; print(sweep_operations())"
-        assert "'reclaimed': 1" in manage(env, "shell", "-v", "0", "-c", sweep)
-        wait_for(db, op_id, lambda row: row[0] == "succeeded", 30)
+        assert "'reclaimed': 1" in shell(env, sweep)
+        wait_for_operation(db, op_id, lambda row: row[0] == "succeeded", 30)
         for pid in frozen_pids:
             os.kill(pid, signal.SIGCONT)
         time.sleep(5)  # the woken worker would send its write now

@@ -5,7 +5,6 @@ import time
 import pytest
 
 from plexadmin.middleware import LAST_SEEN
-from tests.personas import household, owner, plex_settings  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +15,14 @@ def age_session(client, seconds: int) -> None:  # type: ignore[no-untyped-def]
     session.save()
 
 
-def test_an_active_session_stays_signed_in(owner, settings) -> None:  # noqa: F811
+def test_an_active_session_stays_signed_in(owner, settings) -> None:
     settings.SESSION_IDLE_TIMEOUT = 600
     owner.client.get("/audit/")
     age_session(owner.client, 599)
     assert owner.client.get("/audit/").status_code == 200
 
 
-def test_an_idle_session_is_signed_out_and_sent_to_sign_in(owner, settings) -> None:  # noqa: F811
+def test_an_idle_session_is_signed_out_and_sent_to_sign_in(owner, settings) -> None:
     settings.SESSION_IDLE_TIMEOUT = 600
     owner.client.get("/audit/")
     age_session(owner.client, 601)
@@ -36,7 +35,7 @@ def test_an_idle_session_is_signed_out_and_sent_to_sign_in(owner, settings) -> N
     assert owner.client.get("/audit/").status_code == 302
 
 
-def test_htmx_requests_are_redirected_by_htmx(owner, settings) -> None:  # noqa: F811
+def test_htmx_requests_are_redirected_by_htmx(owner, settings) -> None:
     settings.SESSION_IDLE_TIMEOUT = 600
     owner.client.get("/audit/")
     age_session(owner.client, 3600)
@@ -45,7 +44,7 @@ def test_htmx_requests_are_redirected_by_htmx(owner, settings) -> None:  # noqa:
     assert response["HX-Redirect"].startswith("/accounts/")
 
 
-def test_activity_is_recorded_at_most_once_a_minute(owner) -> None:  # noqa: F811
+def test_activity_is_recorded_at_most_once_a_minute(owner) -> None:
     owner.client.get("/audit/")
     first = owner.client.session[LAST_SEEN]
     owner.client.get("/audit/")

@@ -2,49 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import production_env, run_manage
 
-
-def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PLEXADMIN_", "DATABASE_", "REDIS_", "SECRET_", "TOKEN_"))
-        and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
-    }
-    env.update(
-        PLEXADMIN_ENV="production",
-        PLEXADMIN_VAR_DIR=str(tmp_path / "var"),
-        SECRET_KEY=secrets.token_urlsafe(60),
-        TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        PLEX_CLIENT_IDENTIFIER="plexadmin-test-installation",
-        PUBLIC_BASE_URL="https://plex-admin.example.org",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-        DJANGO_SETTINGS_MODULE="plexadmin.settings",
-    )
-    env.update(overrides)
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+manage = run_manage
 
 
 def test_production_passes_check_deploy_with_no_warning(tmp_path: Path) -> None:

@@ -24,16 +24,7 @@ from plexadmin.models import Heartbeat
 from sharing.models import Invite, Library, Operation, OperationBatch, PlexUser, Server, Share
 from tests.console.conftest import DEN, run_sync
 from tests.fuzz import values
-from tests.personas import (  # noqa: F401
-    Persona,
-    anonymous,
-    co_admin,
-    household,
-    member,
-    outsider,
-    owner,
-    plex_settings,
-)
+from tests.personas import Persona
 
 # The anonymous visitor's browser started the fixture's "Sign in with Plex" attempt, so the
 # PIN pages answer it (and 404 for every other browser).
@@ -181,13 +172,13 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
 
 @pytest.fixture
 def cast(
-    household: Household,  # noqa: F811
+    household: Household,
     plexsim: Any,
-    anonymous: Persona,  # noqa: F811
-    outsider: Persona,  # noqa: F811
-    member: Persona,  # noqa: F811
-    co_admin: Persona,  # noqa: F811
-    owner: Persona,  # noqa: F811
+    anonymous: Persona,
+    outsider: Persona,
+    member: Persona,
+    co_admin: Persona,
+    owner: Persona,
 ) -> Cast:
     run_sync()
     # The account page lists what the worker last read, devices included (their remove forms).

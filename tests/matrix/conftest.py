@@ -10,24 +10,19 @@ import pytest
 from sharing import operations
 from sharing.models import Library, Operation, Server, Share
 from sharing.services import run_sync
+from tests.factories import DEN as DEN
+from tests.factories import KIDS as KIDS
+from tests.factories import MOVIES as MOVIES
+from tests.factories import MUSIC as MUSIC
+from tests.factories import PHOTOS as PHOTOS
+from tests.factories import TV as TV
 from tests.invariants.sent import sent  # noqa: F401  (what reaches plex.tv, with bodies)
-from tests.personas import (  # noqa: F401  (fixtures for this folder's tests)
-    anonymous,
-    co_admin,
-    household,
-    member,
-    outsider,
-    owner,
-    plex_settings,
-)
 
-DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
-MOVIES, TV, MUSIC, PHOTOS, KIDS = 118181361, 118181362, 118181363, 118181364, 118181365
 ALEX_SHARE, PRIYA_SHARE, CHEN_SHARE, RUTH_SHARE = 30006, 30007, 30009, 30011
 
 
 @pytest.fixture
-def den(household, plexsim):  # type: ignore[no-untyped-def]  # noqa: F811
+def den(household, plexsim):  # type: ignore[no-untyped-def]
     assert run_sync().outcome == "succeeded"
     return Server.objects.get(machine_identifier=DEN)
 

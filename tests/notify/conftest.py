@@ -4,7 +4,6 @@ loopback, the persona cast, and helpers to run the pipeline (fan out, gather, se
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,21 +19,7 @@ from aiosmtpd.controller import Controller
 from notify import delivery
 from notify.models import Channel, Delivery, Event, Notification
 from tests.console.conftest import synced  # noqa: F401
-from tests.personas import (  # noqa: F401
-    anonymous,
-    co_admin,
-    household,
-    member,
-    outsider,
-    owner,
-    plex_settings,
-)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.processes import free_port
 
 
 @dataclass

@@ -16,8 +16,7 @@ from django.core import mail
 from django.utils.deprecation import RemovedInDjango2028Warning
 
 from notify import mailbox
-from tests.foundation.test_settings_profiles import ROOT, production_env
-from tests.notify.conftest import free_port
+from tests.processes import ROOT, free_port, production_env
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,17 +18,24 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.console.test_worker_killed import (
-    ROOT,
-    environment,
-    manage,
+from tests.console.test_worker_killed import redis_url  # noqa: F401
+from tests.notify.conftest import SmtpSink
+from tests.processes import (
+    ONE_STACK_AT_A_TIME,
+    celery_worker,
+    copy_migrated,
+    free_port,
     pool_children,
-    redis_url,  # noqa: F401
+    shell,
+    sqlite_row,
     stop,
+    worker_env,
 )
-from tests.notify.conftest import SmtpSink, free_port
+from tests.processes import (
+    wait_until as poll,
+)
 
-pytestmark = [pytest.mark.worker, pytest.mark.redis]
+pytestmark = [pytest.mark.worker, pytest.mark.redis, ONE_STACK_AT_A_TIME]
 
 SETUP = """
 from django.db import transaction
@@ -52,51 +58,21 @@ with transaction.atomic():
 """
 
 
-def start(env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "plexadmin",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "-l",
-            "WARNING",
-            *extra,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def prepare(tmp_path: Path, redis: str, **extra: str) -> tuple[dict[str, str], Path]:
-    env = environment(tmp_path, redis, "http://127.0.0.1:9", 5)
+def prepare(
+    tmp_path: Path, migrated_var: Path, redis: str, **extra: str
+) -> tuple[dict[str, str], Path]:
+    env = worker_env(tmp_path, redis, "http://127.0.0.1:9", 5)
     env.update(NOTIFY_DIGEST_SECONDS="0", NOTIFY_TEST_RUNS=str(tmp_path / "runs.jsonl"), **extra)
-    manage(env, "migrate", "--no-input", "-v", "0")
-    return env, tmp_path / "var" / "plexadmin.sqlite3"
+    return env, copy_migrated(migrated_var, env)
 
 
 def delivery_row(db: Path) -> tuple[str, int] | None:
-    with sqlite3.connect(db, timeout=5) as conn:
-        row = conn.execute("SELECT state, attempts FROM notify_delivery").fetchone()
+    row = sqlite_row(db, "SELECT state, attempts FROM notify_delivery")
     return (str(row[0]), int(row[1])) if row else None
 
 
 def wait_until(check: Callable[[], Any], seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"still waiting after {seconds} s")
+    return poll(check, seconds)
 
 
 @pytest.fixture
@@ -110,12 +86,15 @@ def smtp() -> Any:
 
 def test_a_worker_killed_after_sending_does_not_send_again(
     tmp_path: Path,
+    migrated_var: Path,
     redis_url: str,  # noqa: F811
     smtp: SmtpSink,
 ) -> None:
-    env, db = prepare(tmp_path, redis_url, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp.port))
-    manage(env, "shell", "-v", "0", "-c", SETUP.format(kind="email", url=""))
-    worker = start(env, "-I", "tests.notify.kill_after_send")
+    env, db = prepare(
+        tmp_path, migrated_var, redis_url, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp.port)
+    )
+    shell(env, SETUP.format(kind="email", url=""))
+    worker = celery_worker(env, "-I", "tests.notify.kill_after_send")
     runs = tmp_path / "runs.jsonl"
     try:
         wait_until(lambda: runs.with_suffix(".killed").exists())
@@ -135,6 +114,7 @@ def test_a_worker_killed_after_sending_does_not_send_again(
 
 def test_an_email_cut_off_mid_send_goes_again_with_the_same_message_id(
     tmp_path: Path,
+    migrated_var: Path,
     redis_url: str,  # noqa: F811
 ) -> None:
     worker: subprocess.Popen[str] | None = None
@@ -150,9 +130,11 @@ def test_an_email_cut_off_mid_send_goes_again_with_the_same_message_id(
     sink = KillingSink(port=free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
-    env, db = prepare(tmp_path, redis_url, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(sink.port))
-    manage(env, "shell", "-v", "0", "-c", SETUP.format(kind="email", url=""))
-    worker = start(env)
+    env, db = prepare(
+        tmp_path, migrated_var, redis_url, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(sink.port)
+    )
+    shell(env, SETUP.format(kind="email", url=""))
+    worker = celery_worker(env)
     try:
         wait_until(lambda: sink.messages)
         wait_until(lambda: delivery_row(db) == ("sending", 1))
@@ -160,7 +142,7 @@ def test_an_email_cut_off_mid_send_goes_again_with_the_same_message_id(
         assert len(sink.messages) == 1
         with sqlite3.connect(db, timeout=5) as conn:  # the lease runs out
             conn.execute("UPDATE notify_delivery SET lease_until = '2000-01-01 00:00:00'")
-        manage(env, "shell", "-v", "0", "-c", "from notify.tasks import sweep; sweep.delay()")
+        shell(env, "from notify.tasks import sweep; sweep.delay()")
         wait_until(lambda: delivery_row(db) == ("sent", 2))
     finally:
         output = stop(worker)
@@ -172,6 +154,7 @@ def test_an_email_cut_off_mid_send_goes_again_with_the_same_message_id(
 
 def test_a_webhook_cut_off_mid_send_is_not_repeated(
     tmp_path: Path,
+    migrated_var: Path,
     redis_url: str,  # noqa: F811
 ) -> None:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -194,22 +177,15 @@ def test_a_webhook_cut_off_mid_send_is_not_repeated(
     port = free_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     Thread(target=server.serve_forever, daemon=True).start()
-    env, db = prepare(tmp_path, redis_url)
-    manage(
-        env,
-        "shell",
-        "-v",
-        "0",
-        "-c",
-        SETUP.format(kind="apprise", url=f"json://127.0.0.1:{port}/hook"),
-    )
-    holder["worker"] = start(env)
+    env, db = prepare(tmp_path, migrated_var, redis_url)
+    shell(env, SETUP.format(kind="apprise", url=f"json://127.0.0.1:{port}/hook"))
+    holder["worker"] = celery_worker(env)
     try:
         wait_until(lambda: received)
         wait_until(lambda: delivery_row(db) == ("sending", 1))
         with sqlite3.connect(db, timeout=5) as conn:
             conn.execute("UPDATE notify_delivery SET lease_until = '2000-01-01 00:00:00'")
-        manage(env, "shell", "-v", "0", "-c", "from notify.tasks import sweep; sweep.delay()")
+        shell(env, "from notify.tasks import sweep; sweep.delay()")
         wait_until(lambda: delivery_row(db) == ("unconfirmed", 1))
         time.sleep(1.0)
     finally:

@@ -20,11 +20,15 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 
 from plexadmin.backups import key_fingerprint
-from tests.foundation.test_settings_profiles import production_env
+from tests.processes import production_env
 from tests.production.test_smoke import postgres_url
 from tests.services import require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# One xdist worker runs the whole module, so the installation each kind restores from (the
+# module-scoped `sources`) is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("backup-restore")
 
 SEED = """
 from accounts.models import Member

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from django.conf import settings
 
 from plexadmin.celery import app as celery_app
 from tests.foundation.test_configuration_docs import variables_read_by_settings
+from tests.processes import free_port
 from tests.services import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,12 +215,6 @@ def test_the_systemd_units_verify(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_the_compose_redis_command_sets_a_password_aof_and_noeviction(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from django.test import Client, RequestFactory
 
 from plexadmin import logs
 from sharing.console_tasks import apply_operation
-from tests.foundation.test_settings_profiles import production_env
+from tests.processes import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "cAn4ry7QxZ9vLm2PwT8k"

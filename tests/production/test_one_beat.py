@@ -24,9 +24,11 @@ import pytest
 import redis
 from django.conf import settings
 
+from tests.processes import ONE_STACK_AT_A_TIME, ROOT, wait_until
 from tests.services import require_redis
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = ONE_STACK_AT_A_TIME
+
 SENT = re.compile(r"Sending due task (\w+)")
 NOT_SENT = re.compile(r"Message Error: Couldn't apply scheduled task (\w+)")
 
@@ -100,13 +102,6 @@ def beats(tmp_path: Path) -> Iterator[Beats]:
     made = Beats(tmp_path, require_redis())
     yield made
     made.cleanup()
-
-
-def wait_until(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def entries() -> list[str]:

@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,13 +22,12 @@ from django.conf import settings
 from sharing.console_tasks import apply_operation
 from sharing.models import Operation
 from sharing.operations.account import SET_VIEW_STATE_SYNC
-from tests.personas import household, plex_settings  # noqa: F401
+from tests.processes import ONE_STACK_AT_A_TIME, ROOT, wait_until
 from tests.production.test_smoke import ENTRYPOINT, Process, base_environment, postgres_url
 from tests.services import require_postgres, require_redis
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, ONE_STACK_AT_A_TIME]
 
-ROOT = Path(__file__).resolve().parents[2]
 WRITE = "/api/v2/user/view_state_sync"
 
 
@@ -88,17 +86,10 @@ class Workers:
 
 
 @pytest.fixture
-def workers(tmp_path: Path, plexsim: Any, household: Any) -> Iterator[Workers]:  # noqa: F811
+def workers(tmp_path: Path, plexsim: Any, household: Any) -> Iterator[Workers]:
     made = Workers(tmp_path, plexsim)
     yield made
     made.cleanup()
-
-
-def wait_until(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def finished(ops: list[Operation]) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.foundation.test_settings_profiles import production_env
+from tests.processes import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +27,11 @@ import redis
 import requests
 from django.conf import settings
 
-from tests.production.test_deploy_files import free_port
+from tests.processes import ONE_STACK_AT_A_TIME, ROOT, free_port, wait_until
 from tests.services import require, require_postgres, require_redis
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = ONE_STACK_AT_A_TIME
+
 ENTRYPOINT = str(ROOT / "deploy" / "entrypoint.sh")
 OWN_VARIABLES = ("PLEXADMIN_", "DATABASE_", "REDIS_", "SECRET_", "TOKEN_", "METRICS_", "LOG_")
 
@@ -195,16 +195,10 @@ def start_caddy(site: Site) -> None:
 
 
 def wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if condition():
-                return
-        except (requests.RequestException, OSError):
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not ready after {seconds} s")
-        time.sleep(0.5)
+    """Until `condition` holds; a server that does not answer yet is "not yet". A quarter of a
+    second apart: some conditions start a process, which competes with the stack starting."""
+    not_yet = (requests.RequestException, OSError)
+    wait_until(condition, seconds, "ready", interval=0.25, ignore=not_yet)
 
 
 def test_the_production_path_from_secrets_to_https(site: Site) -> None:

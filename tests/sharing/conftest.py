@@ -9,21 +9,13 @@ import pytest
 from plextv import ClientConfig, PlexTV
 from sharing.models import SyncRun
 from sharing.sync import SyncResult, sync_household
-from tests.personas import (  # noqa: F401  (shared personas for the view tests)
-    anonymous,
-    co_admin,
-    household,
-    member,
-    outsider,
-    owner,
-    plex_settings,
-)
+from tests.factories import CABIN as CABIN
+from tests.factories import DEMO_ACCOUNTS
+from tests.factories import DEN as DEN
 
 # plexsim README, "The demo household": morgan owns both servers. Fake, documented test data.
-DEMO_OWNER_ID = 1001001
-DEMO_OWNER_TOKEN = "demo-owner-token-0001"
-DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
-CABIN = "15757bbee2bb63fc0da1142e5b3f54a9ad225744"
+DEMO_OWNER_ID = int(str(DEMO_ACCOUNTS["morgan"]["plex_id"]))
+DEMO_OWNER_TOKEN = str(DEMO_ACCOUNTS["morgan"]["token"])
 
 
 @pytest.fixture

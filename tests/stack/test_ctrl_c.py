@@ -17,29 +17,28 @@ from typing import Any
 
 import pytest
 
-from tests.console.test_worker_killed import (
-    MOVIES,
-    MUSIC,
+from tests.factories import MOVIES, MUSIC
+from tests.processes import (
+    ONE_STACK_AT_A_TIME,
+    ROOT,
     SHARE_WRITES,
-    environment,
     free_port,
     operation_row,
-    prepare_edit,
+    queue_edit,
     sections_at_sim,
     share_writes,
-    wait_for,
+    wait_for_operation,
+    worker_env,
 )
 
-pytestmark = [pytest.mark.stack, pytest.mark.timeout(180)]
-
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.stack, pytest.mark.timeout(180), ONE_STACK_AT_A_TIME]
 
 
 def test_ctrl_c_lets_the_worker_finish_the_change_it_is_applying(
-    tmp_path: Path, plexsim: Any
+    tmp_path: Path, migrated_var: Path, plexsim: Any
 ) -> None:
-    env = environment(tmp_path, None, plexsim.url, PLEXADMIN_PORT=str(free_port()))
-    db, op_id, share_id = prepare_edit(tmp_path, env)
+    env = worker_env(tmp_path, None, plexsim.url, PLEXADMIN_PORT=str(free_port()))
+    db, op_id, share_id = queue_edit(migrated_var, env)
     plexsim.add_fault(action="delay", delay=6, method="POST", path=SHARE_WRITES, times=1)
     plexsim.clear_requests()
     log_path = tmp_path / "run.log"
@@ -54,7 +53,7 @@ def test_ctrl_c_lets_the_worker_finish_the_change_it_is_applying(
             start_new_session=True,
         )
         try:
-            wait_for(db, op_id, lambda row: row[0] == "running", 60)
+            wait_for_operation(db, op_id, lambda row: row[0] == "running", 60)
             time.sleep(1.5)  # the reads are done; plexsim holds the write
             started = time.monotonic()
             os.killpg(honcho.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -33,11 +32,11 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from e2e.conftest import CHROMIUM_ARGS
+from tests.processes import ONE_STACK_AT_A_TIME, ROOT, RUN_VARIABLES, child_env, free_port
 from tests.services import CHROMIUM, require, require_chromium
 
-pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.stack, pytest.mark.timeout(300), ONE_STACK_AT_A_TIME]
 
-ROOT = Path(__file__).resolve().parents[2]
 DEN = "Morgan's Den"
 ALEX_ON_THE_DEN, KIDS_MOVIES = 30006, 118181365  # plexsim's demo seed
 RUTH = 1001014  # plexsim's demo seed: stopped watching 95 days ago
@@ -46,12 +45,6 @@ FIRST_TICK_WITHIN = 75.0
 SHUTDOWN_GRACE = 30
 PROBLEMS = re.compile(r"\bERROR\b|\bCRITICAL\b|Traceback \(most recent call last\)")
 STARTED = re.compile(r"system\s+\| (\S+) started \(pid=(\d+)\)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def every_minute() -> dict[str, str]:
@@ -87,22 +80,11 @@ class Demo:
         self.sim = free_port()
         self.log_path = tmp_path / "demo.log"
         self.var = tmp_path / "var"
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k
-            not in {
-                "DATABASE_URL",
-                "REDIS_URL",
-                "PLEXADMIN_ENV",
-                "PLEXADMIN_VAR_DIR",
-                "DJANGO_SETTINGS_MODULE",
-                "DJANGO_ALLOW_ASYNC_UNSAFE",
-                "MAKEFLAGS",
-                "MFLAGS",
-            }
-        }
-        env.update(every_minute(), SHUTDOWN_GRACE=str(SHUTDOWN_GRACE))
+        env = child_env(
+            drop=RUN_VARIABLES | {"DJANGO_SETTINGS_MODULE", "MAKEFLAGS", "MFLAGS"},
+            SHUTDOWN_GRACE=str(SHUTDOWN_GRACE),
+            **every_minute(),
+        )
         self.log = self.log_path.open("w")
         # -o: never (re)install requirements from a test; the virtualenv is the one running us.
         self.process = subprocess.Popen(
