@@ -14,7 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sharing import share_state
 from sharing.leases import holder_is_gone
+from sharing.share_state import AccessState, Drift
 
 
 class Server(models.Model):
@@ -97,20 +99,9 @@ class PlexUser(models.Model):
 class Share(models.Model):
     """One server shared with one person. Settings are per person at plex.tv; kept per share."""
 
-    SETTING_FIELDS = (
-        "allow_sync",
-        "allow_camera_upload",
-        "allow_channels",
-        "allow_subtitle_admin",
-        "allow_tuners",
-        "filter_movies",
-        "filter_television",
-        "filter_music",
-        "filter_photos",
-        "filter_all",
-    )
-    # What `desired` and drift compare: the settings plus the set of libraries.
-    STATE_FIELDS = ("all_libraries", "libraries", *SETTING_FIELDS)
+    # The field names live with the conversions, in `sharing.share_state`.
+    SETTING_FIELDS = share_state.SETTING_FIELDS
+    STATE_FIELDS = share_state.STATE_FIELDS
 
     user = models.ForeignKey(PlexUser, on_delete=models.CASCADE, related_name="shares")
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="shares")
@@ -144,25 +135,18 @@ class Share(models.Model):
     def __str__(self) -> str:
         return f"{self.server} → {self.user}"
 
-    def observed_state(self, library_ids: list[int] | None = None) -> dict[str, Any]:
-        """The comparable state; `library_ids` (global ids) saves a query when already known."""
-        if library_ids is None:
-            library_ids = list(self.libraries.values_list("global_id", flat=True))
-        state: dict[str, Any] = {name: getattr(self, name) for name in self.SETTING_FIELDS}
-        state["all_libraries"] = self.all_libraries
-        state["libraries"] = sorted(library_ids)
-        return state
+    def state(self, library_ids: list[int] | None = None) -> AccessState:
+        """What plex.tv last said the share grants; `library_ids` (global ids) saves a query
+        when already known."""
+        return AccessState.from_share(self, library_ids)
 
-    def drifted_fields(self) -> list[dict[str, Any]]:
+    def observed_state(self, library_ids: list[int] | None = None) -> dict[str, Any]:
+        """The state in the shape `desired` stores."""
+        return self.state(library_ids).to_params()
+
+    def drift(self, library_ids: list[int] | None = None) -> list[Drift]:
         """Fields where plex.tv's value differs from what the dashboard last asked for."""
-        if not self.desired:
-            return []
-        observed = self.observed_state()
-        return [
-            {"field": name, "desired": self.desired.get(name), "observed": observed[name]}
-            for name in self.STATE_FIELDS
-            if name in self.desired and self.desired[name] != observed[name]
-        ]
+        return self.state(library_ids).drift(self.desired)
 
 
 class ShareLibrary(models.Model):

@@ -49,6 +49,7 @@ from sharing.observed import (
     ObservedShare,
     observe,
 )
+from sharing.share_state import AccessState
 
 BATCH = 1000
 
@@ -88,14 +89,6 @@ class Person:
 def display_name(row: Row) -> str:
     """`PlexUser.display_name` of a row."""
     return row["title"] or row["username"] or row["email"] or f"#{row['plex_id']}"
-
-
-def share_state(row: Row, library_ids: set[int]) -> dict[str, Any]:
-    """`Share.observed_state()` of a row, with its libraries' global ids."""
-    state = {name: row[name] for name in Share.SETTING_FIELDS}
-    state["all_libraries"] = row["all_libraries"]
-    state["libraries"] = sorted(library_ids)
-    return state
 
 
 @dataclass
@@ -479,7 +472,7 @@ class Applier:
                     shared_server_id=observed.shared_server_id,
                     pending=observed.pending,
                     all_libraries=observed.all_libraries,
-                    desired=observed.state(),
+                    desired=observed.state().to_params(),
                     created_at=self.now,
                     updated_at=self.now,
                     **observed.settings,
@@ -490,9 +483,9 @@ class Applier:
             if self.share_held(row):
                 self.counts.skipped += 1
                 continue
-            before = share_state(row, current.get(row["id"], set()))
+            before = AccessState.from_row(row, row["all_libraries"], current.get(row["id"], ()))
             after = observed.state()
-            differences = {k: (before[k], after[k]) for k in after if before[k] != after[k]}
+            differences = before.diff(after)
             meta_changed = (row["shared_server_id"], row["pending"]) != (
                 observed.shared_server_id,
                 observed.pending,
@@ -505,12 +498,15 @@ class Applier:
                 if name != "libraries":
                     setattr(share, name, value)
             if "libraries" in differences:
-                old, wanted = set(before["libraries"]), set(after["libraries"])
+                old, wanted = set(before.libraries), set(after.libraries)
                 link_add.extend((share, gid) for gid in wanted - old)
                 link_remove.extend((share.pk, gid) for gid in old - wanted)
             share.shared_server_id, share.pending = observed.shared_server_id, observed.pending
-            desired = row["desired"] or {}
-            drift = {k: v for k, v in differences.items() if desired.get(k, v[0]) != v[1]}
+            # Of what changed, what now differs from the dashboard's wish (a field it never
+            # stated a wish for counts as wished unchanged).
+            wished = {**before.to_params(), **(row["desired"] or {})}
+            drifted = {d.field for d in after.drift(wished)}
+            drift = {k: v for k, v in differences.items() if k in drifted}
             if drift:
                 label = f"{user.label} on {server.name}"
                 self.audit("share", share.pk, label, "share.drift", _pairs(drift))

@@ -16,8 +16,9 @@ from plextv.models import HomeInvite as PlexHomeInvite
 from sharing.home_invites import record_home_invites
 from sharing.models import HomeInvite, Invite, Operation, PlexUser, Server
 from sharing.operations.executor import Applied, OperationFailed, handler
-from sharing.operations.invites import access_settings, request_sync
+from sharing.operations.invites import request_sync
 from sharing.restriction_profiles import profile_label
+from sharing.share_state import settings_from_access
 
 CREATE_MANAGED = "home.create_managed"
 INVITE_TO_HOME = "home.invite"
@@ -79,7 +80,7 @@ def create_managed(client: PlexTV, op: Operation) -> Applied:
     if pin and pin != MASKED_PIN:
         client.set_managed_user_pin(user_id, pin)
         _forget_pin(op)
-    settings = access_settings(op.params.get("access", {}))
+    settings = settings_from_access(op.params.get("access", {}))
     servers = {s.machine_identifier: s for s in Server.objects.filter(owned=True)}
     shared_on: list[str] = []
     for entry in op.params.get("servers", []):

@@ -19,7 +19,7 @@ from plextv.filters import Filters, ShareSettings
 from plextv.models import SharedServer
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.executor import Applied, handler
-from sharing.operations.shares import FILTER_FIELDS, merge_filter
+from sharing.share_state import access_of_settings, settings_from_access
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +28,6 @@ CANCEL_INVITE = "invite.cancel"
 RESEND_INVITE = "invite.resend"
 STOP_SHARING = "share.stop"
 REMOVE_FRIEND = "friend.remove"
-
-
-def access_settings(access: dict[str, Any]) -> ShareSettings:
-    """The settings of a new share from the form's permissions and filter lists."""
-    return ShareSettings(
-        allow_sync=bool(access.get("allow_sync")),
-        allow_camera_upload=bool(access.get("allow_camera_upload")),
-        allow_channels=bool(access.get("allow_channels")),
-        allow_tuners=int(access.get("allow_tuners") or 0),
-        filter_movies=merge_filter(Filters(), access.get("filter_movies", {})),
-        filter_television=merge_filter(Filters(), access.get("filter_television", {})),
-        filter_music=merge_filter(Filters(), access.get("filter_music", {})),
-    )
 
 
 def request_sync() -> None:
@@ -186,7 +173,7 @@ def invite_friend(client: PlexTV, op: Operation) -> Applied:
     libraries asked is taken as this invite; anything else is treated as a share they had.
     """
     address: str = op.params["address"]
-    asked = access_settings(op.params.get("access", {}))
+    asked = settings_from_access(op.params.get("access", {}))
     servers = {s.machine_identifier: s for s in Server.objects.filter(owned=True)}
     invited: list[str] = []
     notes: list[str] = []
@@ -270,7 +257,7 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
         current = next(
             (s for s in client.server_shares(machine) if s.id == invite.shared_server_id), None
         )
-        settings = current.settings if current else ShareSettings()
+        access, filters = access_of_settings(current.settings if current else ShareSettings())
         plan = {
             "machine": machine,
             "address": invite.email or invite.username,
@@ -279,16 +266,8 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
                 if current
                 else list(invite.libraries.values_list("global_id", flat=True))
             ),
-            "access": {
-                "allow_sync": settings.allow_sync,
-                "allow_camera_upload": settings.allow_camera_upload,
-                "allow_channels": settings.allow_channels,
-                "allow_tuners": settings.allow_tuners,
-            },
-            "filters": {
-                name: (getattr(settings, name).to_plex() if getattr(settings, name) else None)
-                for name in FILTER_FIELDS
-            },
+            "access": access,
+            "filters": filters,
             "old_id": invite.shared_server_id,
         }
         op.params = {**op.params, "plan": plan}
@@ -301,7 +280,7 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
         return Filters.parse(plan["filters"].get(name))
 
     settings = dataclasses.replace(
-        access_settings(plan["access"]),
+        settings_from_access(plan["access"]),
         filter_movies=kept("filter_movies"),
         filter_television=kept("filter_television"),
         filter_music=kept("filter_music"),
