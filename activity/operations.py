@@ -19,14 +19,11 @@ from plextv.errors import NotFound
 from sharing.models import Operation
 from sharing.operations import submit
 from sharing.operations.executor import Applied, OperationFailed, handler
-from sharing.operations.labels import KIND_LABELS
 
 ADD = "watchlist.add"
 REMOVE = "watchlist.remove"
 KINDS = (ADD, REMOVE)
 TARGET = "watchlist"
-
-KIND_LABELS.update({ADD: "Add to watchlist", REMOVE: "Remove from watchlist"})
 
 
 class ChangeRefused(Exception):
@@ -111,7 +108,7 @@ def _on_watchlist(client: PlexTV, rating_key: str, title: str) -> bool:
         raise OperationFailed(f"plex.tv no longer knows “{title}”.") from None
 
 
-@handler(ADD)
+@handler(ADD, label="Add to watchlist")
 def add_to_watchlist(client: PlexTV, op: Operation) -> Applied:
     watchlist, acting, rating_key, title = _context(client, op)
     if _on_watchlist(acting, rating_key, title):
@@ -127,7 +124,7 @@ def add_to_watchlist(client: PlexTV, op: Operation) -> Applied:
     )
 
 
-@handler(REMOVE)
+@handler(REMOVE, label="Remove from watchlist")
 def remove_from_watchlist(client: PlexTV, op: Operation) -> Applied:
     watchlist, acting, rating_key, title = _context(client, op)
     if _on_watchlist(acting, rating_key, title):

@@ -8,6 +8,9 @@ id); both are stored.
 
 from __future__ import annotations
 
+import logging
+import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +20,8 @@ from django.utils import timezone
 from sharing import share_state
 from sharing.leases import holder_is_gone
 from sharing.share_state import AccessState, Drift
+
+log = logging.getLogger(__name__)
 
 
 class Server(models.Model):
@@ -331,6 +336,106 @@ class Operation(models.Model):
             return ""
         return f"process {holder.get('pid')} on {holder['host']}"
 
+    def take_lease(self, holder: dict[str, Any], length: timedelta) -> None:
+        """Mark the row running under a new lease (inside the claim's row lock) and count the
+        attempt."""
+        now = timezone.now()
+        self.state = self.RUNNING
+        self.attempts += 1
+        self.started_at = now
+        self.updated_at = now
+        self.lease_holder = holder
+        self.lease_token = uuid.uuid4().hex
+        self.lease_expires_at = now + length
+        self.save(
+            update_fields=[
+                "state",
+                "attempts",
+                "started_at",
+                "updated_at",
+                "lease_holder",
+                "lease_token",
+                "lease_expires_at",
+            ]
+        )
+
+    def give_up(self, message: str) -> None:
+        """Fail a row whose runs kept dying (inside the claim's row lock)."""
+        now = timezone.now()
+        self.state = self.FAILED
+        self.message = message
+        self.finished_at = now
+        self.updated_at = now
+        self.lease_token = ""
+        self.lease_expires_at = None
+        self.save(
+            update_fields=[
+                "state",
+                "message",
+                "finished_at",
+                "updated_at",
+                "lease_token",
+                "lease_expires_at",
+            ]
+        )
+
+    def finish(self, state: str, message: str, **more: Any) -> bool:
+        """Record the run's outcome (and the fields in `more`) and give up the lease, if this
+        run still holds it.
+
+        False means another run took the operation over (this worker froze past its lease);
+        the outcome is theirs to record.
+        """
+        now = timezone.now()
+        values: dict[str, Any] = {
+            **more,
+            "state": state,
+            "message": message,
+            "finished_at": now if state in (self.SUCCEEDED, self.FAILED) else None,
+            "updated_at": now,
+            "lease_token": "",
+            "lease_expires_at": None,
+        }
+        mine = Operation.objects.filter(
+            pk=self.pk, state=self.RUNNING, lease_token=self.lease_token
+        )
+        if not mine.update(**values):
+            log.warning(
+                "operation %s: another run took it over before this one could record %r",
+                self.pk,
+                state,
+            )
+            return False
+        for name, value in values.items():
+            setattr(self, name, value)
+        return True
+
+    def restart(self) -> bool:
+        """An admin's Retry: a failed row, or a stuck one (its worker died), queued again with
+        the attempt count started over."""
+        current = Operation.objects.filter(pk=self.pk).first()
+        if current is None:
+            return False
+        if current.state == self.FAILED:
+            # A refusal that sending the same change again cannot mend offers no Retry.
+            still = Operation.objects.filter(pk=self.pk, state=self.FAILED, retryable=True)
+        elif current.stuck:
+            still = Operation.objects.filter(
+                pk=self.pk, state=self.RUNNING, lease_token=current.lease_token
+            )
+        else:
+            return False
+        changed = still.update(
+            state=self.QUEUED,
+            attempts=0,
+            message="",
+            finished_at=None,
+            updated_at=timezone.now(),
+            lease_token="",
+            lease_expires_at=None,
+        )
+        return bool(changed)
+
     @classmethod
     def pending_targets(cls) -> set[tuple[str, str]]:
         rows = cls.objects.filter(state__in=cls.PENDING_STATES).values_list(
@@ -369,6 +474,32 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.action} {self.target_label}"
+
+    @classmethod
+    def record(
+        cls,
+        action: str,
+        target: tuple[str, object],
+        label: str,
+        changes: list[dict[str, Any]] | None = None,
+        *,
+        source: str = DASHBOARD,
+        result: str = OK,
+        **more: Any,
+    ) -> AuditEvent:
+        """One line of the trail: `action` on `target` ((type, id)), shown as `label`;
+        `more` names the actor (`actor` or `actor_id`) and anything else the row holds."""
+        target_type, target_id = target
+        return cls.objects.create(
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            target_label=label[:200],
+            changes=changes or [],
+            source=source,
+            result=result,
+            **more,
+        )
 
 
 class SyncRun(models.Model):

@@ -47,12 +47,11 @@ def audit_role_change(
         action = "role.revoked"
     else:
         action = f"role.{after}"
-    AuditEvent.objects.create(
-        actor=actor,
+    AuditEvent.record(
+        action,
+        ("member", account.plex_id),
+        account.display_name,
+        [{"field": "role", "before": before, "after": after}],
         source=AuditEvent.DASHBOARD if actor is not None else AuditEvent.SYSTEM,
-        target_type="member",
-        target_id=str(account.plex_id),
-        target_label=account.display_name[:200],
-        action=action,
-        changes=[{"field": "role", "before": before, "after": after}],
+        actor=actor,
     )

@@ -14,7 +14,6 @@ from accounts.decorators import admin_required
 from sharing import operations
 from sharing.console_views.access import get_operation, wants_partial
 from sharing.console_views.outcome import with_op
-from sharing.models import Operation
 
 # Named event sent when a polled operation finishes, so the regions it changed reload.
 FINISHED_EVENT = "operationFinished"
@@ -56,11 +55,3 @@ def operation_retry(request: HttpRequest, op_id: int) -> HttpResponse:
     ):
         return redirect(with_op(back.split("?op=")[0].split("&op=")[0], op))
     return redirect("people:operation", op_id=op.pk)
-
-
-def pending_for(target_type: str, target_id: object) -> Operation | None:
-    return (
-        Operation.objects.filter(target_type=target_type, target_id=str(target_id))
-        .order_by("-created_at", "-pk")
-        .first()
-    )

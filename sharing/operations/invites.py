@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,28 +20,11 @@ from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.executor import Applied, handler
 from sharing.share_state import access_of_settings, settings_from_access
 
-log = logging.getLogger(__name__)
-
 INVITE_FRIEND = "friend.invite"
 CANCEL_INVITE = "invite.cancel"
 RESEND_INVITE = "invite.resend"
 STOP_SHARING = "share.stop"
 REMOVE_FRIEND = "friend.remove"
-
-
-def request_sync() -> None:
-    """People and invites changed at plex.tv: let the sync bring in what plex.tv made of it.
-
-    The change itself is done by now, so a broker that cannot take the message (an outage)
-    must not turn it into a failure: the next scheduled sync brings the same picture.
-    """
-    from sharing.models import SyncRun
-    from sharing.services import request_sync as queue_sync
-
-    try:
-        queue_sync(SyncRun.OPERATION)
-    except Exception:
-        log.warning("could not queue a sync after an operation; the schedule will catch up")
 
 
 def record_invite(
@@ -163,7 +145,7 @@ def _same_as_asked(share: SharedServer, libraries: list[int]) -> bool:
     )
 
 
-@handler(INVITE_FRIEND)
+@handler(INVITE_FRIEND, label="Invite a friend")
 def invite_friend(client: PlexTV, op: Operation) -> Applied:
     """Share each chosen server with `address`, never narrowing a share they already have.
 
@@ -204,9 +186,9 @@ def invite_friend(client: PlexTV, op: Operation) -> Applied:
         with transaction.atomic():
             record_invite(shared, server, address, entry["libraries"], op.actor_id)
         invited.append(server.name)
-    request_sync()
     sentences = [f"Invited {address} to {', '.join(invited)}."] if invited else []
     return Applied(
+        resync=True,
         label=address,
         message=" ".join([*sentences, *notes]) or "Nothing was sent.",
         changes=[
@@ -224,7 +206,7 @@ def _invite(op: Operation) -> Invite | None:
     return Invite.objects.select_related("server").filter(pk=op.target_id).first()
 
 
-@handler(CANCEL_INVITE)
+@handler(CANCEL_INVITE, label="Cancel an invite")
 def cancel_invite(client: PlexTV, op: Operation) -> Applied:
     invite = _invite(op)
     label = str(op.params.get("label", ""))
@@ -237,11 +219,10 @@ def cancel_invite(client: PlexTV, op: Operation) -> Applied:
         invite.delete()
     else:
         message = "The invite was already gone."
-    request_sync()
-    return Applied(label=label, message=message)
+    return Applied(label=label, message=message, resync=True)
 
 
-@handler(RESEND_INVITE)
+@handler(RESEND_INVITE, label="Resend an invite")
 def resend_invite(client: PlexTV, op: Operation) -> Applied:
     """Withdraw the invite and send it again with the same libraries and permissions.
 
@@ -292,11 +273,12 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
     with transaction.atomic():
         Invite.objects.filter(shared_server_id=plan["old_id"]).delete()
         record_invite(shared, server, plan["address"], plan["libraries"], op.actor_id)
-    request_sync()
-    return Applied(label=plan["address"], message=f"Invite sent again to {plan['address']}.")
+    return Applied(
+        label=plan["address"], message=f"Invite sent again to {plan['address']}.", resync=True
+    )
 
 
-@handler(STOP_SHARING)
+@handler(STOP_SHARING, label="Stop sharing a server")
 def stop_sharing(client: PlexTV, op: Operation) -> Applied:
     share = Share.objects.select_related("server", "user").filter(pk=op.target_id).first()
     label = str(op.params.get("label", ""))
@@ -312,7 +294,7 @@ def stop_sharing(client: PlexTV, op: Operation) -> Applied:
     )
 
 
-@handler(REMOVE_FRIEND)
+@handler(REMOVE_FRIEND, label="Remove a friend")
 def remove_friend(client: PlexTV, op: Operation) -> Applied:
     """Every share and the friendship at plex.tv, then a tombstone here (never re-synced)."""
     person = PlexUser.objects.filter(pk=op.target_id).first()

@@ -64,7 +64,7 @@ def _expiry(value: str | None) -> datetime | None:
     return parse_datetime(value) if value else None
 
 
-@handler(EDIT_SHARE)
+@handler(EDIT_SHARE, label="Edit share")
 def edit_share(client: PlexTV, op: Any) -> Applied:
     """Read-modify-write: plex.tv's current share with the admin's changed fields replaced.
 

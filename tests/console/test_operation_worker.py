@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sharing.console_tasks import sweep_operations
+from sharing.tasks import sweep_operations
 from sharing.models import Operation, Share
 from tests.console.conftest import operations_for, share_of, sim_share
 

@@ -383,7 +383,7 @@ def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_too
             os.kill(pid, signal.SIGSTOP)
         second = start_worker(env)
         time.sleep(26)  # the lease runs out while the first worker is frozen
-        sweep = "from sharing.console_tasks import sweep_operations; print(sweep_operations())"
+        sweep = "from sharing.tasks import sweep_operations; print(sweep_operations())"
         assert "'reclaimed': 1" in manage(env, "shell", "-v", "0", "-c", sweep)
         wait_for(db, op_id, lambda row: row[0] == "succeeded", 30)
         for pid in frozen_pids:

@@ -20,7 +20,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from sharing.console_tasks import apply_operation
+from sharing.tasks import apply_operation
 from sharing.models import Operation
 from sharing.operations.account import SET_VIEW_STATE_SYNC
 from tests.personas import household, plex_settings  # noqa: F401
