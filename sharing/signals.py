@@ -17,7 +17,7 @@ from sharing.models import AuditEvent, SyncRun
 
 @receiver(user_logged_in, dispatch_uid="sharing-sync-on-admin-sign-in")
 def sync_after_admin_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    from sharing.services import request_sync
+    from sharing.sync.runs import request_sync
 
     if (
         roles.is_admin(user)
@@ -28,7 +28,7 @@ def sync_after_admin_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any
 
 @receiver(household_created, dispatch_uid="sharing-sync-on-household-created")
 def sync_new_household(sender: Any, household: Any, user: Any, **kwargs: Any) -> None:
-    from sharing.services import request_sync
+    from sharing.sync.runs import request_sync
 
     # Published when the household's transaction commits, like every task.
     request_sync(SyncRun.ADMIN, actor=user)

@@ -13,9 +13,10 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from sharing import operations, services
+from sharing import operations
 from sharing.models import SyncRun
 from sharing.operations import executor
+from sharing.sync import runs
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def resync() -> None:
     must not turn it into a failure: the next scheduled sync brings the same picture.
     """
     try:
-        services.request_sync(SyncRun.OPERATION)
+        runs.request_sync(SyncRun.OPERATION)
     except Exception:
         log.warning("could not queue a sync after an operation; the schedule will catch up")
 
@@ -112,7 +113,7 @@ def sync_household_task(run_id: int | None = None) -> dict[str, object]:
             SyncRun.objects.filter(pk=run_id).values_list("triggered_by", flat=True).first()
             or triggered_by
         )
-    run = services.run_sync(run_id, triggered_by)
+    run = runs.run_sync(run_id, triggered_by)
     if run is None:
         return {"run": None, "outcome": "already running or no household"}
     return {

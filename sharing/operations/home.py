@@ -13,11 +13,11 @@ from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import ShareSettings
 from plextv.models import HomeInvite as PlexHomeInvite
-from sharing.home_invites import record_home_invites
 from sharing.models import HomeInvite, Invite, Operation, PlexUser, Server
 from sharing.operations.executor import Applied, OperationFailed, handler
 from sharing.restriction_profiles import profile_label
 from sharing.share_state import settings_from_access
+from sharing.sync.home_invites import record_home_invites
 
 CREATE_MANAGED = "home.create_managed"
 INVITE_TO_HOME = "home.invite"

@@ -26,7 +26,7 @@ def account_read(household):  # type: ignore[no-untyped-def]  # noqa: F811
 @pytest.fixture
 def synced(household):  # type: ignore[no-untyped-def]  # noqa: F811
     """The household as the sync stores it (what members' pages and sign-in read)."""
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
 
     return run_sync()
 

@@ -11,7 +11,7 @@ from accounts.plex import owner_client
 from activity import collect
 from activity.models import Collection
 from sharing.models import SyncRun
-from sharing.sync import sync_household
+from sharing.sync.engine import sync_household
 from tests.personas import (  # noqa: F401
     anonymous,
     co_admin,

@@ -10,7 +10,7 @@ import pytest
 from accounts.models import Household
 from accounts.plex import owner_client
 from sharing.models import Operation, PlexUser, Share, SyncRun
-from sharing.sync import sync_household
+from sharing.sync.engine import sync_household
 from tests.personas import (  # noqa: F401
     anonymous,
     co_admin,

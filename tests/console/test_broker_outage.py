@@ -31,7 +31,7 @@ DEN = "07b33a43085dc2635f0bb026696069991fae76dc"
 
 HOUSEHOLD = f"""
 from accounts.models import Household, Member, PlexAccount, User
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 
 owner = PlexAccount(plex_id=1001001, username="morgan", email="morgan@example.com", title="Morgan")
 owner.set_token("demo-owner-token-0001")

@@ -44,7 +44,7 @@ SETUP = f"""
 from django.db import transaction
 from accounts.models import Household, Member, PlexAccount, User
 from sharing import operations
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 
 owner = PlexAccount(plex_id=1001001, username="morgan", email="morgan@example.com", title="Morgan")
 owner.set_token("demo-owner-token-0001")
@@ -69,7 +69,7 @@ from django.db import transaction
 from accounts.models import Household, Member, PlexAccount, User
 from sharing import operations
 from sharing.models import Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 
 owner = PlexAccount(plex_id=1001001, username="morgan", email="morgan@example.com", title="Morgan")
 owner.set_token("demo-owner-token-0001")

@@ -6,7 +6,7 @@ import pytest
 
 from sharing import operations
 from sharing.models import AuditEvent, Operation, Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 
 DEN_MOVIES, DEN_SHOWS = 118181361, 118181362  # alex.rivera's two libraries on Morgan's Den
 ALEX_SHARE = 30006

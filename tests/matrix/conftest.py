@@ -9,7 +9,7 @@ import pytest
 
 from sharing import operations
 from sharing.models import Library, Operation, Server, Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.invariants.sent import sent  # noqa: F401  (what reaches plex.tv, with bodies)
 from tests.personas import (  # noqa: F401  (fixtures for this folder's tests)
     anonymous,

@@ -8,7 +8,7 @@ import pytest
 
 from plextv import ClientConfig, PlexTV
 from sharing.models import SyncRun
-from sharing.sync import SyncResult, sync_household
+from sharing.sync.engine import SyncResult, sync_household
 from tests.personas import (  # noqa: F401  (shared personas for the view tests)
     anonymous,
     co_admin,

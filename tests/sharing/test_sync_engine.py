@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sharing.models import AuditEvent, Invite, Library, PlexUser, Server, Share, SyncRun
-from sharing.sync import sync_household
+from sharing.sync.engine import sync_household
 from tests.sharing.conftest import CABIN, DEMO_OWNER_ID, DEN
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
