@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -63,6 +63,20 @@ class PlexUser(models.Model):
     HOME = "home"
     MANAGED = "managed"
     KINDS = [(FRIEND, "Friend"), (HOME, "Home member"), (MANAGED, "Managed profile")]
+
+    # plex.tv's limits: a Plex Home holds 15 members (its admin, the owner, included), and
+    # a server is shared with about 100 people at most.
+    HOME_LIMIT = 15
+    SHARE_LIMIT = 100
+
+    # plex.tv stores `little_kid`, `older_kid` and `teen` (or nothing); Plex's own apps call
+    # them Younger Kid, Older Kid and Teen, and so does every page, message and audit line.
+    PROFILE_LABELS: ClassVar[dict[str, str]] = {
+        "little_kid": "Younger Kid",
+        "older_kid": "Older Kid",
+        "teen": "Teen",
+    }
+    NO_PROFILE = "No restrictions"
 
     plex_id = models.BigIntegerField(unique=True)
     uuid = models.CharField(max_length=64, blank=True)

@@ -39,8 +39,8 @@ from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.expiry import ExpiryNote, describe
 
 PER_PAGE = 50
-HOME_LIMIT = 15
-SHARE_LIMIT = 100
+HOME_LIMIT = PlexUser.HOME_LIMIT
+SHARE_LIMIT = PlexUser.SHARE_LIMIT
 KINDS = [
     ("", "Everyone"),
     (PlexUser.FRIEND, "Friends"),
