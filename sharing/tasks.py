@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -63,14 +64,13 @@ def sweep_after() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "OPERATION_SWEEP_AFTER", 600)))
 
 
-# Beat's tasks name both limits: one that set only `time_limit` below the global soft limit
-# could not be sent at all (plexadmin.checks refuses that at start-up).
-@shared_task(
-    name="sharing.console_tasks.sweep_operations",
-    ignore_result=True,
-    soft_time_limit=45,
-    time_limit=60,
-)
+def beat_task(name: str) -> Any:
+    """A task beat sends. It names both limits: one that set only `time_limit` below the
+    global soft limit could not be sent at all (plexadmin.checks refuses that at start-up)."""
+    return shared_task(name=name, ignore_result=True, soft_time_limit=45, time_limit=60)
+
+
+@beat_task("sharing.console_tasks.sweep_operations")
 def sweep_operations() -> dict[str, object]:
     """Run again what was lost: operations whose worker died mid-run (the lease ran out) and
     operations left queued (an enqueue lost to a broker outage, a dropped retry).
@@ -90,12 +90,7 @@ def sweep_operations() -> dict[str, object]:
     return {"reclaimed": len(reclaimed), "requeued": len(stale)}
 
 
-@shared_task(
-    name="sharing.console_tasks.expire_shares",
-    ignore_result=True,
-    soft_time_limit=45,
-    time_limit=60,
-)
+@beat_task("sharing.console_tasks.expire_shares")
 def expire_shares() -> dict[str, object]:
     """Stop sharing every share past its expiry (each as an operation, submitted once)."""
     created = operations.expiry.submit_expired()

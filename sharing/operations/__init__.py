@@ -31,6 +31,8 @@ APPLY_OPERATION = "sharing.console_tasks.apply_operation"
 
 Target = models.Model | tuple[str, object]
 """What an operation is about: a row (its model names the type), or (type, id)."""
+Params = dict[str, Any]
+Actor = User | None
 
 __all__ = [
     "APPLY_OPERATION",
@@ -78,36 +80,23 @@ def target_of(target: Target) -> tuple[str, str]:
     return target_type, str(target_id)
 
 
+Submitted = tuple[Operation, bool]
+
+
+# The two ways to call it (see the docstring), kept compact: they differ in the target only.
 @overload
 def submit(
-    kind: str,
-    target: Target,
-    params: dict[str, Any],
-    actor: User | None,
-    key: str,
-    batch: OperationBatch | None = None,
-    countdown: float | None = None,
-    *,
-    content: object = None,
-) -> tuple[Operation, bool]: ...
-
-
+    kind: str, target: Target, params: Params, actor: Actor, key: str,
+    batch: OperationBatch | None = None, countdown: float | None = None, *, content: object = None,
+) -> Submitted: ...  # fmt: skip
 @overload
 def submit(
-    kind: str,
-    target: str,
-    target_id: object,
-    params: dict[str, Any],
-    actor: User | None,
-    key: str,
-    *,
-    batch: OperationBatch | None = None,
-    countdown: float | None = None,
-    content: object = None,
-) -> tuple[Operation, bool]: ...
+    kind: str, target: str, target_id: object, params: Params, actor: Actor, key: str, *,
+    batch: OperationBatch | None = None, countdown: float | None = None, content: object = None,
+) -> Submitted: ...  # fmt: skip
 
 
-def submit(kind: str, target: Target | str, *args: Any, **options: Any) -> tuple[Operation, bool]:
+def submit(kind: str, target: Target | str, *args: Any, **options: Any) -> Submitted:
     """Create the operation for `key` (once) and enqueue it on commit.
 
     Called as `submit(kind, target, params, actor, key, batch=None, countdown=None)`, the
