@@ -185,17 +185,6 @@ class AccessState:
         settings = {name: columns[name] for name in SETTING_FIELDS}
         return cls(settings, bool(all_libraries), tuple(sorted(library_ids)))
 
-    @classmethod
-    def from_plex(
-        cls, settings: ShareSettings, all_libraries: bool, library_ids: Iterable[int]
-    ) -> AccessState:
-        return cls.from_row(settings_values(settings), all_libraries, library_ids)
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> AccessState:
-        """The state a `to_params()` dict (`Share.desired`) holds."""
-        return cls.from_row(params, params["all_libraries"], params["libraries"])
-
     def to_params(self) -> dict[str, Any]:
         """The JSON shape `Share.desired` stores."""
         return {
