@@ -24,7 +24,6 @@ from plextv.errors import NotFound
 from sharing.models import Operation
 from sharing.operations import same_request, submit
 from sharing.operations.executor import Applied, OperationFailed, handler
-from sharing.operations.labels import KIND_LABELS
 from sharing.templatetags.audit_tags import ACTION_LABELS, TARGET_LABELS
 
 ADD = "watchlist.add"
@@ -38,14 +37,6 @@ TARGET_DOWNLOAD = "download"
 TARGET_LINK = "device_link"
 MASKED_CODE = "••••"
 
-KIND_LABELS.update(
-    {
-        ADD: "Add to watchlist",
-        REMOVE: "Remove from watchlist",
-        REMOVE_DOWNLOAD: "Remove a download",
-        LINK_DEVICE: "Link a device",
-    }
-)
 # The audit trail's sentences for these actions (sharing never imports this app).
 ACTION_LABELS.update(
     {REMOVE_DOWNLOAD: "Removed a download", LINK_DEVICE: "Linked a device by its code"}
@@ -135,7 +126,7 @@ def _on_watchlist(client: PlexTV, rating_key: str, title: str) -> bool:
         raise OperationFailed(f"plex.tv no longer knows “{title}”.") from None
 
 
-@handler(ADD)
+@handler(ADD, label="Add to watchlist")
 def add_to_watchlist(client: PlexTV, op: Operation) -> Applied:
     watchlist, acting, rating_key, title = _context(client, op)
     if _on_watchlist(acting, rating_key, title):
@@ -151,7 +142,7 @@ def add_to_watchlist(client: PlexTV, op: Operation) -> Applied:
     )
 
 
-@handler(REMOVE)
+@handler(REMOVE, label="Remove from watchlist")
 def remove_from_watchlist(client: PlexTV, op: Operation) -> Applied:
     watchlist, acting, rating_key, title = _context(client, op)
     if _on_watchlist(acting, rating_key, title):
@@ -218,7 +209,7 @@ def submit_removal(
     return op
 
 
-@handler(REMOVE_DOWNLOAD)
+@handler(REMOVE_DOWNLOAD, label="Remove a download")
 def remove_a_download(client: PlexTV, op: Operation) -> Applied:
     """Remove one sync item from a device, reading the device's list first: an item (or a
     device) already gone is the outcome wanted, and nothing is sent then."""
@@ -270,7 +261,7 @@ def _forget_code(op: Operation) -> None:
         op.save(update_fields=["params"])
 
 
-@handler(LINK_DEVICE)
+@handler(LINK_DEVICE, label="Link a device")
 def link_a_device(client: PlexTV, op: Operation) -> Applied:
     code = str(op.params.get("code") or "")
     if code == MASKED_CODE:

@@ -89,7 +89,7 @@ def set_up_household(url: str) -> None:
     from accounts.models import Household, Member, PlexAccount, User
     from plextv import ClientConfig, PlexTV
     from sharing.models import SyncRun
-    from sharing.sync import sync_household
+    from sharing.sync.engine import sync_household
 
     owner = PlexAccount(plex_id=OWNER_ID, username="owner", title="Owner")
     owner.set_token(OWNER_TOKEN)

@@ -199,7 +199,7 @@ def main() -> None:
     try:
         configure(sim.url, redis_url)
         make_household(sim.url)
-        from sharing.services import run_sync
+        from sharing.sync.runs import run_sync
 
         started = time.perf_counter()
         run = run_sync()

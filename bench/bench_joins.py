@@ -80,7 +80,7 @@ def set_up_household(sim_url: str) -> str:
     """morgan's household synced from plexsim; returns a code for an unlimited link."""
     from accounts.models import Member
     from joins import services
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
     from tests import factories
 
     morgan = factories.plex_account("morgan", keep_token=True, title="Morgan", has_plex_pass=True)

@@ -139,7 +139,7 @@ def main() -> None:
         from django.test.utils import setup_test_environment
 
         setup_test_environment()
-        from sharing.services import run_sync
+        from sharing.sync.runs import run_sync
 
         user = make_household(sim.url)
         run = run_sync()

@@ -127,7 +127,7 @@ def main() -> None:
     try:
         configure(sim.url)
         make_household(sim.url)
-        from sharing.services import run_sync
+        from sharing.sync.runs import run_sync
 
         run = run_sync()
         assert run is not None

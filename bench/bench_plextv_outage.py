@@ -91,7 +91,7 @@ def household() -> tuple[Any, Any]:
     """morgan owns Morgan's Den; alex.rivera is a member. Synced and read once."""
     from accounts.models import Household, Member, PlexAccount, User
     from accounts.tasks import refresh_account_picture
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
 
     def person(plex_id: int, username: str, token: str = "") -> User:
         account = PlexAccount(plex_id=plex_id, username=username, title=username)

@@ -139,7 +139,7 @@ def clear_household() -> None:
 def one_sync(url: str, memory: bool) -> Phase:
     from plextv import ClientConfig, PlexTV
     from sharing.models import SyncRun
-    from sharing.sync import sync_household
+    from sharing.sync.engine import sync_household
 
     client = PlexTV(ClientConfig.for_base_url(url, read_timeout=60.0), token=OWNER_TOKEN)
     run = SyncRun.objects.create(owner_plex_id=OWNER_ID)

@@ -12,7 +12,7 @@ import pytest
 
 from accounts.models import PinLogin
 from e2e.session import sign_in_browser
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]

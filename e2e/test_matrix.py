@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from e2e.session import sign_in_browser
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

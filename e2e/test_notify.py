@@ -9,7 +9,7 @@ import pytest
 
 from e2e.session import sign_in_browser
 from sharing.models import PlexUser
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.notify.conftest import _no_digest_wait, smtp_sink  # noqa: F401
 from tests.processes import free_port
 

@@ -242,7 +242,7 @@ def test_a_co_admin_removed_as_a_friend_loses_access_at_once(
 
     from e2e.session import sign_in_browser
     from sharing.models import PlexUser
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
     from tests import factories
 
     morgan = factories.plex_account("morgan", keep_token=True, title="Morgan")

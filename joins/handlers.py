@@ -18,10 +18,11 @@ from joins.services import REDEEM
 from plextv import PlexTV
 from plextv.errors import AlreadyInHome, AlreadySharing, HomeFull, OutcomeUnknown, PlexPassRequired
 from plextv.models import SharedServer
-from sharing.home_invites import record_home_invites
 from sharing.models import Library, Operation, Server
 from sharing.operations.executor import Applied, OperationFailed, handler
-from sharing.operations.invites import access_settings, add_to_share, record_invite, request_sync
+from sharing.operations.invites import add_to_share, record_invite
+from sharing.share_state import settings_from_access
+from sharing.sync.home_invites import record_home_invites
 
 
 def _theirs(client: PlexTV, machine: str, plex_id: int) -> SharedServer | None:
@@ -41,7 +42,7 @@ def _share_one(
     )
     if not libraries:
         return f"{server.name}: none of the link's libraries exist any more.", None
-    asked = access_settings(entry.get("access") or {})
+    asked = settings_from_access(entry.get("access") or {})
     existing = _theirs(client, server.machine_identifier, plex_id)
     if existing is not None:
         return add_to_share(client, server, existing, libraries, asked).sentence(address), None
@@ -91,7 +92,7 @@ def _into_home(client: PlexTV, op: Operation) -> str:
     return f"{address} was invited to your Home."
 
 
-@handler(REDEEM)
+@handler(REDEEM, label="Join through an invite link")
 def redeem_link(client: PlexTV, op: Operation) -> Applied:
     redemption = Redemption.objects.filter(pk=op.target_id).select_related("link").first()
     if redemption is None or redemption.state not in (Redemption.QUEUED, Redemption.DONE):
@@ -123,8 +124,8 @@ def redeem_link(client: PlexTV, op: Operation) -> Applied:
     Redemption.objects.filter(pk=redemption.pk).update(
         state=Redemption.DONE, new_shares=new_shares, updated_at=timezone.now()
     )
-    request_sync()
     return Applied(
+        resync=True,
         label=str(op.params.get("label", "")),
         message=" ".join(sentences),
         changes=[

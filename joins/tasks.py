@@ -177,7 +177,7 @@ def settle(redemption: Redemption) -> None:
     """Bring the new person into People now (a sync) and give their new shares the link's
     end date. A sync already running elsewhere is left to it; the expiry is then stamped
     when the invitee's or an admin's page next looks (`stamp_expiry`)."""
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
 
     if redemption.access_until is not None and redemption.new_shares:
         try:

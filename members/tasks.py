@@ -134,7 +134,7 @@ def _mark_accepted(ids: list[int]) -> None:
     if not ids:
         return
     Share.objects.filter(shared_server_id__in=ids).update(pending=False)
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
 
     try:
         run_sync()

@@ -16,7 +16,13 @@ from django.utils import timezone
 from accounts.models import PlexAccount
 from sharing import restriction_profiles
 from sharing.models import HomeInvite, Invite, Library, PlexUser, Share
-from sharing.operations.shares import FILTER_FIELDS, FILTER_PARTS, FLAG_FIELDS, filter_parts
+from sharing.share_state import (
+    FILTER_FIELDS,
+    FILTER_PARTS,
+    access_from_form,
+    access_of_share,
+    filter_parts,
+)
 
 MOVIE_RATINGS = ("G", "PG", "PG-13", "R", "NC-17", "NR")
 TV_RATINGS = ("TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA")
@@ -114,11 +120,7 @@ class AccessForm(OperationForm):
         return any(data.get(f"{name}__{part}") for name in FILTER_FIELDS for part in FILTER_PARTS)
 
     def access_state(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        state: dict[str, Any] = {name: data[name] for name in FLAG_FIELDS}
-        for name in FILTER_FIELDS:
-            state[name] = {part: list(data.get(f"{name}__{part}") or []) for part in FILTER_PARTS}
-        return state
+        return access_from_form(self.cleaned_data)
 
 
 class ShareEditForm(AccessForm):
@@ -190,10 +192,8 @@ class ShareEditForm(AccessForm):
 
 def shown_state(share: Share, library_ids: list[int]) -> dict[str, Any]:
     """The values the edit form shows for `share`, in the shape `submitted_state` returns."""
-    state: dict[str, Any] = {name: getattr(share, name) for name in FLAG_FIELDS}
+    state = access_of_share(share)
     state["libraries"] = sorted(library_ids)
-    for name in FILTER_FIELDS:
-        state[name] = filter_parts(getattr(share, name))
     state["expires_at"] = (
         _end_of_day(timezone.localtime(share.expires_at).date()) if share.expires_at else None
     )

@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from sharing.console_tasks import apply_operation
 from sharing.forms import new_key
 from sharing.models import Library, Operation, OperationBatch, PlexUser, Server, Share
 from sharing.operations import submit
@@ -186,25 +185,20 @@ def _edit(
     actor: User | None,
     key: str,
     batch: OperationBatch | None = None,
+    countdown: float | None = None,
 ) -> Operation:
     before = sorted(shared_ids(share, list(share.server.libraries.all())))
     after = libraries_after(share, library, grant)
     if not after:
         raise LastLibrary(f"{library.title} is the last library of {share}")
     label = "Share {} with {}" if grant else "Unshare {} from {}"
-    return Operation.objects.create(
-        kind=EDIT_SHARE,
-        target_type=Operation.TARGET_SHARE,
-        target_id=str(share.pk),
-        params={
-            "label": label.format(library.title, share.user.display_name),
-            "changes": {"libraries": after},
-            "before": {"libraries": before},
-        },
-        actor=actor,
-        idempotency_key=key,
-        batch=batch,
-    )
+    params = {
+        "label": label.format(library.title, share.user.display_name),
+        "changes": {"libraries": after},
+        "before": {"libraries": before},
+    }
+    op, _ = submit(EDIT_SHARE, share, params, actor, key, batch, countdown)
+    return op
 
 
 def stop_params(share: Share) -> dict[str, str]:
@@ -215,18 +209,15 @@ def stop_params(share: Share) -> dict[str, str]:
 
 
 def _stop(
-    share: Share, actor: User | None, key: str, batch: OperationBatch | None = None
+    share: Share,
+    actor: User | None,
+    key: str,
+    batch: OperationBatch | None = None,
+    countdown: float | None = None,
 ) -> Operation:
     """The same "stop sharing this server" the person screen has, grouped in `batch`."""
-    return Operation.objects.create(
-        kind=STOP_SHARING,
-        target_type=Operation.TARGET_SHARE,
-        target_id=str(share.pk),
-        params=stop_params(share),
-        actor=actor,
-        idempotency_key=key,
-        batch=batch,
-    )
+    op, _ = submit(STOP_SHARING, share, stop_params(share), actor, key, batch, countdown)
+    return op
 
 
 def stop(share: Share, actor: User | None, key: str) -> Operation | None:
@@ -238,10 +229,7 @@ def stop(share: Share, actor: User | None, key: str) -> Operation | None:
     if str(share.pk) in busy_shares():
         return None
     with transaction.atomic():
-        op, _ = submit(
-            STOP_SHARING, Operation.TARGET_SHARE, share.pk, stop_params(share), actor, key
-        )
-    return op
+        return _stop(share, actor, key)
 
 
 def toggle(share: Share, library: Library, actor: User | None, key: str) -> Operation | None:
@@ -254,9 +242,7 @@ def toggle(share: Share, library: Library, actor: User | None, key: str) -> Oper
         return None
     grant = library.global_id not in shared_ids(share, list(share.server.libraries.all()))
     with transaction.atomic():
-        op = _edit(share, library, grant, actor, key)
-        apply_operation.delay_on_commit(op.pk)  # type: ignore[attr-defined]  # DjangoTask: not in celery-types
-    return op
+        return _edit(share, library, grant, actor, key)
 
 
 @dataclass(frozen=True)
@@ -332,17 +318,15 @@ def start_bulk(
             actor=actor,
             server=library.server,
         )
-        ops = [
-            _edit(share, library, grant, actor, f"{key}:{share.pk}", batch) for share in plan.change
-        ]
-        ops += [_stop(share, actor, f"{key}:{share.pk}", batch) for share in stopped]
         pace = pace_seconds()
-
-        def publish() -> None:
-            for position, op in enumerate(ops):
-                apply_operation.apply_async((op.pk,), countdown=round(position * pace, 2))
-
-        transaction.on_commit(publish)
+        position = 0
+        for share in plan.change:
+            countdown = round(position * pace, 2)
+            _edit(share, library, grant, actor, f"{key}:{share.pk}", batch, countdown)
+            position += 1
+        for share in stopped:
+            _stop(share, actor, f"{key}:{share.pk}", batch, round(position * pace, 2))
+            position += 1
     return batch, plan
 
 

@@ -8,13 +8,20 @@ id); both are stored.
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sharing import share_state
 from sharing.leases import holder_is_gone
+from sharing.share_state import AccessState, Drift
+
+log = logging.getLogger(__name__)
 
 
 class Server(models.Model):
@@ -57,6 +64,20 @@ class PlexUser(models.Model):
     MANAGED = "managed"
     KINDS = [(FRIEND, "Friend"), (HOME, "Home member"), (MANAGED, "Managed profile")]
 
+    # plex.tv's limits: a Plex Home holds 15 members (its admin, the owner, included), and
+    # a server is shared with about 100 people at most.
+    HOME_LIMIT = 15
+    SHARE_LIMIT = 100
+
+    # plex.tv stores `little_kid`, `older_kid` and `teen` (or nothing); Plex's own apps call
+    # them Younger Kid, Older Kid and Teen, and so does every page, message and audit line.
+    PROFILE_LABELS: ClassVar[dict[str, str]] = {
+        "little_kid": "Younger Kid",
+        "older_kid": "Older Kid",
+        "teen": "Teen",
+    }
+    NO_PROFILE = "No restrictions"
+
     plex_id = models.BigIntegerField(unique=True)
     uuid = models.CharField(max_length=64, blank=True)
     kind = models.CharField(max_length=16, choices=KINDS, default=FRIEND)
@@ -97,20 +118,9 @@ class PlexUser(models.Model):
 class Share(models.Model):
     """One server shared with one person. Settings are per person at plex.tv; kept per share."""
 
-    SETTING_FIELDS = (
-        "allow_sync",
-        "allow_camera_upload",
-        "allow_channels",
-        "allow_subtitle_admin",
-        "allow_tuners",
-        "filter_movies",
-        "filter_television",
-        "filter_music",
-        "filter_photos",
-        "filter_all",
-    )
-    # What `desired` and drift compare: the settings plus the set of libraries.
-    STATE_FIELDS = ("all_libraries", "libraries", *SETTING_FIELDS)
+    # The field names live with the conversions, in `sharing.share_state`.
+    SETTING_FIELDS = share_state.SETTING_FIELDS
+    STATE_FIELDS = share_state.STATE_FIELDS
 
     user = models.ForeignKey(PlexUser, on_delete=models.CASCADE, related_name="shares")
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="shares")
@@ -144,25 +154,18 @@ class Share(models.Model):
     def __str__(self) -> str:
         return f"{self.server} → {self.user}"
 
-    def observed_state(self, library_ids: list[int] | None = None) -> dict[str, Any]:
-        """The comparable state; `library_ids` (global ids) saves a query when already known."""
-        if library_ids is None:
-            library_ids = list(self.libraries.values_list("global_id", flat=True))
-        state: dict[str, Any] = {name: getattr(self, name) for name in self.SETTING_FIELDS}
-        state["all_libraries"] = self.all_libraries
-        state["libraries"] = sorted(library_ids)
-        return state
+    def state(self, library_ids: list[int] | None = None) -> AccessState:
+        """What plex.tv last said the share grants; `library_ids` (global ids) saves a query
+        when already known."""
+        return AccessState.from_share(self, library_ids)
 
-    def drifted_fields(self) -> list[dict[str, Any]]:
+    def observed_state(self, library_ids: list[int] | None = None) -> dict[str, Any]:
+        """The state in the shape `desired` stores."""
+        return self.state(library_ids).to_params()
+
+    def drift(self, library_ids: list[int] | None = None) -> list[Drift]:
         """Fields where plex.tv's value differs from what the dashboard last asked for."""
-        if not self.desired:
-            return []
-        observed = self.observed_state()
-        return [
-            {"field": name, "desired": self.desired.get(name), "observed": observed[name]}
-            for name in self.STATE_FIELDS
-            if name in self.desired and self.desired[name] != observed[name]
-        ]
+        return self.state(library_ids).drift(self.desired)
 
 
 class ShareLibrary(models.Model):
@@ -347,6 +350,106 @@ class Operation(models.Model):
             return ""
         return f"process {holder.get('pid')} on {holder['host']}"
 
+    def take_lease(self, holder: dict[str, Any], length: timedelta) -> None:
+        """Mark the row running under a new lease (inside the claim's row lock) and count the
+        attempt."""
+        now = timezone.now()
+        self.state = self.RUNNING
+        self.attempts += 1
+        self.started_at = now
+        self.updated_at = now
+        self.lease_holder = holder
+        self.lease_token = uuid.uuid4().hex
+        self.lease_expires_at = now + length
+        self.save(
+            update_fields=[
+                "state",
+                "attempts",
+                "started_at",
+                "updated_at",
+                "lease_holder",
+                "lease_token",
+                "lease_expires_at",
+            ]
+        )
+
+    def give_up(self, message: str) -> None:
+        """Fail a row whose runs kept dying (inside the claim's row lock)."""
+        now = timezone.now()
+        self.state = self.FAILED
+        self.message = message
+        self.finished_at = now
+        self.updated_at = now
+        self.lease_token = ""
+        self.lease_expires_at = None
+        self.save(
+            update_fields=[
+                "state",
+                "message",
+                "finished_at",
+                "updated_at",
+                "lease_token",
+                "lease_expires_at",
+            ]
+        )
+
+    def finish(self, state: str, message: str, **more: Any) -> bool:
+        """Record the run's outcome (and the fields in `more`) and give up the lease, if this
+        run still holds it.
+
+        False means another run took the operation over (this worker froze past its lease);
+        the outcome is theirs to record.
+        """
+        now = timezone.now()
+        values: dict[str, Any] = {
+            **more,
+            "state": state,
+            "message": message,
+            "finished_at": now if state in (self.SUCCEEDED, self.FAILED) else None,
+            "updated_at": now,
+            "lease_token": "",
+            "lease_expires_at": None,
+        }
+        mine = Operation.objects.filter(
+            pk=self.pk, state=self.RUNNING, lease_token=self.lease_token
+        )
+        if not mine.update(**values):
+            log.warning(
+                "operation %s: another run took it over before this one could record %r",
+                self.pk,
+                state,
+            )
+            return False
+        for name, value in values.items():
+            setattr(self, name, value)
+        return True
+
+    def restart(self) -> bool:
+        """An admin's Retry: a failed row, or a stuck one (its worker died), queued again with
+        the attempt count started over."""
+        current = Operation.objects.filter(pk=self.pk).first()
+        if current is None:
+            return False
+        if current.state == self.FAILED:
+            # A refusal that sending the same change again cannot mend offers no Retry.
+            still = Operation.objects.filter(pk=self.pk, state=self.FAILED, retryable=True)
+        elif current.stuck:
+            still = Operation.objects.filter(
+                pk=self.pk, state=self.RUNNING, lease_token=current.lease_token
+            )
+        else:
+            return False
+        changed = still.update(
+            state=self.QUEUED,
+            attempts=0,
+            message="",
+            finished_at=None,
+            updated_at=timezone.now(),
+            lease_token="",
+            lease_expires_at=None,
+        )
+        return bool(changed)
+
     @classmethod
     def pending_targets(cls) -> set[tuple[str, str]]:
         rows = cls.objects.filter(state__in=cls.PENDING_STATES).values_list(
@@ -385,6 +488,32 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.action} {self.target_label}"
+
+    @classmethod
+    def record(
+        cls,
+        action: str,
+        target: tuple[str, object],
+        label: str,
+        changes: list[dict[str, Any]] | None = None,
+        *,
+        source: str = DASHBOARD,
+        result: str = OK,
+        **more: Any,
+    ) -> AuditEvent:
+        """One line of the trail: `action` on `target` ((type, id)), shown as `label`;
+        `more` names the actor (`actor` or `actor_id`) and anything else the row holds."""
+        target_type, target_id = target
+        return cls.objects.create(
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            target_label=label[:200],
+            changes=changes or [],
+            source=source,
+            result=result,
+            **more,
+        )
 
 
 class SyncRun(models.Model):

@@ -1,19 +1,15 @@
-"""The one set of names for plex.tv's restriction profiles, used on every screen and message.
+"""The words for plex.tv's restriction profiles, used on every screen and message.
 
-plex.tv stores `little_kid`, `older_kid` and `teen` (or nothing); Plex's own apps call them
-Younger Kid, Older Kid and Teen, and so does every page, form, message and audit line here.
+The names themselves are `PlexUser.PROFILE_LABELS`, next to the column that stores them.
 """
 
 from __future__ import annotations
 
 from plextv.models import RESTRICTION_PROFILES
+from sharing.models import PlexUser
 
-LABELS: dict[str, str] = {
-    "little_kid": "Younger Kid",
-    "older_kid": "Older Kid",
-    "teen": "Teen",
-}
-NO_PROFILE = "No restrictions"
+LABELS = PlexUser.PROFILE_LABELS
+NO_PROFILE = PlexUser.NO_PROFILE
 
 # A form's choices: none first, then plex.tv's profiles in plex.tv's order.
 CHOICES: list[tuple[str, str]] = [("", NO_PROFILE)] + [

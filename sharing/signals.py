@@ -17,7 +17,7 @@ from sharing.models import AuditEvent, SyncRun
 
 @receiver(user_logged_in, dispatch_uid="sharing-sync-on-admin-sign-in")
 def sync_after_admin_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    from sharing.services import request_sync
+    from sharing.sync.runs import request_sync
 
     if (
         roles.is_admin(user)
@@ -28,7 +28,7 @@ def sync_after_admin_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any
 
 @receiver(household_created, dispatch_uid="sharing-sync-on-household-created")
 def sync_new_household(sender: Any, household: Any, user: Any, **kwargs: Any) -> None:
-    from sharing.services import request_sync
+    from sharing.sync.runs import request_sync
 
     # Published when the household's transaction commits, like every task.
     request_sync(SyncRun.ADMIN, actor=user)
@@ -47,12 +47,11 @@ def audit_role_change(
         action = "role.revoked"
     else:
         action = f"role.{after}"
-    AuditEvent.objects.create(
-        actor=actor,
+    AuditEvent.record(
+        action,
+        ("member", account.plex_id),
+        account.display_name,
+        [{"field": "role", "before": before, "after": after}],
         source=AuditEvent.DASHBOARD if actor is not None else AuditEvent.SYSTEM,
-        target_type="member",
-        target_id=str(account.plex_id),
-        target_label=account.display_name[:200],
-        action=action,
-        changes=[{"field": "role", "before": before, "after": after}],
+        actor=actor,
     )

@@ -66,15 +66,13 @@ def _count_failure(request: HttpRequest, person: PlexUser) -> int:
 
 
 def _audit(request: HttpRequest, person: PlexUser, result: str, detail: str = "") -> None:
-    AuditEvent.objects.create(
-        actor=request.user if request.user.is_authenticated else None,
-        source=AuditEvent.DASHBOARD,
-        target_type="plexuser",
-        target_id=str(person.plex_id),
-        target_label=person.display_name,
-        action="home.switch",
-        changes=[{"field": "detail", "before": None, "after": detail}] if detail else [],
+    AuditEvent.record(
+        "home.switch",
+        ("plexuser", person.plex_id),
+        person.display_name,
+        [{"field": "detail", "before": None, "after": detail}] if detail else [],
         result=result,
+        actor=request.user if request.user.is_authenticated else None,
     )
 
 

@@ -17,7 +17,7 @@ from django.test import Client
 from accounts.models import Household, Member, PlexAccount, User
 from accounts.plex import owner_client
 from sharing.models import SyncRun
-from sharing.sync import sync_household
+from sharing.sync.engine import sync_household
 from tests import factories
 
 

@@ -236,7 +236,7 @@ def sqlite_row(db: Path, query: str, *params: object) -> tuple[Any, ...] | None:
 MORGAN = DEMO_ACCOUNTS["morgan"]
 DEMO_HOUSEHOLD = f"""
 from accounts.models import Household, Member, PlexAccount, User
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 
 owner = PlexAccount(plex_id={MORGAN["plex_id"]}, username="morgan", email="{MORGAN["email"]}",
                     title="Morgan")

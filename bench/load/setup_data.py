@@ -31,7 +31,7 @@ from accounts.models import Household, Member, PlexAccount, User  # noqa: E402
 from plexsim.seeds import OWNER_ID, generated_state  # noqa: E402
 from sharing.forms import ShareEditForm  # noqa: E402
 from sharing.models import Library, PlexUser, Server, Share  # noqa: E402
-from sharing.services import run_sync  # noqa: E402
+from sharing.sync.runs import run_sync  # noqa: E402
 
 OWNER_TOKEN = "gen-owner-token-0001"  # noqa: S105 - plexsim's generated owner; the run searches for it
 BACKEND = "django.contrib.auth.backends.ModelBackend"

@@ -23,7 +23,7 @@ TARGET_DEVICE = "device"
 TARGET_ACCOUNT = "account"
 
 
-@handler(REMOVE_DEVICE)
+@handler(REMOVE_DEVICE, label="Remove a device")
 def remove_device(client: PlexTV, op: Operation) -> Applied:
     """Remove a player device from the account; servers are never removed from here.
 
@@ -56,7 +56,7 @@ def remove_device(client: PlexTV, op: Operation) -> Applied:
     )
 
 
-@handler(SET_VIEW_STATE_SYNC)
+@handler(SET_VIEW_STATE_SYNC, label="View-state sync")
 def set_view_state_sync(client: PlexTV, op: Operation) -> Applied:
     consent = bool(op.params.get("consent"))
     client.set_view_state_sync(consent)

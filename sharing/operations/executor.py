@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -48,7 +47,6 @@ from plextv.errors import (
 )
 from sharing.leases import holder_is_gone, this_process
 from sharing.models import AuditEvent, Operation
-from sharing.operations.labels import KIND_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +74,28 @@ class Applied:
     label: str
     message: str
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # People or invites changed at plex.tv: the task queues a sync to bring in what plex.tv
+    # made of it (a handler never queues tasks itself).
+    resync: bool = False
 
 
 Handler = Callable[[PlexTV, Operation], Applied]
+# The one registry of operation kinds: what runs each, and what it is called on screen.
 HANDLERS: dict[str, Handler] = {}
+KIND_LABELS: dict[str, str] = {}
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
+def handler(kind: str, *, label: str) -> Callable[[Handler], Handler]:
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
+        KIND_LABELS[kind] = label
         return function
 
     return register
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,7 @@ class Outcome:
     state: str
     retry_in: float | None = None
     message: str = ""
+    resync: bool = False
 
 
 # The outcome of a run that lost its lease: nothing recorded, nothing to retry.
@@ -148,7 +157,6 @@ def claim(op_id: int) -> Operation | None:
         op = Operation.objects.select_for_update().filter(pk=op_id).first()
         if op is None or not op.pending:
             return None
-        now = timezone.now()
         if op.state == Operation.RUNNING and not op.stuck:
             log.info(
                 "operation %s is being run by %s (lease until %s); leaving it to them",
@@ -158,76 +166,14 @@ def claim(op_id: int) -> Operation | None:
             )
             return None
         if op.attempts >= max_attempts():
-            op.state = Operation.FAILED
-            op.message = (
+            op.give_up(
                 f"Gave up after {op.attempts} attempts: the worker stopped each time before "
                 "plex.tv answered. Check the worker's logs, then retry."
             )
-            op.finished_at = now
-            op.updated_at = now
-            op.lease_token = ""
-            op.lease_expires_at = None
-            op.save(
-                update_fields=[
-                    "state",
-                    "message",
-                    "finished_at",
-                    "updated_at",
-                    "lease_token",
-                    "lease_expires_at",
-                ]
-            )
             audit(op, Applied(label=op_label(op), message=op.message), AuditEvent.FAILED)
             return None
-        op.state = Operation.RUNNING
-        op.attempts += 1
-        op.started_at = now
-        op.updated_at = now
-        op.lease_holder = this_process()
-        op.lease_token = uuid.uuid4().hex
-        op.lease_expires_at = now + lease_length()
-        op.save(
-            update_fields=[
-                "state",
-                "attempts",
-                "started_at",
-                "updated_at",
-                "lease_holder",
-                "lease_token",
-                "lease_expires_at",
-            ]
-        )
+        op.take_lease(this_process(), lease_length())
         return op
-
-
-def finish(op: Operation, state: str, message: str, **more: Any) -> bool:
-    """Record the run's outcome (and the fields in `more`) and give up the lease, if this run
-    still holds it.
-
-    False means another run took the operation over (this worker froze past its lease); the
-    outcome is theirs to record.
-    """
-    now = timezone.now()
-    values: dict[str, Any] = {
-        **more,
-        "state": state,
-        "message": message,
-        "finished_at": now if state in (Operation.SUCCEEDED, Operation.FAILED) else None,
-        "updated_at": now,
-        "lease_token": "",
-        "lease_expires_at": None,
-    }
-    mine = Operation.objects.filter(pk=op.pk, state=Operation.RUNNING, lease_token=op.lease_token)
-    if not mine.update(**values):
-        log.warning(
-            "operation %s: another run took it over before this one could record %r",
-            op.pk,
-            state,
-        )
-        return False
-    for name, value in values.items():
-        setattr(op, name, value)
-    return True
 
 
 def guard_writes(client: PlexTV, op: Operation) -> None:
@@ -256,14 +202,13 @@ def op_label(op: Operation) -> str:
 def audit(op: Operation, applied: Applied, result: str) -> None:
     # Operations the system starts on its own (an expired share) say so in the trail.
     system = op.params.get("source") == AuditEvent.SYSTEM
-    AuditEvent.objects.create(
+    AuditEvent.record(
+        op.kind,
+        (op.target_type, op.target_id),
+        applied.label,
+        applied.changes,
         actor_id=op.actor_id,
         source=AuditEvent.SYSTEM if system else AuditEvent.DASHBOARD,
-        target_type=op.target_type,
-        target_id=op.target_id,
-        target_label=applied.label[:200],
-        action=op.kind,
-        changes=applied.changes,
         result=result,
     )
     if result == AuditEvent.FAILED:
@@ -272,7 +217,7 @@ def audit(op: Operation, applied: Applied, result: str) -> None:
             key=f"op-{op.pk}-{op.finished_at:%Y%m%dT%H%M%S%f}",
             context={
                 "what": applied.label,
-                "kind": KIND_LABELS.get(op.kind, op.kind),
+                "kind": kind_label(op.kind),
                 "message": op.message,
                 "path": f"/people/operations/{op.pk}/",
             },
@@ -280,7 +225,7 @@ def audit(op: Operation, applied: Applied, result: str) -> None:
 
 
 def fail(op: Operation, message: str, *, retryable: bool = True) -> Outcome:
-    if finish(op, Operation.FAILED, message, retryable=retryable):
+    if op.finish(Operation.FAILED, message, retryable=retryable):
         audit(op, Applied(label=op_label(op), message=message), AuditEvent.FAILED)
     return Outcome(Operation.FAILED, message=message)
 
@@ -291,7 +236,7 @@ def refuse(op: Operation, message: str) -> Outcome:
 
 
 def requeue(op: Operation, message: str, delay: float) -> Outcome:
-    if not finish(op, Operation.QUEUED, message):
+    if not op.finish(Operation.QUEUED, message):
         return Outcome(LOST)
     return Outcome(Operation.QUEUED, retry_in=delay, message=message)
 
@@ -352,10 +297,10 @@ def execute(op_id: int) -> Outcome:
         fail(op, "The change failed unexpectedly; nothing more will be tried until you retry.")
         raise
     with transaction.atomic():
-        if not finish(op, Operation.SUCCEEDED, applied.message):
+        if not op.finish(Operation.SUCCEEDED, applied.message):
             return Outcome(LOST)
         audit(op, applied, AuditEvent.OK)
-    return Outcome(Operation.SUCCEEDED, message=op.message)
+    return Outcome(Operation.SUCCEEDED, message=op.message, resync=applied.resync)
 
 
 def stale_queued(older_than: timedelta) -> list[int]:
@@ -408,30 +353,3 @@ def reclaim_abandoned() -> list[int]:
             )
             reclaimed.append(op_id)
     return reclaimed
-
-
-def restart(op: Operation) -> bool:
-    """An admin's Retry: a failed row, or a stuck one (its worker died), queued again with
-    the attempt count started over."""
-    current = Operation.objects.filter(pk=op.pk).first()
-    if current is None:
-        return False
-    if current.state == Operation.FAILED:
-        # A refusal that sending the same change again cannot mend offers no Retry.
-        still = Operation.objects.filter(pk=op.pk, state=Operation.FAILED, retryable=True)
-    elif current.stuck:
-        still = Operation.objects.filter(
-            pk=op.pk, state=Operation.RUNNING, lease_token=current.lease_token
-        )
-    else:
-        return False
-    changed = still.update(
-        state=Operation.QUEUED,
-        attempts=0,
-        message="",
-        finished_at=None,
-        updated_at=timezone.now(),
-        lease_token="",
-        lease_expires_at=None,
-    )
-    return bool(changed)

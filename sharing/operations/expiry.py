@@ -84,24 +84,15 @@ def submit_expired(now: datetime | None = None) -> list[Operation]:
         }
         with transaction.atomic():
             op, is_new = submit(
-                STOP_SHARING,
-                Operation.TARGET_SHARE,
-                share.pk,
-                params,
-                None,
-                expiry_key(share.pk, share.expires_at),
+                STOP_SHARING, share, params, None, expiry_key(share.pk, share.expires_at)
             )
             if is_new:
-                AuditEvent.objects.create(
-                    actor=None,
+                AuditEvent.record(
+                    EXPIRED,
+                    (Operation.TARGET_SHARE, share.pk),
+                    label,
+                    [{"field": "expires_at", "before": params["expires_at"], "after": None}],
                     source=AuditEvent.SYSTEM,
-                    target_type=Operation.TARGET_SHARE,
-                    target_id=str(share.pk),
-                    target_label=label[:200],
-                    action=EXPIRED,
-                    changes=[
-                        {"field": "expires_at", "before": params["expires_at"], "after": None}
-                    ],
                 )
                 events.emit(
                     events.ACCESS_EXPIRED,

@@ -13,11 +13,11 @@ from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import ShareSettings
 from plextv.models import HomeInvite as PlexHomeInvite
-from sharing.home_invites import record_home_invites
 from sharing.models import HomeInvite, Invite, Operation, PlexUser, Server
 from sharing.operations.executor import Applied, OperationFailed, handler
-from sharing.operations.invites import access_settings, request_sync
 from sharing.restriction_profiles import profile_label
+from sharing.share_state import settings_from_access
+from sharing.sync.home_invites import record_home_invites
 
 CREATE_MANAGED = "home.create_managed"
 INVITE_TO_HOME = "home.invite"
@@ -49,7 +49,7 @@ def _share_with(
         client.update_share(machine, existing.id, libraries=libraries, settings=settings)
 
 
-@handler(CREATE_MANAGED)
+@handler(CREATE_MANAGED, label="Create a managed user")
 def create_managed(client: PlexTV, op: Operation) -> Applied:
     """Create the profile once, then its PIN and shares (each step safe to repeat).
 
@@ -79,7 +79,7 @@ def create_managed(client: PlexTV, op: Operation) -> Applied:
     if pin and pin != MASKED_PIN:
         client.set_managed_user_pin(user_id, pin)
         _forget_pin(op)
-    settings = access_settings(op.params.get("access", {}))
+    settings = settings_from_access(op.params.get("access", {}))
     servers = {s.machine_identifier: s for s in Server.objects.filter(owned=True)}
     shared_on: list[str] = []
     for entry in op.params.get("servers", []):
@@ -109,8 +109,8 @@ def create_managed(client: PlexTV, op: Operation) -> Applied:
             "updated_at": now,
         },
     )
-    request_sync()
     return Applied(
+        resync=True,
         label=name,
         message=f"{name} was added to your Home.",
         changes=[
@@ -142,7 +142,7 @@ def _pending_for(client: PlexTV, address: str) -> list[PlexHomeInvite]:
     return [i for i in client.pending_home_invites() if _is(address, i.username, i.email)]
 
 
-@handler(INVITE_TO_HOME)
+@handler(INVITE_TO_HOME, label="Invite into Home")
 def invite_to_home(client: PlexTV, op: Operation) -> Applied:
     """Invite an account into the Home, once.
 
@@ -170,15 +170,15 @@ def invite_to_home(client: PlexTV, op: Operation) -> Applied:
         pending = _pending_for(client, address)
     with transaction.atomic():
         record_home_invites(pending, op.actor_id)
-    request_sync()
     return Applied(
+        resync=True,
         label=address,
         message=f"{address} was invited to your Home; they join when they accept.",
         changes=[{"field": "home", "before": False, "after": "invited"}],
     )
 
 
-@handler(CANCEL_HOME_INVITE)
+@handler(CANCEL_HOME_INVITE, label="Cancel a Home invite")
 def cancel_home_invite(client: PlexTV, op: Operation) -> Applied:
     """Withdraw an invitation into the Home.
 
@@ -200,15 +200,15 @@ def cancel_home_invite(client: PlexTV, op: Operation) -> Applied:
         except NotFound:
             message = "The Home invite was no longer pending at plex.tv."
     row.delete()
-    request_sync()
     return Applied(
+        resync=True,
         label=label or row.address,
         message=message,
         changes=[{"field": "home", "before": "invited", "after": None}],
     )
 
 
-@handler(SET_PROFILE)
+@handler(SET_PROFILE, label="Change restriction profile")
 def set_profile(client: PlexTV, op: Operation) -> Applied:
     person = _person(op)
     profile: str = op.params.get("profile") or ""
@@ -229,7 +229,7 @@ def set_profile(client: PlexTV, op: Operation) -> Applied:
     )
 
 
-@handler(SET_PIN)
+@handler(SET_PIN, label="Set or remove PIN")
 def set_pin(client: PlexTV, op: Operation) -> Applied:
     person = _person(op)
     pin = op.params.get("pin")
@@ -253,7 +253,7 @@ def set_pin(client: PlexTV, op: Operation) -> Applied:
     )
 
 
-@handler(REMOVE_HOME_USER)
+@handler(REMOVE_HOME_USER, label="Remove from Home")
 def remove_home_user(client: PlexTV, op: Operation) -> Applied:
     """A managed user is deleted with its shares; a full account only leaves the Home."""
     person = _person(op)
@@ -282,8 +282,8 @@ def remove_home_user(client: PlexTV, op: Operation) -> Applied:
                 "path": "/audit/",
             },
         )
-    request_sync()
     return Applied(
+        resync=True,
         label=person.display_name,
         message=f"{person.display_name} was removed from your Home.",
         changes=[{"field": "home", "before": True, "after": False}],

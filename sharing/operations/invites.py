@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,43 +18,13 @@ from plextv.filters import Filters, ShareSettings
 from plextv.models import SharedServer
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.executor import Applied, handler
-from sharing.operations.shares import FILTER_FIELDS, merge_filter
-
-log = logging.getLogger(__name__)
+from sharing.share_state import access_of_settings, settings_from_access
 
 INVITE_FRIEND = "friend.invite"
 CANCEL_INVITE = "invite.cancel"
 RESEND_INVITE = "invite.resend"
 STOP_SHARING = "share.stop"
 REMOVE_FRIEND = "friend.remove"
-
-
-def access_settings(access: dict[str, Any]) -> ShareSettings:
-    """The settings of a new share from the form's permissions and filter lists."""
-    return ShareSettings(
-        allow_sync=bool(access.get("allow_sync")),
-        allow_camera_upload=bool(access.get("allow_camera_upload")),
-        allow_channels=bool(access.get("allow_channels")),
-        allow_tuners=int(access.get("allow_tuners") or 0),
-        filter_movies=merge_filter(Filters(), access.get("filter_movies", {})),
-        filter_television=merge_filter(Filters(), access.get("filter_television", {})),
-        filter_music=merge_filter(Filters(), access.get("filter_music", {})),
-    )
-
-
-def request_sync() -> None:
-    """People and invites changed at plex.tv: let the sync bring in what plex.tv made of it.
-
-    The change itself is done by now, so a broker that cannot take the message (an outage)
-    must not turn it into a failure: the next scheduled sync brings the same picture.
-    """
-    from sharing.models import SyncRun
-    from sharing.services import request_sync as queue_sync
-
-    try:
-        queue_sync(SyncRun.OPERATION)
-    except Exception:
-        log.warning("could not queue a sync after an operation; the schedule will catch up")
 
 
 def record_invite(
@@ -176,7 +145,7 @@ def _same_as_asked(share: SharedServer, libraries: list[int]) -> bool:
     )
 
 
-@handler(INVITE_FRIEND)
+@handler(INVITE_FRIEND, label="Invite a friend")
 def invite_friend(client: PlexTV, op: Operation) -> Applied:
     """Share each chosen server with `address`, never narrowing a share they already have.
 
@@ -186,7 +155,7 @@ def invite_friend(client: PlexTV, op: Operation) -> Applied:
     libraries asked is taken as this invite; anything else is treated as a share they had.
     """
     address: str = op.params["address"]
-    asked = access_settings(op.params.get("access", {}))
+    asked = settings_from_access(op.params.get("access", {}))
     servers = {s.machine_identifier: s for s in Server.objects.filter(owned=True)}
     invited: list[str] = []
     notes: list[str] = []
@@ -217,9 +186,9 @@ def invite_friend(client: PlexTV, op: Operation) -> Applied:
         with transaction.atomic():
             record_invite(shared, server, address, entry["libraries"], op.actor_id)
         invited.append(server.name)
-    request_sync()
     sentences = [f"Invited {address} to {', '.join(invited)}."] if invited else []
     return Applied(
+        resync=True,
         label=address,
         message=" ".join([*sentences, *notes]) or "Nothing was sent.",
         changes=[
@@ -237,7 +206,7 @@ def _invite(op: Operation) -> Invite | None:
     return Invite.objects.select_related("server").filter(pk=op.target_id).first()
 
 
-@handler(CANCEL_INVITE)
+@handler(CANCEL_INVITE, label="Cancel an invite")
 def cancel_invite(client: PlexTV, op: Operation) -> Applied:
     invite = _invite(op)
     label = str(op.params.get("label", ""))
@@ -250,11 +219,10 @@ def cancel_invite(client: PlexTV, op: Operation) -> Applied:
         invite.delete()
     else:
         message = "The invite was already gone."
-    request_sync()
-    return Applied(label=label, message=message)
+    return Applied(label=label, message=message, resync=True)
 
 
-@handler(RESEND_INVITE)
+@handler(RESEND_INVITE, label="Resend an invite")
 def resend_invite(client: PlexTV, op: Operation) -> Applied:
     """Withdraw the invite and send it again with the same libraries and permissions.
 
@@ -270,7 +238,7 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
         current = next(
             (s for s in client.server_shares(machine) if s.id == invite.shared_server_id), None
         )
-        settings = current.settings if current else ShareSettings()
+        access, filters = access_of_settings(current.settings if current else ShareSettings())
         plan = {
             "machine": machine,
             "address": invite.email or invite.username,
@@ -279,16 +247,8 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
                 if current
                 else list(invite.libraries.values_list("global_id", flat=True))
             ),
-            "access": {
-                "allow_sync": settings.allow_sync,
-                "allow_camera_upload": settings.allow_camera_upload,
-                "allow_channels": settings.allow_channels,
-                "allow_tuners": settings.allow_tuners,
-            },
-            "filters": {
-                name: (getattr(settings, name).to_plex() if getattr(settings, name) else None)
-                for name in FILTER_FIELDS
-            },
+            "access": access,
+            "filters": filters,
             "old_id": invite.shared_server_id,
         }
         op.params = {**op.params, "plan": plan}
@@ -301,7 +261,7 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
         return Filters.parse(plan["filters"].get(name))
 
     settings = dataclasses.replace(
-        access_settings(plan["access"]),
+        settings_from_access(plan["access"]),
         filter_movies=kept("filter_movies"),
         filter_television=kept("filter_television"),
         filter_music=kept("filter_music"),
@@ -313,11 +273,12 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
     with transaction.atomic():
         Invite.objects.filter(shared_server_id=plan["old_id"]).delete()
         record_invite(shared, server, plan["address"], plan["libraries"], op.actor_id)
-    request_sync()
-    return Applied(label=plan["address"], message=f"Invite sent again to {plan['address']}.")
+    return Applied(
+        label=plan["address"], message=f"Invite sent again to {plan['address']}.", resync=True
+    )
 
 
-@handler(STOP_SHARING)
+@handler(STOP_SHARING, label="Stop sharing a server")
 def stop_sharing(client: PlexTV, op: Operation) -> Applied:
     share = Share.objects.select_related("server", "user").filter(pk=op.target_id).first()
     label = str(op.params.get("label", ""))
@@ -333,7 +294,7 @@ def stop_sharing(client: PlexTV, op: Operation) -> Applied:
     )
 
 
-@handler(REMOVE_FRIEND)
+@handler(REMOVE_FRIEND, label="Remove a friend")
 def remove_friend(client: PlexTV, op: Operation) -> Applied:
     """Every share and the friendship at plex.tv, then a tombstone here (never re-synced)."""
     person = PlexUser.objects.filter(pk=op.target_id).first()

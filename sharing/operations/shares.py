@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -12,56 +11,12 @@ from django.utils.dateparse import parse_datetime
 
 from plextv import PlexTV
 from plextv.errors import NotFound
-from plextv.filters import Filters, ShareSettings
 from plextv.models import SharedServer
 from sharing.models import Library, Share, ShareLibrary
-from sharing.observed import settings_values
 from sharing.operations.executor import Applied, OperationFailed, handler
+from sharing.share_state import merge_into, settings_values
 
 EDIT_SHARE = "share.edit"
-
-FLAG_FIELDS = ("allow_sync", "allow_camera_upload", "allow_channels", "allow_tuners")
-# The typed filter editor covers these three media types; photo and "all" filters, excluded
-# ratings and clauses plexadmin does not understand are never shown, so never touched.
-FILTER_FIELDS = ("filter_movies", "filter_television", "filter_music")
-FILTER_PARTS = ("content_ratings", "labels", "excluded_labels")
-
-
-def filter_parts(text: str | None) -> dict[str, list[str]]:
-    parsed = Filters.parse(text)
-    return {part: list(getattr(parsed, part)) for part in FILTER_PARTS}
-
-
-def merge_filter(current: Filters | None, parts: dict[str, list[str]]) -> Filters | None:
-    """The editor's three lists written into plex.tv's filter, keeping everything else in it."""
-    if current is None and not any(parts.values()):
-        return None
-    base = current or Filters()
-    return dataclasses.replace(
-        base,
-        content_ratings=tuple(parts.get("content_ratings", ())),
-        labels=tuple(parts.get("labels", ())),
-        excluded_labels=tuple(parts.get("excluded_labels", ())),
-    )
-
-
-def merge_settings(current: ShareSettings, changes: dict[str, Any]) -> ShareSettings:
-    """plex.tv's current settings with only the fields the admin changed replaced.
-
-    A filter change is either the editor's three lists (merged into plex.tv's filter, keeping
-    the clauses the editor does not show) or a whole filter string, written as it is: "re-apply
-    ours" after drift restores the filter the dashboard asked for, every clause of it.
-    """
-    values: dict[str, Any] = {name: changes[name] for name in FLAG_FIELDS if name in changes}
-    for name in FILTER_FIELDS:
-        if name not in changes:
-            continue
-        change = changes[name]
-        if isinstance(change, dict):
-            values[name] = merge_filter(getattr(current, name), change)
-        else:
-            values[name] = None if change is None else Filters.parse(change)
-    return dataclasses.replace(current, **values)
 
 
 def find_share(client: PlexTV, share: Share) -> SharedServer:
@@ -109,7 +64,7 @@ def _expiry(value: str | None) -> datetime | None:
     return parse_datetime(value) if value else None
 
 
-@handler(EDIT_SHARE)
+@handler(EDIT_SHARE, label="Edit share")
 def edit_share(client: PlexTV, op: Any) -> Applied:
     """Read-modify-write: plex.tv's current share with the admin's changed fields replaced.
 
@@ -126,7 +81,7 @@ def edit_share(client: PlexTV, op: Any) -> Applied:
     plex_changes = {k: v for k, v in changes.items() if k != "expires_at"}
     if plex_changes:
         current = find_share(client, share)
-        merged = merge_settings(current.settings, plex_changes)
+        merged = merge_into(current.settings, plex_changes)
         ids = [section.global_id for section in current.shared_sections]
         if "libraries" in plex_changes:
             shown = before.get("libraries")

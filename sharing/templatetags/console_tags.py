@@ -9,7 +9,7 @@ from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import timezone
 from django.utils.html import format_html
 
-from sharing.operations.labels import KIND_LABELS
+from sharing.operations.executor import kind_label
 from sharing.restriction_profiles import profile_label
 
 register = template.Library()
@@ -17,7 +17,7 @@ register = template.Library()
 
 @register.filter
 def operation_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)
+    return kind_label(kind)
 
 
 @register.filter

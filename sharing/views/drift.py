@@ -24,7 +24,8 @@ from accounts.http import AuthenticatedHttpRequest, is_partial
 from sharing import operations
 from sharing.forms import OperationForm, new_key
 from sharing.models import AuditEvent, Library, Operation, Share
-from sharing.operations.shares import EDIT_SHARE, FILTER_FIELDS, FLAG_FIELDS
+from sharing.operations.shares import EDIT_SHARE
+from sharing.share_state import FILTER_FIELDS, FLAG_FIELDS
 from sharing.views.access import get_share
 
 FIELD_LABELS = {
@@ -84,19 +85,16 @@ def drifted_shares(shares: list[Share]) -> list[DriftedShare]:
     for share in shares:
         if not share.desired or (Operation.TARGET_SHARE, str(share.pk)) in busy:
             continue
-        library_ids = [library.global_id for library in share.libraries.all()]
-        observed = share.observed_state(library_ids)
         fields = [
             DriftedField(
-                field=name,
-                label=FIELD_LABELS.get(name, name),
-                ours=_shown(name, share.desired[name], titles),
-                theirs=_shown(name, observed[name], titles),
-                reappliable=name in REAPPLIABLE,
+                field=drift.field,
+                label=FIELD_LABELS.get(drift.field, drift.field),
+                ours=_shown(drift.field, drift.desired, titles),
+                theirs=_shown(drift.field, drift.observed, titles),
+                reappliable=drift.field in REAPPLIABLE,
                 key=new_key(),
             )
-            for name in Share.STATE_FIELDS
-            if name in share.desired and share.desired[name] != observed[name]
+            for drift in share.drift([library.global_id for library in share.libraries.all()])
         ]
         if fields:
             result.append(DriftedShare(share=share, fields=fields, key=new_key()))
@@ -160,13 +158,15 @@ def adopt(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
         share = Share.objects.select_for_update().get(pk=share.pk)
         if not share.desired:
             return _done(request, share, "Nothing to adopt here any more.", messages.INFO)
-        observed = share.observed_state()
+        drifted = {drift.field: drift for drift in share.drift()}
         changes = []
         desired = dict(share.desired)
         for name in form.cleaned_data["field"]:
-            if name in desired and desired[name] != observed[name]:
-                changes.append({"field": name, "before": desired[name], "after": observed[name]})
-                desired[name] = observed[name]
+            if name in drifted:
+                changes.append(
+                    {"field": name, "before": desired[name], "after": drifted[name].observed}
+                )
+                desired[name] = drifted[name].observed
         if not changes:
             return _done(request, share, "plex.tv and the dashboard agree already.", messages.INFO)
         share.desired = desired
@@ -192,16 +192,15 @@ def reapply(request: AuthenticatedHttpRequest, share_id: int) -> HttpResponse:
     form = DriftForm(request.POST)
     if not form.is_valid():
         return _done(request, share, "This form is out of date; reload the page.", messages.ERROR)
-    desired = share.desired or {}
-    observed = share.observed_state()
+    drifted = {drift.field: drift for drift in share.drift()}
     changes: dict[str, Any] = {}
     before: dict[str, Any] = {}
     for name in form.cleaned_data["field"]:
-        if name not in REAPPLIABLE or name not in desired or desired[name] == observed[name]:
+        if name not in REAPPLIABLE or name not in drifted:
             continue
         # Whole values, filters included: "ours" is every clause of the filter we asked for.
-        changes[name] = desired[name]
-        before[name] = observed[name]
+        changes[name] = drifted[name].desired
+        before[name] = drifted[name].observed
     if not changes:
         return _done(request, share, "Nothing here can be re-applied.", messages.INFO)
     label = f"{share.user.display_name} on {share.server.name}"

@@ -13,7 +13,6 @@ from django_htmx.http import trigger_client_event
 from accounts.decorators import admin_required
 from accounts.http import is_partial
 from sharing import operations
-from sharing.models import Operation
 from sharing.views.access import get_operation, with_op
 
 # Named event sent when a polled operation finishes, so the regions it changed reload.
@@ -56,11 +55,3 @@ def operation_retry(request: HttpRequest, op_id: int) -> HttpResponse:
     ):
         return redirect(with_op(back.split("?op=")[0].split("&op=")[0], op))
     return redirect("sharing:operation", op_id=op.pk)
-
-
-def pending_for(target_type: str, target_id: object) -> Operation | None:
-    return (
-        Operation.objects.filter(target_type=target_type, target_id=str(target_id))
-        .order_by("-created_at", "-pk")
-        .first()
-    )

@@ -39,8 +39,8 @@ from sharing.views.access import shown_operations
 from sharing.views.pending import PendingRow, pending_rows
 
 PER_PAGE = 50
-HOME_LIMIT = 15
-SHARE_LIMIT = 100
+HOME_LIMIT = PlexUser.HOME_LIMIT
+SHARE_LIMIT = PlexUser.SHARE_LIMIT
 KINDS = [
     ("", "Everyone"),
     (PlexUser.FRIEND, "Friends"),
@@ -229,12 +229,7 @@ def to_row(person: PlexUser) -> PersonRow:
     drift = False
     for share in shares:
         filters.extend(f for f in _filters_summary(share) if f not in filters)
-        if share.desired:
-            observed = share.observed_state([lib.global_id for lib in share.libraries.all()])
-            drift = drift or any(
-                share.desired.get(name, observed[name]) != observed[name]
-                for name in Share.STATE_FIELDS
-            )
+        drift = drift or bool(share.drift([lib.global_id for lib in share.libraries.all()]))
     expiries = [share.expires_at for share in shares if share.expires_at]
     return PersonRow(
         person=person,

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import admin_required
 from accounts.http import AuthenticatedHttpRequest, HtmxHttpRequest, is_partial, parse_id
 from accounts.models import Household
-from sharing import services
 from sharing.models import SyncRun
+from sharing.sync import runs as sync_runs
 
 RECENT_RUNS = 20
 
@@ -24,7 +24,7 @@ def _context() -> dict[str, object]:
         "runs": runs,
         "active": any(run.active for run in runs),
         "latest": next((run for run in runs if not run.active), None),
-        "flagged": services.flagged_people(),
+        "flagged": sync_runs.flagged_people(),
         "owner_account": household.owner if household else None,
     }
 
@@ -47,7 +47,7 @@ def sync_history(request: HtmxHttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def sync_now(request: AuthenticatedHttpRequest) -> HttpResponse:
-    outcome = services.request_sync(SyncRun.ADMIN, actor=request.user)
+    outcome = sync_runs.request_sync(SyncRun.ADMIN, actor=request.user)
     level = messages.SUCCESS if outcome.started else messages.WARNING
     if not request.htmx:
         messages.add_message(request, level, outcome.message)
@@ -65,6 +65,6 @@ def confirm_prune(request: AuthenticatedHttpRequest) -> HttpResponse:
     if len(ids) != len(submitted):
         messages.error(request, "That selection is not a list of people; nobody was removed.")
         return redirect("sharing:sync")
-    removed = services.confirm_prune(ids, request.user)
+    removed = sync_runs.confirm_prune(ids, request.user)
     messages.success(request, f"Removed {removed} people no longer on plex.tv.")
     return redirect("sharing:sync")

@@ -16,7 +16,7 @@ def account_read(household):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def synced(household):  # type: ignore[no-untyped-def]
     """The household as the sync stores it (what members' pages and sign-in read)."""
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
 
     return run_sync()
 

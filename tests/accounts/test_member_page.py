@@ -9,7 +9,7 @@ import pytest
 
 from accounts.directory import describe_filter
 from sharing.models import Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.personas import Persona
 
 pytestmark = pytest.mark.django_db

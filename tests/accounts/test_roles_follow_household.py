@@ -103,7 +103,7 @@ def test_a_member_removed_from_home_loses_the_role_and_every_session(
 def test_the_sync_that_confirms_someone_gone_ends_their_role(
     owner: Persona, member: Persona, synced, plexsim, settings
 ) -> None:  # type: ignore[no-untyped-def]
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
 
     settings.SYNC_PRUNE_AFTER = 2
     alex = member.account.plex_id  # type: ignore[union-attr]
@@ -123,7 +123,7 @@ def test_the_sync_that_confirms_someone_gone_ends_their_role(
 def test_an_admin_confirming_someone_gone_ends_their_role(
     owner: Persona, member: Persona, synced, plexsim
 ) -> None:  # type: ignore[no-untyped-def]
-    from sharing.services import run_sync
+    from sharing.sync.runs import run_sync
 
     alex = member.account.plex_id  # type: ignore[union-attr]
     plexsim.mutate(op="remove_friend", userId=alex)

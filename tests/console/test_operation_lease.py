@@ -17,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 
 from sharing import leases, operations
-from sharing.console_tasks import apply_operation, sweep_operations
 from sharing.models import AuditEvent, Operation, Share
 from sharing.operations import executor
+from sharing.tasks import apply_operation, sweep_operations
 from tests.console.conftest import operations_for, plex_writes, share_of, sim_share
 from tests.services import require_postgres
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sharing.console_tasks import sweep_operations
 from sharing.models import Operation, Share
+from sharing.tasks import sweep_operations
 from tests.console.conftest import operations_for, share_of, sim_share
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]

@@ -8,9 +8,10 @@ import time
 import pytest
 from django.db import connection
 
-from sharing import operations, services
+from sharing import operations
 from sharing.forms import new_key
 from sharing.models import Operation, PlexUser, SyncRun
+from sharing.sync import runs as services
 from tests.console.conftest import run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)

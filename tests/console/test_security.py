@@ -159,11 +159,11 @@ def test_nothing_is_published_when_the_transaction_rolls_back(
 
 
 def test_task_messages_carry_the_operation_id_only(owner, synced, edit_form, monkeypatch) -> None:
-    from sharing import console_tasks
+    from sharing import tasks
 
     sent: list[Any] = []
     monkeypatch.setattr(
-        console_tasks.apply_operation, "delay_on_commit", lambda *a, **kw: sent.append((a, kw))
+        tasks.apply_operation, "delay_on_commit", lambda *a, **kw: sent.append((a, kw))
     )
     share = share_of("alex.rivera")
     owner.client.post(f"/people/shares/{share.pk}/edit/", edit_form(share, libraries=[MOVIES]))

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from sharing import operations
-from sharing.console_tasks import expire_shares
 from sharing.models import AuditEvent, Operation, Share
 from sharing.operations.expiry import describe, expiry_key
+from sharing.tasks import expire_shares
 from tests.console.conftest import CABIN, DEN, operations_for, plex_writes, share_of, sim_share
 
 pytestmark = pytest.mark.django_db

@@ -222,7 +222,7 @@ def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_too
             os.kill(pid, signal.SIGSTOP)
         second = start_worker(env)
         wait_until(lambda: lease_expired(db, op_id), 40, "the lease running out")
-        sweep = "from sharing.console_tasks import sweep_operations; print(sweep_operations())"
+        sweep = "from sharing.tasks import sweep_operations; print(sweep_operations())"
         assert "'reclaimed': 1" in shell(env, sweep)
         wait_for_operation(db, op_id, lambda row: row[0] == "succeeded", 30)
         for pid in frozen_pids:

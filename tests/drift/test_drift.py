@@ -6,7 +6,7 @@ import pytest
 
 from sharing import operations
 from sharing.models import AuditEvent, Operation, Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 
 DEN_MOVIES, DEN_SHOWS = 118181361, 118181362  # alex.rivera's two libraries on Morgan's Den
 ALEX_SHARE = 30006
@@ -20,7 +20,7 @@ def drifted(household, plexsim):  # type: ignore[no-untyped-def]
     plexsim.mutate(op="set_share_libraries", shareId=ALEX_SHARE, sectionIds=[DEN_MOVIES])
     run_sync()
     share = Share.objects.get(shared_server_id=ALEX_SHARE)
-    assert {d["field"] for d in share.drifted_fields()} == {"libraries", "allow_sync"}
+    assert {d.field for d in share.drift()} == {"libraries", "allow_sync"}
     return share
 
 
@@ -57,7 +57,7 @@ def test_keep_plextv_makes_its_value_the_desired_one_and_sends_nothing(
     response = owner.client.post(f"/drift/{drifted.pk}/adopt/", {"field": "allow_sync", "key": key})
     assert response.status_code == 302
     drifted.refresh_from_db()
-    assert [d["field"] for d in drifted.drifted_fields()] == ["libraries"]
+    assert [d.field for d in drifted.drift()] == ["libraries"]
     assert drifted.desired["allow_sync"] is False
     assert len(plexsim.requests()) == before
     event = AuditEvent.objects.get(action="drift.adopt")
@@ -85,9 +85,9 @@ def test_reapply_ours_writes_the_desired_values_back_to_plextv(owner, drifted, p
     alex = next(s for s in shares if s["id"] == ALEX_SHARE)
     assert sorted(alex["sectionIds"]) == [DEN_MOVIES, DEN_SHOWS]
     drifted.refresh_from_db()
-    assert drifted.drifted_fields() == []
+    assert drifted.drift() == []
     run_sync()
-    assert Share.objects.get(pk=drifted.pk).drifted_fields() == []
+    assert Share.objects.get(pk=drifted.pk).drift() == []
 
 
 def test_a_resent_reapply_makes_one_operation(owner, drifted) -> None:
@@ -127,7 +127,7 @@ def test_bad_forms_change_nothing(owner, drifted, plexsim, form) -> None:
         response = owner.client.post(f"/drift/{drifted.pk}/{action}/", form)
         assert response.status_code == 302
     drifted.refresh_from_db()
-    assert len(drifted.drifted_fields()) == 2
+    assert len(drifted.drift()) == 2
     assert Operation.objects.count() == 0
     assert len(plexsim.requests()) == before
 
@@ -139,7 +139,7 @@ def test_only_admins_act_and_unknown_shares_are_404(member, outsider, owner, dri
     assert owner.client.post("/drift/999999/adopt/", form).status_code == 404
     assert owner.client.get(f"/drift/{drifted.pk}/adopt/").status_code == 405
     drifted.refresh_from_db()
-    assert len(drifted.drifted_fields()) == 2
+    assert len(drifted.drift()) == 2
 
 
 def test_the_person_screen_shows_the_drift_with_both_actions(owner, drifted) -> None:

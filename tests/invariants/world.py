@@ -20,7 +20,7 @@ from django.db import transaction
 from sharing import operations
 from sharing.forms import ShareEditForm
 from sharing.models import Operation, Server, Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.invariants.access import FORM_FILTERS, FORM_FLAGS, Access, Snapshot
 
 DEN = "07b33a43085dc2635f0bb026696069991fae76dc"

@@ -98,7 +98,7 @@ def test_a_removed_person_or_an_expired_share_is_not_warned(synced) -> None:
 
 
 def test_the_member_told_of_the_end_is_told_whom_to_ask(synced, smtp_sink) -> None:
-    from sharing.console_tasks import expire_shares
+    from sharing.tasks import expire_shares
 
     ends_in(share_of("alex.rivera"), timedelta(minutes=-5))
     expire_shares()

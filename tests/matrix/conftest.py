@@ -9,7 +9,7 @@ import pytest
 
 from sharing import operations
 from sharing.models import Library, Operation, Server, Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.factories import DEN as DEN
 from tests.factories import KIDS as KIDS
 from tests.factories import MOVIES as MOVIES

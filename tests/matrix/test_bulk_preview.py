@@ -8,7 +8,7 @@ import re
 import pytest
 
 from sharing.models import Operation, OperationBatch, Server
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.matrix.conftest import (
     ALEX_SHARE,
     CHEN_SHARE,

@@ -12,7 +12,7 @@ import pytest
 
 from sharing import operations
 from sharing.models import AuditEvent, Operation, Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.matrix.conftest import (
     ALEX_SHARE,
     KIDS,

@@ -14,7 +14,7 @@ from plexadmin.models import Heartbeat
 from sharing import operations
 from sharing.models import Operation, PlexUser, Share, SyncRun
 from sharing.operations.expiry import submit_expired
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.console.conftest import person, share_of
 from tests.notify.conftest import deliver_all, email_channel
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from plexadmin import logs
-from sharing.console_tasks import apply_operation
+from sharing.tasks import apply_operation
 from tests.processes import production_env
 
 ROOT = Path(__file__).resolve().parents[2]

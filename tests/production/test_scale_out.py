@@ -19,9 +19,9 @@ import pytest
 import redis
 from django.conf import settings
 
-from sharing.console_tasks import apply_operation
 from sharing.models import Operation
 from sharing.operations.account import SET_VIEW_STATE_SYNC
+from sharing.tasks import apply_operation
 from tests.processes import ONE_STACK_AT_A_TIME, ROOT, wait_until
 from tests.production.test_smoke import ENTRYPOINT, Process, base_environment, postgres_url
 from tests.services import require_postgres, require_redis

@@ -19,7 +19,7 @@ from accounts.models import User
 from e2e.conftest import browser_page, chromium, page_problems  # noqa: F401
 from e2e.session import sign_in_browser
 from sharing.models import PlexUser, Server, Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 from tests.fuzz.routes import all_routes
 from tests.personas import household, plex_settings  # noqa: F401
 

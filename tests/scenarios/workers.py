@@ -1,5 +1,5 @@
 """Real `celery worker` processes on SQLite under the test's folder, as the worker tests run
-them (tests/console/test_worker_killed.py), with a few helpers of the scenarios' own."""
+them (tests/processes.py), with a few helpers of the scenarios' own."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.console.test_worker_killed import (
-    DEN,
-    ROOT,
-    environment,
-    manage,
-    operation_row,
-    start_worker,
-    stop,
-    until,
-    wait_for,
-)
+from tests.factories import DEN
+from tests.processes import ROOT, manage, operation_row, stop
+from tests.processes import celery_worker as start_worker
+from tests.processes import wait_for_operation as wait_for
+from tests.processes import wait_until as until
+from tests.processes import worker_env as environment
 
 __all__ = [
     "DEN",
@@ -39,7 +34,7 @@ from django.db import transaction
 from accounts.models import Household, Member, PlexAccount, User
 from sharing import operations
 from sharing.models import Share
-from sharing.services import run_sync
+from sharing.sync.runs import run_sync
 
 owner = PlexAccount(plex_id=1001001, username="morgan", email="morgan@example.com", title="Morgan")
 owner.set_token("demo-owner-token-0001")

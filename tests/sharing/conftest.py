@@ -8,7 +8,7 @@ import pytest
 
 from plextv import ClientConfig, PlexTV
 from sharing.models import SyncRun
-from sharing.sync import SyncResult, sync_household
+from sharing.sync.engine import SyncResult, sync_household
 from tests.factories import CABIN as CABIN
 from tests.factories import DEMO_ACCOUNTS
 from tests.factories import DEN as DEN

@@ -8,8 +8,9 @@ import time
 from django.db import connection
 from django.utils import timezone
 
-from sharing import locks, services
 from sharing.models import Operation, PlexUser, Share, SyncRun
+from sharing.sync import locks
+from sharing.sync import runs as services
 from tests.sharing.conftest import DEMO_OWNER_ID
 
 

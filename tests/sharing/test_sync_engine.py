@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sharing.models import AuditEvent, Invite, Library, PlexUser, Server, Share, SyncRun
-from sharing.sync import sync_household
+from sharing.sync.engine import sync_household
 from tests.sharing.conftest import CABIN, DEMO_OWNER_ID, DEN
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -147,7 +147,7 @@ def test_it_records_drift_per_field_when_plextv_changes_a_share(db, plexsim, syn
         {"field": "allow_sync", "before": True, "after": False},
         {"field": "libraries", "before": [118181361, 118181362], "after": [118181361]},
     ]
-    assert [d["field"] for d in share.drifted_fields()] == ["libraries", "allow_sync"]
+    assert [d.field for d in share.drift()] == ["libraries", "allow_sync"]
 
 
 def test_it_does_not_report_drift_again_for_the_same_difference(db, plexsim, sync) -> None:

@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from plextv.errors import ApiChanged, PlexTVError, Unavailable
-from sharing import services
 from sharing.models import AuditEvent, Invite, Library, PlexUser, Share, SyncRun
+from sharing.sync import runs as services
 from tests.sharing.conftest import CABIN, DEMO_OWNER_TOKEN, DEN
 
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from sharing import services
 from sharing.models import Invite, Library, PlexUser, Server, Share, SyncRun
+from sharing.sync import runs as services
 from sharing.tasks import sync_household_task
 from tests.sharing.conftest import DEMO_OWNER_ID
 

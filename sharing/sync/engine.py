@@ -19,7 +19,6 @@ Safety rules, in the order they apply to a row:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -29,10 +28,8 @@ from django.utils import timezone
 from accounts.membership import end_roles
 from notify import events
 from plextv import PlexTV
-from sharing.home_invites import apply_home_invites
 from sharing.models import (
     AuditEvent,
-    Invite,
     Library,
     Operation,
     PlexUser,
@@ -41,19 +38,10 @@ from sharing.models import (
     ShareLibrary,
     SyncRun,
 )
-from sharing.observed import (
-    AUDITED_PERSON_FIELDS,
-    PERSON_FIELDS,
-    ObservedHousehold,
-    ObservedInvite,
-    ObservedShare,
-    observe,
-)
-
-BATCH = 1000
-
-Row = dict[str, Any]
-"""One database row as `QuerySet.values()` gives it."""
+from sharing.share_state import AccessState
+from sharing.sync.invites import InviteSteps
+from sharing.sync.observed import AUDITED_PERSON_FIELDS, PERSON_FIELDS, ObservedShare, observe
+from sharing.sync.state import BATCH, LocalVersions, Person, Row, SyncResult
 
 PERSON_COLUMNS = (
     "id",
@@ -77,58 +65,9 @@ SHARE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Person:
-    """What the share and audit steps need of a person row."""
-
-    pk: int
-    label: str
-
-
 def display_name(row: Row) -> str:
     """`PlexUser.display_name` of a row."""
     return row["title"] or row["username"] or row["email"] or f"#{row['plex_id']}"
-
-
-def share_state(row: Row, library_ids: set[int]) -> dict[str, Any]:
-    """`Share.observed_state()` of a row, with its libraries' global ids."""
-    state = {name: row[name] for name in Share.SETTING_FIELDS}
-    state["all_libraries"] = row["all_libraries"]
-    state["libraries"] = sorted(library_ids)
-    return state
-
-
-@dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    flagged: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-
-
-@dataclass
-class SyncResult:
-    counts: Counts
-    requests: int
-    discovered_servers: bool
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LocalVersions:
-    """Versions of every person and share when the sync began reading from plex.tv."""
-
-    people: dict[int, int]
-    shares: dict[int, int]
-
-    @classmethod
-    def capture(cls) -> LocalVersions:
-        return cls(
-            people=dict(PlexUser.objects.values_list("id", "version")),
-            shares=dict(Share.objects.values_list("id", "version")),
-        )
 
 
 def prune_after() -> int:
@@ -186,23 +125,8 @@ def _pairs(changes: dict[str, tuple[Any, Any]]) -> list[dict[str, Any]]:
     return [{"field": name, "before": old, "after": new} for name, (old, new) in changes.items()]
 
 
-class Applier:
+class Applier(InviteSteps):
     """Writes one observed household into the database (inside the caller's transaction)."""
-
-    def __init__(self, observed: ObservedHousehold, versions: LocalVersions, run: SyncRun) -> None:
-        self.observed = observed
-        self.versions = versions
-        self.run = run
-        self.now = timezone.now()
-        self.counts = Counts()
-        self.warnings: list[str] = []
-        self.events: list[AuditEvent] = []
-        self.pending = Operation.pending_targets()
-        self.servers: dict[str, Server] = {}
-        self.libraries: dict[int, Library] = {}
-        self.users: dict[int, Person] = {}  # by plex id
-        self.held_users: set[int] = set()  # plex ids the sync must not touch this time
-        self.new_people: set[int] = set()
 
     def apply(self) -> None:
         self.apply_servers()
@@ -212,22 +136,6 @@ class Applier:
         self.apply_home_invites()
         if self.events:
             AuditEvent.objects.bulk_create(self.events, batch_size=BATCH)
-
-    def audit(
-        self, target: str, ident: object, label: str, action: str, changes: list[dict[str, Any]]
-    ) -> None:
-        self.events.append(
-            AuditEvent(
-                source=AuditEvent.PLEXTV,
-                target_type=target,
-                target_id=str(ident),
-                target_label=label[:200],
-                action=action,
-                changes=changes,
-                sync_run=self.run,
-                created_at=self.now,
-            )
-        )
 
     # --- servers and libraries ------------------------------------------------------------
 
@@ -479,7 +387,7 @@ class Applier:
                     shared_server_id=observed.shared_server_id,
                     pending=observed.pending,
                     all_libraries=observed.all_libraries,
-                    desired=observed.state(),
+                    desired=observed.state().to_params(),
                     created_at=self.now,
                     updated_at=self.now,
                     **observed.settings,
@@ -490,9 +398,9 @@ class Applier:
             if self.share_held(row):
                 self.counts.skipped += 1
                 continue
-            before = share_state(row, current.get(row["id"], set()))
+            before = AccessState.from_row(row, row["all_libraries"], current.get(row["id"], ()))
             after = observed.state()
-            differences = {k: (before[k], after[k]) for k in after if before[k] != after[k]}
+            differences = before.diff(after)
             meta_changed = (row["shared_server_id"], row["pending"]) != (
                 observed.shared_server_id,
                 observed.pending,
@@ -505,12 +413,15 @@ class Applier:
                 if name != "libraries":
                     setattr(share, name, value)
             if "libraries" in differences:
-                old, wanted = set(before["libraries"]), set(after["libraries"])
+                old, wanted = set(before.libraries), set(after.libraries)
                 link_add.extend((share, gid) for gid in wanted - old)
                 link_remove.extend((share.pk, gid) for gid in old - wanted)
             share.shared_server_id, share.pending = observed.shared_server_id, observed.pending
-            desired = row["desired"] or {}
-            drift = {k: v for k, v in differences.items() if desired.get(k, v[0]) != v[1]}
+            # Of what changed, what now differs from the dashboard's wish (a field it never
+            # stated a wish for counts as wished unchanged).
+            wished = {**before.to_params(), **(row["desired"] or {})}
+            drifted = {d.field for d in after.drift(wished)}
+            drift = {k: v for k, v in differences.items() if k in drifted}
             if drift:
                 label = f"{user.label} on {server.name}"
                 self.audit("share", share.pk, label, "share.drift", _pairs(drift))
@@ -602,120 +513,3 @@ class Applier:
                         f"INSERT INTO {table} (share_id, library_id) VALUES (%s, %s)",  # noqa: S608
                         links,
                     )
-
-    # --- invites --------------------------------------------------------------------------
-
-    def apply_invites(self) -> None:
-        rows = {i.shared_server_id: i for i in Invite.objects.select_for_update()}
-        links: dict[int, set[int]] = {}
-        through = Invite.libraries.through
-        for invite_id, gid in through.objects.values_list("invite_id", "library__global_id"):
-            links.setdefault(invite_id, set()).add(gid)
-        observed = self.observed.invites
-        new: list[tuple[Invite, ObservedInvite]] = []
-        changed: list[tuple[Invite, ObservedInvite]] = []
-        for ssid, seen in observed.items():
-            invite = rows.get(ssid)
-            fields = {
-                "server": self.servers[seen.machine_identifier],
-                "email": seen.email,
-                "username": seen.username,
-                "invited_plex_id": seen.invited_plex_id,
-                "all_libraries": seen.all_libraries,
-            }
-            if invite is None:
-                invite = Invite(
-                    shared_server_id=ssid,
-                    created_at=seen.invited_at or self.now,
-                    updated_at=self.now,
-                    **fields,
-                )
-                new.append((invite, seen))
-                continue
-            if (Operation.TARGET_INVITE, str(invite.pk)) in self.pending:
-                self.counts.skipped += 1
-                continue
-            if seen.invited_at is not None:
-                # Sent is when plex.tv says it was sent, not when plexadmin first saw it.
-                fields["created_at"] = seen.invited_at
-            same = all(getattr(invite, k) == v for k, v in fields.items())
-            if same and links.get(invite.pk, set()) == set(seen.libraries):
-                self.counts.unchanged += 1
-                continue
-            for name, value in fields.items():
-                setattr(invite, name, value)
-            invite.updated_at = self.now
-            changed.append((invite, seen))
-        if new:
-            Invite.objects.bulk_create([i for i, _ in new], batch_size=BATCH)
-            self.counts.created += len(new)
-            for invite, _ in new:
-                self.audit("invite", invite.shared_server_id, invite.address, "invite.found", [])
-        if changed:
-            Invite.objects.bulk_update(
-                [i for i, _ in changed],
-                [
-                    "server",
-                    "email",
-                    "username",
-                    "invited_plex_id",
-                    "all_libraries",
-                    "created_at",
-                    "updated_at",
-                ],
-            )
-            through.objects.filter(invite_id__in=[i.pk for i, _ in changed]).delete()
-            self.counts.updated += len(changed)
-        fresh = new + changed
-        if fresh:
-            through.objects.bulk_create(
-                [
-                    through(invite_id=invite.pk, library_id=self.libraries[gid].pk)
-                    for invite, seen in fresh
-                    for gid in seen.libraries
-                    if gid in self.libraries
-                ],
-                batch_size=BATCH,
-            )
-        self.remove_vanished_invites(rows, observed)
-
-    def apply_home_invites(self) -> None:
-        changes = apply_home_invites(self.observed, self.pending, self.now)
-        for row in changes.created:
-            self.audit("homeinvite", row.plex_id, row.address, "home_invite.found", [])
-        for row in changes.removed:
-            self.audit("homeinvite", row.plex_id, row.address, "home_invite.gone", [])
-        self.counts.created += len(changes.created)
-        self.counts.updated += changes.updated
-        self.counts.unchanged += changes.unchanged
-        self.counts.skipped += changes.skipped
-        self.counts.removed += len(changes.removed)
-        self.warnings.extend(changes.warnings)
-
-    def remove_vanished_invites(
-        self, rows: dict[int, Invite], observed: dict[int, ObservedInvite]
-    ) -> None:
-        share_ids = {s.shared_server_id for s in self.observed.shares.values()}
-        read = {self.servers[m].pk for m in self.observed.servers}
-        gone = [
-            invite
-            for ssid, invite in rows.items()
-            if ssid not in observed
-            and invite.server_id in read
-            and (Operation.TARGET_INVITE, str(invite.pk)) not in self.pending
-        ]
-        # An empty invite list is trusted only for invites that turned into shares.
-        if gone and not observed:
-            accepted = [i for i in gone if i.shared_server_id in share_ids]
-            if len(accepted) < len(gone):
-                self.warnings.append(
-                    f"plex.tv returned no pending invites; {len(gone)} expected. "
-                    "They are kept until plex.tv confirms."
-                )
-            gone = accepted
-        if not gone:
-            return
-        for invite in gone:
-            self.audit("invite", invite.shared_server_id, invite.address, "invite.gone", [])
-        Invite.objects.filter(pk__in=[i.pk for i in gone]).delete()
-        self.counts.removed += len(gone)

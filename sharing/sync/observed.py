@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from plextv.filters import Filters, ShareSettings
 from plextv.models import Household, Section
+from sharing.share_state import AccessState, settings_values
 
 PERSON_FIELDS = (
     "kind",
@@ -55,13 +55,8 @@ class ObservedShare:
     libraries: tuple[int, ...]
     settings: dict[str, Any]
 
-    def state(self) -> dict[str, Any]:
-        """The same shape as `Share.observed_state()` and `Share.desired`."""
-        return {
-            **self.settings,
-            "all_libraries": self.all_libraries,
-            "libraries": sorted(self.libraries),
-        }
+    def state(self) -> AccessState:
+        return AccessState.from_row(self.settings, self.all_libraries, self.libraries)
 
 
 @dataclass(frozen=True)
@@ -95,25 +90,6 @@ class ObservedHousehold:
     warnings: list[str] = field(default_factory=list)
     home_invites: dict[int, ObservedHomeInvite] = field(default_factory=dict)
     home_members: frozenset[int] = frozenset()
-
-
-def settings_values(settings: ShareSettings) -> dict[str, Any]:
-    return {
-        "allow_sync": settings.allow_sync,
-        "allow_camera_upload": settings.allow_camera_upload,
-        "allow_channels": settings.allow_channels,
-        "allow_subtitle_admin": settings.allow_subtitle_admin,
-        "allow_tuners": settings.allow_tuners,
-        "filter_movies": _filter(settings.filter_movies),
-        "filter_television": _filter(settings.filter_television),
-        "filter_music": _filter(settings.filter_music),
-        "filter_photos": _filter(settings.filter_photos),
-        "filter_all": _filter(settings.filter_all),
-    }
-
-
-def _filter(value: Filters | None) -> str | None:
-    return None if value is None else value.to_plex()
 
 
 def observe(household: Household, owner_plex_id: int, requested: list[str]) -> ObservedHousehold:

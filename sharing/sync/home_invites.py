@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from plextv.models import HomeInvite as PlexHomeInvite
 from sharing.models import HomeInvite, Operation
-from sharing.observed import ObservedHomeInvite, ObservedHousehold
+from sharing.sync.observed import ObservedHomeInvite, ObservedHousehold
 
 FIELDS = ("username", "email", "title")
 

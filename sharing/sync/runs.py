@@ -1,6 +1,6 @@
 """Sync orchestration: the lock, the SyncRun row, the owner's client and what failures mean.
 
-The engine itself (`sharing.sync`) takes a client and an owner id; this module finds them for
+The engine itself (`sharing.sync.engine`) takes a client and an owner id; this module finds them for
 the household, makes sure only one sync runs at a time, and turns plex.tv failures into
 sentences an admin can act on.
 """
@@ -21,9 +21,9 @@ from accounts.models import Household, User
 from accounts.plex import PlexLinkProblem, owner_client, report_failure
 from notify import events
 from plextv.errors import ApiChanged, PlexTVError, RateLimited, Unauthorized
-from sharing import locks
 from sharing.models import AuditEvent, PlexUser, Share, SyncRun
-from sharing.sync import sync_household
+from sharing.sync import locks
+from sharing.sync.engine import sync_household
 
 log = logging.getLogger(__name__)
 
