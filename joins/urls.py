@@ -17,6 +17,7 @@ urlpatterns = [
     path("links/profiles/<int:profile_id>/", admin.profile_edit, name="profile"),
     path("links/profiles/<int:profile_id>/delete/", admin.profile_delete, name="profile-delete"),
     path("links/approvals/", admin.approvals, name="approvals"),
+    path("links/approvals/waiting/", admin.waiting_badge, name="waiting"),
     path("links/approvals/<int:redemption_id>/approve/", admin.approve, name="approve"),
     path("links/approvals/<int:redemption_id>/deny/", admin.deny, name="deny"),
     path("join/", public.landing, name="landing"),

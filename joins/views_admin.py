@@ -204,3 +204,12 @@ def deny(request: HttpRequest, redemption_id: int) -> HttpResponse:
         raise Http404
     messages.success(request, f"Denied {redemption.display_name}'s request.")
     return redirect("joins:approvals")
+
+
+@never_cache
+@admin_required
+@require_GET
+def waiting_badge(request: HttpRequest) -> HttpResponse:
+    """The top bar's count of join requests, loaded by htmx after the page, so that no admin
+    page pays a query for it; without JavaScript the link is there, only uncounted."""
+    return render(request, "joins/_waiting.html", {"waiting": services.waiting_count()})

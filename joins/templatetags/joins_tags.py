@@ -3,14 +3,6 @@ from django import template
 register = template.Library()
 
 
-@register.simple_tag
-def join_requests_waiting() -> int:
-    """How many join requests wait for an admin (the top bar's count)."""
-    from joins.services import waiting_count
-
-    return waiting_count()
-
-
 @register.inclusion_tag("joins/_joined_via.html")
 def joined_via(plex_id: int) -> dict[str, object]:
     """How a person joined: the invite links they used, who made them, and until when."""

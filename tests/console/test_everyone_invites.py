@@ -147,4 +147,4 @@ def test_the_query_count_does_not_grow_with_invites_or_people(owner, synced) -> 
     assert few == mixed
     assert invites_only < mixed
     assert people_only <= mixed
-    assert mixed <= 11  # session, user, member, household and Home-invite lookups included
+    assert mixed <= 12  # session, user, member, household, Home-invite lookups and last played

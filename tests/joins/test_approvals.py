@@ -34,7 +34,9 @@ def test_a_request_waits_and_is_counted_in_the_top_bar(
     assert not Operation.objects.filter(kind="join.redeem").exists()
     assert "Request sent" in browser.get("/join/status/").content.decode()
     home = owner.client.get("/links/").content.decode()
-    assert 'title="join requests waiting for approval">1<' in home
+    assert 'hx-get="/links/approvals/waiting/"' in home  # the top bar loads its count
+    badge = owner.client.get("/links/approvals/waiting/").content.decode()
+    assert 'title="join requests waiting for approval">1<' in badge
     page = owner.client.get("/links/approvals/").content.decode()
     assert "patient" in page
     link.refresh_from_db()
