@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from joins.models import Redemption
-from joins.services import REDEEM
+from joins.services import REDEEM, announce
+from notify import events
 from plextv import PlexTV
 from plextv.errors import AlreadyInHome, AlreadySharing, HomeFull, OutcomeUnknown, PlexPassRequired
 from plextv.models import SharedServer
@@ -124,6 +125,7 @@ def redeem_link(client: PlexTV, op: Operation) -> Applied:
     Redemption.objects.filter(pk=redemption.pk).update(
         state=Redemption.DONE, new_shares=new_shares, updated_at=timezone.now()
     )
+    announce(events.INVITE_LINK_USED, redemption)
     return Applied(
         resync=True,
         label=str(op.params.get("label", "")),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from joins import grants as grants_mod
 from joins.models import InviteLink, Redemption, hash_code
+from notify import events
 from sharing.models import Operation
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,28 @@ def redeem(link_id: int, who: Account) -> Redemption:
             raise Refused("duplicate") from None
         if state == Redemption.QUEUED:
             submit_redemption(redemption, actor=None)
+        else:
+            announce(events.JOIN_NEEDS_APPROVAL, redemption)
         return redemption
+
+
+def announce(event: str, redemption: Redemption) -> None:
+    """Tell whoever subscribed that someone used a link (once per redemption and event)."""
+    link = redemption.link
+    what = "; ".join(
+        f"{grant.name}: {', '.join(grant.libraries)}" for grant in grants_mod.describe(link.grants)
+    )
+    events.emit(
+        event,
+        key=f"redemption-{redemption.pk}",
+        context={
+            "person": redemption.title or redemption.username or redemption.email,
+            "link_name": link.label,
+            "creator": link.creator_name,
+            "what": what or "nothing new",
+        },
+        person=redemption.plex_id,
+    )
 
 
 def _record(link: InviteLink, who: Account, state: str, *, counted: bool) -> Redemption:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from members.models import AccessRequest
+from notify import events
 from sharing import operations
 from sharing.models import Library, Operation, Share, ShareLibrary
 from sharing.operations.shares import EDIT_SHARE
@@ -53,11 +54,25 @@ def ask_for_time(user: User, share: Share, days: int, message: str) -> AccessReq
 def _create(user: User, share: Share, kind: str, message: str, **what: object) -> AccessRequest:
     try:
         with transaction.atomic():
-            return AccessRequest.objects.create(
+            asked = AccessRequest.objects.create(
                 requester=user, share=share, kind=kind, message=message[:500], **what
             )
     except IntegrityError:
         raise Refused("You have already asked for that; an admin will answer soon.") from None
+    library = what.get("library")
+    until = what.get("until")
+    wanted = (
+        f"{library.title} on {share.server.name}"  # type: ignore[attr-defined]
+        if library is not None
+        else f"more time on {share.server.name} (until {until:%d %B %Y})"  # type: ignore[str-format]
+    )
+    events.emit(
+        events.ACCESS_REQUESTED,
+        key=f"access-request-{asked.pk}",
+        context={"person": share.user.display_name, "what": wanted, "note": asked.message},
+        person=share.user.plex_id,
+    )
+    return asked
 
 
 def pending_count() -> int:

@@ -97,7 +97,6 @@ EVENT_TYPES: dict[str, EventType] = {
             "{person} joined through {creator}'s invite link",
             "{person} used the invite link {link_name} created by {creator} and now has "
             "access to {what}.",
-            wired=False,
         ),
         EventType(
             JOIN_NEEDS_APPROVAL,
@@ -106,7 +105,6 @@ EVENT_TYPES: dict[str, EventType] = {
             "{person} is waiting for your approval to join",
             "{person} used the invite link {link_name} created by {creator}. The link asks for "
             "an admin's approval before anything is shared: approve or refuse it in plexadmin.",
-            wired=False,
         ),
         EventType(
             ACCESS_REQUESTED,
@@ -114,7 +112,6 @@ EVENT_TYPES: dict[str, EventType] = {
             "a member asks for access to more",
             "{person} asked for access to {what}",
             "{person} asked for access to {what}. {note}",
-            wired=False,
         ),
         EventType(
             ACCESS_EXPIRING,

@@ -24,9 +24,9 @@ notification must never undo or block the change it reports.
 Event types (wording and audience in `notify.catalogue`):
 
 ========================  ===========================================================
-``invite_link.used``      someone joined through an invite link (not raised yet)
-``join.needs_approval``   a join through a link waits for an admin (not raised yet)
-``access.requested``      a member asked for more access (not raised yet)
+``invite_link.used``      someone joined through an invite link
+``join.needs_approval``   a join through a link waits for an admin
+``access.requested``      a member asked for more access
 ``access.expiring``       access ends soon; also tells the person
 ``access.expired``        access reached its end date; also tells the person
 ``inactivity.warned``     an inactive person was warned; also tells the person

@@ -7,6 +7,7 @@ import pytest
 
 from joins.models import InviteLink, Redemption
 from joins.tasks import check_once
+from notify.models import Event
 from sharing import operations
 from sharing.models import Operation
 from tests.joins.conftest import MOVIES, TV, make_link, new_account, start_join
@@ -33,6 +34,9 @@ def test_a_request_waits_and_is_counted_in_the_top_bar(
     assert sim_shares(plexsim, user_id) == []
     assert not Operation.objects.filter(kind="join.redeem").exists()
     assert "Request sent" in browser.get("/join/status/").content.decode()
+    [event] = Event.objects.filter(type="join.needs_approval")
+    assert event.context["person"] == "patient"
+    assert event.context["link_name"] == link.label
     home = owner.client.get("/links/").content.decode()
     assert 'hx-get="/links/approvals/waiting/"' in home  # the top bar loads its count
     badge = owner.client.get("/links/approvals/waiting/").content.decode()

@@ -13,6 +13,7 @@ from django.test import Client
 
 from joins.models import InviteLink, Redemption
 from joins.tasks import check_once
+from notify.models import Event
 from sharing.models import Operation
 from tests.joins.conftest import DEN, MOVIES, OWNER_ID, TV, make_link, new_account, start_join
 
@@ -124,6 +125,9 @@ def test_a_new_account_joins_with_exactly_the_links_libraries(
     assert Operation.objects.get(kind="join.redeem").state == Operation.SUCCEEDED
     html = browser.get("/join/status/").content.decode()
     assert "You're in" in html
+    [event] = Event.objects.filter(type="invite_link.used")
+    assert event.context["person"] == "newbie"
+    assert "Movies" in event.context["what"]
     # Scenario 27: the invitee's token was used and forgotten.
     for model in apps.get_models():
         for row in model.objects.all().values():

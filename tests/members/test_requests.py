@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from members.models import AccessRequest
+from notify.models import Event
 from sharing.models import Library, Operation, Share
 from sharing.operations import execute
 from tests.members.conftest import ALEX, alex_share, share_of, sim_settings
@@ -38,6 +39,10 @@ def test_a_member_asks_for_a_library_they_do_not_have(member: Persona, synced) -
     assert asked.state == AccessRequest.PENDING
     assert asked.message == "for the car"
     assert asked.kind == AccessRequest.LIBRARY
+    # Subscribed admins hear of it once (notify's access.requested event).
+    [event] = Event.objects.filter(type="access.requested")
+    assert "Music" in event.context["what"]
+    assert event.context["note"] == "for the car"
 
 
 def test_asking_twice_asks_once(member: Persona, synced) -> None:  # type: ignore[no-untyped-def]
@@ -47,6 +52,7 @@ def test_asking_twice_asks_once(member: Persona, synced) -> None:  # type: ignor
     response = member.client.post(f"/me/shares/{share.pk}/ask-library/", {"library": music.pk})
     assert response.status_code == 302
     assert AccessRequest.objects.filter(library=music).count() == 1
+    assert Event.objects.filter(type="access.requested").count() == 1
     page = member.client.get("/me/").content.decode()
     assert "You have already asked for that" in page
 
