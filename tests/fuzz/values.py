@@ -68,6 +68,8 @@ REAL: dict[tuple[str, str] | str, Source] = {
     ("accounts", "pk"): _objects("member"),
     ("members", "request_id"): _objects("member_request"),
     ("members", "action_id"): _objects("member_action"),
+    ("members", "link_id"): _objects("member_link"),
+    ("members", "member_id"): _objects("allowance_member"),
     ("switch", "pk"): _objects("home_person"),
     ("admin", "object_id"): _objects("admin_object"),
     ("admin", "content_type_id"): _objects("content_type"),

@@ -49,7 +49,12 @@ def code_in(html: str) -> str:
 
 
 def test_jamie_brings_in_one_person_within_the_allowance(
-    synced, plexsim, owner, jamie, django_capture_on_commit_callbacks, no_sleep  # noqa: F811
+    synced,
+    plexsim,
+    owner,
+    jamie,
+    django_capture_on_commit_callbacks,
+    no_sleep,  # noqa: F811
 ) -> None:
     response = give(owner, jamie, MOVIES, TV)
     assert response.status_code == 302, response.content.decode()[:2000]
