@@ -46,6 +46,14 @@ def _choices(allowance: Allowance) -> list[tuple[int, str]]:
     return [(lib.global_id, f"{lib.server.name}: {lib.title}") for lib in rows]
 
 
+BIGGEST_ID = 2**63 - 1  # past it a foreign-key lookup overflows the database's integer
+
+
+def _no_such(object_id: int) -> None:
+    if object_id > BIGGEST_ID:
+        raise Http404
+
+
 @never_cache
 @member_only
 def invites(request: HttpRequest, member: Member) -> HttpResponse:
@@ -79,6 +87,7 @@ def invites(request: HttpRequest, member: Member) -> HttpResponse:
 @member_only
 @require_POST
 def disable_invite(request: HttpRequest, member: Member, link_id: int) -> HttpResponse:
+    _no_such(link_id)
     link = allowances.disable_link(member, link_id)
     if link is None:
         raise Http404
@@ -155,6 +164,7 @@ def _initial(allowance: Allowance | None) -> dict[str, object]:
 @admin_required
 @require_POST
 def allowance_revoke(request: HttpRequest, member_id: int) -> HttpResponse:
+    _no_such(member_id)
     allowance = get_object_or_404(Allowance, member_id=member_id, revoked_at__isnull=True)
     disabled = allowances.revoke(allowance)
     messages.success(

@@ -71,6 +71,7 @@ REAL: dict[tuple[str, str] | str, Source] = {
     ("members", "link_id"): _objects("member_link"),
     ("members", "member_id"): _objects("allowance_member"),
     ("switch", "pk"): _objects("home_person"),
+    ("switch/<int:pk>/", "pk"): _objects("home_person"),
     ("admin", "object_id"): _objects("admin_object"),
     ("admin", "content_type_id"): _objects("content_type"),
     ("admin", "id"): _objects("user"),
