@@ -128,9 +128,12 @@ def revoke(allowance: Allowance) -> int:
         Allowance.objects.filter(pk=allowance.pk).update(
             revoked_at=timezone.now(), updated_at=timezone.now()
         )
+        now = timezone.now()
+        # Expired as well as disabled: enabling it again on the links screen cannot bring
+        # back places the member no longer has.
         return InviteLink.objects.filter(
             member_link__allowance=allowance, disabled_at__isnull=True
-        ).update(disabled_at=timezone.now())
+        ).update(disabled_at=now, expires_at=now)
 
 
 def period_start(allowance: Allowance, today: date | None = None) -> date | None:
@@ -240,8 +243,13 @@ def disable_link(member: Member, link_id: int) -> InviteLink | None:
         if mine is None:
             return None
         link = mine.link
-        if link.disabled_at is None:
-            InviteLink.objects.filter(pk=link.pk).update(disabled_at=timezone.now())
+        if link.disabled_at is None or not mine.released:
+            # Expired too: its places go back to the allowance, so enabling it again on the
+            # links screen must not let it take people outside the count.
+            now = timezone.now()
+            InviteLink.objects.filter(pk=link.pk).update(
+                disabled_at=link.disabled_at or now, expires_at=now
+            )
             link.refresh_from_db()
         if not mine.released:
             unused = max(0, mine.places - link.uses)

@@ -208,3 +208,18 @@ def test_concurrent_links_never_exceed_the_allowance(household, plexsim) -> None
     allowance.refresh_from_db()
     assert allowance.used == 3
     assert InviteLink.objects.count() == 3
+
+
+def test_a_disabled_member_link_gives_its_places_back_and_stays_unusable(
+    synced, owner, jamie
+) -> None:
+    give(owner, jamie, MOVIES, max_people="1")
+    assert new_link(jamie, MOVIES).status_code == 200
+    link = InviteLink.objects.get()
+    assert jamie.client.post(f"/me/invites/{link.pk}/disable/").status_code == 302
+    assert Allowance.objects.get().used == 0
+    # The owner enabling it again on the links screen does not reopen it: its place is gone.
+    owner.client.post(f"/links/{link.pk}/enable/")
+    assert not InviteLink.usable().filter(pk=link.pk).exists()
+    assert new_link(jamie, MOVIES).status_code == 200
+    assert Allowance.objects.get().used == 1
