@@ -75,6 +75,9 @@ def test_jamie_brings_in_one_person_within_the_allowance(
     assert share["machineIdentifier"] == DEN
     assert sorted(share["sectionIds"]) == [MOVIES, TV]
     assert Redemption.objects.get().state == Redemption.DONE
+    usage = owner.client.get("/me/allowances/").content.decode()
+    row = usage.split(f'data-allowance="{allowance.pk}"')[1].split("</tr>")[0]
+    assert re.findall(r"<td>(\d+)</td>", row) == ["0", "1"]  # places left, people joined
     # The allowance is spent: a third invite is refused, nothing created.
     response = new_link(jamie, MOVIES)
     assert response.status_code == 400
