@@ -110,3 +110,60 @@ class SignInAction(models.Model):
         if changed:
             self.state, self.detail = state, detail[:300]
         return bool(changed)
+
+
+class Allowance(models.Model):
+    """What one member may hand out through their own invite links.
+
+    `grants` names the libraries (joins' grants format, libraries only: a member's link never
+    hands out downloads, Live TV or other flags). `used` counts the people reserved this
+    period: a link for n people takes n at once, with one conditional UPDATE
+    (`members.allowances.reserve`), and gives back its unused places when disabled.
+    """
+
+    MONTH, TOTAL = "month", "total"
+    PERIODS = [(MONTH, "per month"), (TOTAL, "in total")]
+
+    member = models.OneToOneField(
+        "accounts.Member", on_delete=models.CASCADE, related_name="allowance"
+    )
+    max_people = models.PositiveIntegerField()
+    period = models.CharField(max_length=8, choices=PERIODS, default=TOTAL)
+    grants = models.JSONField(default=dict)
+    beyond_own_access = models.BooleanField(default=False)
+    max_access_days = models.PositiveIntegerField(null=True, blank=True)
+    needs_approval = models.BooleanField(default=True)
+    used = models.PositiveIntegerField(default=0)
+    period_start = models.DateField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(max_people__gte=1), name="allowance_at_least_one")
+        ]
+
+    def __str__(self) -> str:
+        return f"allowance of {self.member_id} ({self.used}/{self.max_people})"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class MemberLink(models.Model):
+    """A joins invite link made by a member within their allowance: the places it took."""
+
+    allowance = models.ForeignKey(Allowance, on_delete=models.CASCADE, related_name="links")
+    link = models.OneToOneField(
+        "joins.InviteLink", on_delete=models.CASCADE, related_name="member_link"
+    )
+    places = models.PositiveIntegerField()
+    period_start = models.DateField(null=True, blank=True)
+    released = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"member link {self.link_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import admin_views, views
+from members import admin_views, allowance_views, views
 
 app_name = "members"
 
@@ -16,4 +16,14 @@ urlpatterns = [
     path("requests/waiting/", admin_views.waiting_badge, name="waiting"),
     path("requests/<int:request_id>/approve/", admin_views.approve, name="approve"),
     path("requests/<int:request_id>/deny/", admin_views.deny, name="deny"),
+    path("invites/", allowance_views.invites, name="invites"),
+    path("invites/<int:link_id>/disable/", allowance_views.disable_invite, name="invite-disable"),
+    path("allowances/", allowance_views.allowance_list, name="allowances"),
+    path("allowances/<int:member_id>/", allowance_views.allowance_edit, name="allowance"),
+    path(
+        "allowances/<int:member_id>/revoke/",
+        allowance_views.allowance_revoke,
+        name="allowance-revoke",
+    ),
+    path("tree/<int:person_id>/", allowance_views.tree, name="tree"),
 ]

@@ -74,6 +74,19 @@ def _join_objects(actor: Persona) -> dict[str, list[str]]:
     }
 
 
+def _allowance_objects(member_user: Any) -> dict[str, list[str]]:
+    """A member's invite allowance (Movies on the Den) and one link made within it."""
+    from members import allowances
+    from members.models import Allowance
+
+    grants = {"servers": [{"machine": DEN, "libraries": [118181361], "access": {}}]}
+    Allowance.objects.create(member=member_user.member, max_people=3, grants=grants)
+    link, _code = allowances.create_link(
+        member_user.member, allowances.LinkRequest("Fuzz member link", {118181361}, 1, None)
+    )
+    return {"member_link": [str(link.pk)], "allowance_member": [str(member_user.member.pk)]}
+
+
 def _objects(actor: Persona) -> dict[str, list[str]]:
     den = Server.objects.get(machine_identifier=DEN)
     friend = PlexUser.objects.filter(kind=PlexUser.FRIEND, shares__server=den).first()
@@ -146,6 +159,7 @@ def _objects(actor: Persona) -> dict[str, list[str]]:
     joins = _join_objects(actor)
     return {
         **joins,
+        **_allowance_objects(member_user),
         "member_request": [str(asked.pk)],
         "member_action": [str(action.pk)],
         "person": [str(friend.pk), str(managed.pk), str(home.pk)],

@@ -45,3 +45,13 @@ def kai(household: Household) -> Persona:  # noqa: F811
 
 def alex_share() -> Share:
     return share_of("alex.rivera")
+
+
+JAMIE = 1001002
+
+
+@pytest.fixture
+def jamie(household: Household) -> Persona:  # noqa: F811
+    """jamie as a plain member (Den shared with all libraries, share 30001)."""
+    account = factories.plex_account("jamie", title="Jamie", plex_id=JAMIE)
+    return _signed_in("jamie", factories.user_for(account, Member.Role.MEMBER))

@@ -1,6 +1,6 @@
 """Every URL of the members' space, for every role (owner, co-admin, member, outsider,
-anonymous), with GET and POST, generated from the URLconf: a new URL in members/urls.py
-without a row in METHODS fails here.
+anonymous, and kai: a member without an invite allowance), with GET and POST, generated
+from the URLconf: a new URL in members/urls.py without a row in METHODS fails here.
 
 Objects in the path belong to the member persona (alex.rivera): the member reaches them, an
 admin visiting the member pages with them gets a 404 (they are not the admin's own), an
@@ -13,17 +13,38 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import PinLogin
-from members.models import AccessRequest, SignInAction
+from members import allowances
+from members.models import AccessRequest, Allowance, SignInAction
 from tests.fuzz.routes import Route, all_routes
+from tests.joins.conftest import DEN, MOVIES
 from tests.members.conftest import alex_share
 from tests.personas import Persona
 
 pytestmark = pytest.mark.django_db
 
 ROUTES = [route for route in all_routes() if route.namespace == "members"]
-PERSONAS = ["owner", "co_admin", "member", "outsider", "anonymous"]
-MEMBER_PAGES = {"home", "ask-library", "ask-time", "accept", "link-tv", "action", "action-check"}
-ADMIN_PAGES = {"requests", "waiting", "approve", "deny"}
+PERSONAS = ["owner", "co_admin", "member", "kai", "outsider", "anonymous"]
+MEMBER_PAGES = {
+    "home",
+    "ask-library",
+    "ask-time",
+    "accept",
+    "link-tv",
+    "action",
+    "action-check",
+    "invites",
+    "invite-disable",
+}
+ADMIN_PAGES = {
+    "requests",
+    "waiting",
+    "approve",
+    "deny",
+    "allowances",
+    "allowance",
+    "allowance-revoke",
+    "tree",
+}
 # The methods each URL answers; anything else is a 405 for whoever may see the page.
 METHODS = {
     "home": {"GET"},
@@ -37,9 +58,15 @@ METHODS = {
     "waiting": {"GET"},
     "approve": {"POST"},
     "deny": {"POST"},
+    "invites": {"GET", "POST"},
+    "invite-disable": {"POST"},
+    "allowances": {"GET"},
+    "allowance": {"GET", "POST"},
+    "allowance-revoke": {"POST"},
+    "tree": {"GET"},
 }
 # Pages whose path names the member's own object: someone else gets a 404.
-OWN_OBJECT = {"ask-library", "ask-time", "action", "action-check"}
+OWN_OBJECT = {"ask-library", "ask-time", "action", "action-check", "invite-disable"}
 
 
 def test_every_url_of_the_area_has_a_row() -> None:
@@ -68,7 +95,19 @@ def _objects(member: Persona) -> dict[str, str]:
     asked = AccessRequest.objects.create(
         requester=member.user, share=share, kind=AccessRequest.TIME, until=timezone.now()
     )
-    return {"share_id": str(share.pk), "action_id": str(action.pk), "request_id": str(asked.pk)}
+    alex = member.user.member  # type: ignore[attr-defined]
+    Allowance.objects.create(
+        member=alex, max_people=2, grants=allowances.as_grants({DEN: {MOVIES}})
+    )
+    link, _code = allowances.create_link(alex, allowances.LinkRequest("roles", {MOVIES}, 1, None))
+    return {
+        "share_id": str(share.pk),
+        "action_id": str(action.pk),
+        "request_id": str(asked.pk),
+        "link_id": str(link.pk),
+        "member_id": str(alex.pk),
+        "person_id": str(share.user_id),
+    }
 
 
 def _expected(route: Route, persona: str, method: str) -> set[int]:
