@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -20,9 +20,9 @@ from sharing.models import PlexUser
 MAX_PEOPLE = 500
 
 
-def _chosen(request: HttpRequest, source: dict[str, list[str]] | None = None) -> list[int] | str:
+def _chosen(source: QueryDict) -> list[int] | str:
     """The ticked people's ids, or what is wrong with them."""
-    values = (source or request.GET).getlist("people")  # type: ignore[attr-defined]
+    values = source.getlist("people")
     if len(values) > MAX_PEOPLE:
         return f"Choose at most {MAX_PEOPLE} people at once."
     if not all(str(v).isdigit() and len(str(v)) <= 12 for v in values):
@@ -52,7 +52,7 @@ def profile_apply(request: AuthenticatedHttpRequest, profile_id: int) -> HttpRes
     offered = apply.candidates()
     got_it = apply.recipients(profile)
     source = request.POST if request.method == "POST" else request.GET
-    ids = _chosen(request, source)  # type: ignore[arg-type]
+    ids = _chosen(source)
     if request.method == "GET" and source.get("who") == "recipients":
         ids = [person.pk for person in got_it]
     error = ids if isinstance(ids, str) else ""
