@@ -173,7 +173,9 @@ def _server_change(share: Share, entry: dict[str, Any]) -> ServerChange | str:
     return change
 
 
-def _person_plan(person: PlexUser, entries: list[dict[str, Any]], busy: set[str]) -> PersonPlan:
+def _person_plan(
+    person: PlexUser, entries: list[dict[str, Any]], busy: set[str], servers: dict[str, Server]
+) -> PersonPlan:
     plan = PersonPlan(person=person)
     shares = {
         share.server.machine_identifier: share
@@ -183,7 +185,7 @@ def _person_plan(person: PlexUser, entries: list[dict[str, Any]], busy: set[str]
     }
     for entry in entries:
         share = shares.get(entry["machine"])
-        server = Server.objects.filter(machine_identifier=entry["machine"]).first()
+        server = servers.get(entry["machine"])
         name = server.name if server is not None else "A server that is gone"
         if server is None or not server.owned or server.missing_since is not None:
             plan.notes.append(f"{name} is not one of your servers any more: skipped.")
@@ -205,16 +207,25 @@ def _person_plan(person: PlexUser, entries: list[dict[str, Any]], busy: set[str]
             else:
                 plan.notes.append(f"{name}: already has exactly this.")
     named = {entry["machine"] for entry in entries}
+    settings_change = any(set(c.changes) - {"libraries"} for c in plan.servers)
     for machine, share in shares.items():
         if machine not in named and share.shared_server_id and share.server.owned:
-            plan.notes.append(f"{share.server.name} is not in the profile: left as it is.")
+            note = f"{share.server.name} is not in the profile: its libraries are left as they are"
+            if settings_change:
+                # plex.tv keeps permissions and filters per person, not per server.
+                note += " (plex.tv keeps permissions and filters per person: they apply to it too)"
+            plan.notes.append(f"{note}.")
     return plan
 
 
 def plan(profile: AccessProfile, persons: list[PlexUser]) -> Plan:
     entries = grants.entries(profile.grants)
     busy = busy_shares()
-    return Plan(profile=profile, people=[_person_plan(p, entries, busy) for p in persons])
+    machines = [entry["machine"] for entry in entries]
+    servers = {
+        s.machine_identifier: s for s in Server.objects.filter(machine_identifier__in=machines)
+    }
+    return Plan(profile=profile, people=[_person_plan(p, entries, busy, servers) for p in persons])
 
 
 def batch_title(profile: AccessProfile, count: int) -> str:

@@ -83,7 +83,11 @@ def test_a_narrowing_change_is_shown_and_needs_confirming(owner, synced, plexsim
     assert "<ins>+ TV Shows</ins>" in html
     assert "TV shows: rated TV-14 only → no filter" in html
     assert "takes access away</strong> from 1 person: chen.li." in html
-    assert "Cabin NAS is not in the profile: left as it is." in html
+    assert (
+        "Cabin NAS is not in the profile: its libraries are left as they are (plex.tv keeps "
+        "permissions and filters per person: they apply to it too)." in html
+    )
+    assert "Cabin NAS is not in the profile: its libraries are left as they are." in html
     assert "Morgan&#x27;s Den is not shared with them" in html  # tomasz has the Cabin only
     assert sim_settings(plexsim, 1001013)["filterTelevision"] == "contentRating=TV-14"
     refused = owner.client.post(url(chosen), confirm_body(html))
