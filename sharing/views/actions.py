@@ -84,7 +84,8 @@ def invite_page(request: HttpRequest) -> HttpResponse:
 def invite_send(request: HttpRequest) -> HttpResponse:
     form = _invite_form(request.POST)
     if not form.is_valid():
-        return render(request, "sharing/invite.html", {"form": form}, status=400)
+        context = {"form": form, "presets": invite_presets.choices()}
+        return render(request, "sharing/invite.html", context, status=400)
     address = form.cleaned_data["who"]
     params = {
         "label": address,

@@ -170,7 +170,9 @@ def test_crafted_values_are_still_refused(owner, synced, plexsim, crafted) -> No
     chosen = profile()
     page = owner.client.get(PAGE, {"profile": chosen.pk})
     body = {**page_body(page), "key": new_key(), **crafted}
-    assert owner.client.post(SEND, body).status_code == 400
+    response = owner.client.post(SEND, body)
+    assert response.status_code == 400
+    assert "Start from a profile" in response.content.decode()
     assert not Operation.objects.exists()
     assert plexsim.requests() == []
 
