@@ -6,4 +6,7 @@ class JoinsConfig(AppConfig):
     verbose_name = "Invite links"
 
     def ready(self) -> None:
-        from joins import handlers  # noqa: F401  (registers the redemption operation)
+        from joins import handlers, invite_presets
+
+        del handlers  # imported for its @handler registrations (the redemption operation)
+        invite_presets.connect()  # profiles as starting points of the invite form

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from joins import views_admin as admin
+from joins import views_profiles as profiles
 from joins import views_public as public
 
 app_name = "joins"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("links/profiles/", admin.profile_list, name="profiles"),
     path("links/profiles/new/", admin.profile_edit, name="profile-new"),
     path("links/profiles/<int:profile_id>/", admin.profile_edit, name="profile"),
+    path("links/profiles/<int:profile_id>/apply/", profiles.profile_apply, name="profile-apply"),
     path("links/profiles/<int:profile_id>/delete/", admin.profile_delete, name="profile-delete"),
     path("links/approvals/", admin.approvals, name="approvals"),
     path("links/approvals/waiting/", admin.waiting_badge, name="waiting"),

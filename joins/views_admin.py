@@ -12,9 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
-from joins import grants, limits, qr, services
+from joins import apply, grants, limits, qr, services
 from joins.forms import LinkForm, ProfileForm
 from joins.models import AccessProfile, InviteLink, Redemption
+from joins.views_profiles import after_save
 
 
 @admin_required
@@ -46,7 +47,7 @@ def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpRes
                 f"Saved the profile “{profile.name}”. Links made from it earlier keep what "
                 "they granted when they were made.",
             )
-            return redirect("joins:profiles")
+            return after_save(request, profile)
     else:
         initial = {}
         if profile is not None:
@@ -57,7 +58,9 @@ def profile_edit(request: HttpRequest, profile_id: int | None = None) -> HttpRes
                 **ProfileForm.initial_for(profile.grants),
             }
         form = ProfileForm(initial=initial, instance=profile)
-    return render(request, "joins/profile_form.html", {"form": form, "profile": profile})
+    got_it = apply.recipients(profile) if profile is not None else []
+    context = {"form": form, "profile": profile, "got_it": got_it}
+    return render(request, "joins/profile_form.html", context)
 
 
 @admin_required

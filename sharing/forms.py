@@ -42,6 +42,8 @@ ACCESS_DAYS = [
     ("365", "A year"),
 ]
 
+MAX_ACCESS_DAYS = 3650
+
 
 def new_key() -> str:
     return uuid.uuid4().hex
@@ -293,6 +295,17 @@ class InviteForm(LibraryPickerMixin, AccessForm):
         # The person found to have a share already, for the page's "edit their access" link.
         self.has_access: PlexUser | None = None
         self.add_filter_fields({})
+        self.offer_access_days()
+
+    def offer_access_days(self) -> None:
+        """A starting point (an access profile) may last a number of days the list lacks:
+        that number, and only a sane one, becomes a choice too (posted back, it validates)."""
+        field = cast(forms.ChoiceField, self.fields["access_days"])
+        source = self.data if self.is_bound else self.initial
+        value = str(source.get("access_days") or "")
+        known = {key for key, _ in ACCESS_DAYS}
+        if value.isdigit() and value not in known and 1 <= int(value) <= MAX_ACCESS_DAYS:
+            field.choices = [*ACCESS_DAYS, (value, f"{value} days")]
 
     def clean_who(self) -> str:
         address = clean_address(self.cleaned_data["who"])

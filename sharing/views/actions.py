@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required
 from accounts.models import Household
+from sharing import invite_presets
 from sharing.forms import InviteForm, new_key
 from sharing.models import Invite, Library, Operation, PlexUser
 from sharing.operations.invites import (
@@ -44,12 +46,12 @@ def invite_libraries() -> list[Library]:
     )
 
 
-def _invite_form(data: Any = None) -> InviteForm:
+def _invite_form(data: Any = None, preset: dict[str, Any] | None = None) -> InviteForm:
     room = counters()
     household = Household.current()
     return InviteForm(
         data,
-        initial={"key": new_key(), "allow_tuners": "0"},
+        initial={"key": new_key(), "allow_tuners": "0", **(preset or {})},
         libraries=invite_libraries(),
         share_room=room["share_limit"] - room["shared"],
         owner=household.owner if household else None,
@@ -60,7 +62,21 @@ def _invite_form(data: Any = None) -> InviteForm:
 @admin_required
 @require_GET
 def invite_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "sharing/invite.html", {"form": _invite_form()})
+    """The invite form, empty or started from a preset (`?profile=<id>`): the preset only
+    fills the initial values, the admin changes what they like and the POST is validated
+    as always. With htmx, choosing a profile swaps the form in place."""
+    chosen = str(request.GET.get("profile", ""))[:20]
+    found = invite_presets.preset(chosen) if chosen else None
+    if chosen and found is None:
+        messages.error(request, "That profile does not exist any more; the form starts empty.")
+        chosen = ""
+    context = {
+        "form": _invite_form(preset=found.initial if found else None),
+        "presets": invite_presets.choices(),
+        "chosen": chosen,
+        "notes": found.notes if found else [],
+    }
+    return render(request, "sharing/invite.html", context)
 
 
 @admin_required
@@ -68,7 +84,8 @@ def invite_page(request: HttpRequest) -> HttpResponse:
 def invite_send(request: HttpRequest) -> HttpResponse:
     form = _invite_form(request.POST)
     if not form.is_valid():
-        return render(request, "sharing/invite.html", {"form": form}, status=400)
+        context = {"form": form, "presets": invite_presets.choices()}
+        return render(request, "sharing/invite.html", context, status=400)
     address = form.cleaned_data["who"]
     params = {
         "label": address,
