@@ -160,3 +160,16 @@ def test_a_share_gone_at_plex_tv_fails_with_the_same_message(owner, den, plexsim
 
 def share_of(op: Operation) -> Any:
     return share(type(share(ALEX_SHARE)).objects.get(pk=op.target_id).shared_server_id)
+
+
+def test_stopping_a_share_sends_one_delete_and_reads_nothing(owner, den, plexsim) -> None:
+    from sharing import matrix
+
+    target = share(RUTH_SHARE)
+    op = matrix.stop(target, None, "s" * 32)
+    assert op is not None
+    plexsim.clear_requests()
+    assert operations.execute(op.pk).state == Operation.SUCCEEDED
+    assert share_requests(plexsim) == [
+        ("DELETE", f"{LISTING.format(den.machine_identifier)}/{RUTH_SHARE}")
+    ]
