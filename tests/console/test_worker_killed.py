@@ -204,10 +204,10 @@ def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_too
         PLEXTV_READ_TIMEOUT="5",
     )
     db, op_id, share_id = queue_edit(migrated_var, env)
-    # The two reads before the write are held; the worker freezes during the second, so it
+    # The read of the share before the write is held; the worker freezes during it, so it
     # wakes up with an answer from before the change.
-    shares_read = f"/api/servers/{DEN}/shared_servers"
-    plexsim.add_fault(action="delay", delay=2, method="GET", path=shares_read, times=2)
+    share_read = f"/api/servers/{DEN}/shared_servers*"
+    plexsim.add_fault(action="delay", delay=4, method="GET", path=share_read, times=1)
     plexsim.clear_requests()
 
     frozen = start_worker(env)
