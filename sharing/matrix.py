@@ -43,8 +43,10 @@ AUDIENCES = {
 # How long a failed change is shown on its row.
 NOTE_FOR = timedelta(hours=1)
 
-# An edit-share operation reads the server's shares, writes the share and reads it back.
-REQUESTS_PER_OPERATION = 3
+# An edit of a batch writes its share, reading it from the batch's one read of the server's
+# shares (sharing/operations/batch_reads.py): one request per person, plus that read once a
+# minute per worker.
+REQUESTS_PER_OPERATION = 1.05
 
 
 def pace_seconds() -> float:

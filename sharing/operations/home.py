@@ -46,7 +46,9 @@ def _share_with(
         existing = next((s for s in client.server_shares(machine) if s.user_id == user_id), None)
         if existing is None:
             raise
-        client.update_share(machine, existing.id, libraries=libraries, settings=settings)
+        client.update_share(
+            machine, existing.id, libraries=libraries, settings=settings, current=existing
+        )
 
 
 @handler(CREATE_MANAGED, label="Create a managed user")

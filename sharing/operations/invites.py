@@ -124,6 +124,7 @@ def add_to_share(
             existing.id,
             libraries=sorted(had | set(new_ids)),
             settings=merged,
+            current=existing,
         )
     titles = dict(Library.objects.filter(global_id__in=new_ids).values_list("global_id", "title"))
     return Added(server.name, [titles.get(g, str(g)) for g in new_ids], words, kept_all=False)
@@ -137,6 +138,14 @@ def _existing_share(client: PlexTV, machine: str, address: str) -> SharedServer 
         if wanted in names - {""}:
             return share
     return None
+
+
+def _pending_share(client: PlexTV, machine: str, share_id: int) -> SharedServer | None:
+    """The invite's share as plex.tv holds it (the one share, 1 request), None when gone."""
+    try:
+        return client.server_share(machine, share_id)
+    except NotFound:
+        return None
 
 
 def _same_as_asked(share: SharedServer, libraries: list[int]) -> bool:
@@ -235,9 +244,7 @@ def resend_invite(client: PlexTV, op: Operation) -> Applied:
         if invite is None:
             return Applied(label=str(op.params.get("label", "")), message="The invite is gone.")
         machine = invite.server.machine_identifier
-        current = next(
-            (s for s in client.server_shares(machine) if s.id == invite.shared_server_id), None
-        )
+        current = _pending_share(client, machine, invite.shared_server_id)
         access, filters = access_of_settings(current.settings if current else ShareSettings())
         plan = {
             "machine": machine,

@@ -13,21 +13,36 @@ from plextv import PlexTV
 from plextv.errors import NotFound
 from plextv.models import SharedServer
 from sharing.models import Library, Share, ShareLibrary
+from sharing.operations import batch_reads
 from sharing.operations.executor import Applied, OperationFailed, handler
 from sharing.share_state import merge_into, settings_values
 
 EDIT_SHARE = "share.edit"
 
 
-def find_share(client: PlexTV, share: Share) -> SharedServer:
-    machine = share.server.machine_identifier
-    for found in client.server_shares(machine):
-        if found.id == share.shared_server_id:
-            return found
-    raise OperationFailed(
-        f"plex.tv no longer has {share.server.name} shared with {share.user.display_name}; "
-        "the next sync will update this page."
-    )
+def find_share(client: PlexTV, share: Share, share_id: int) -> SharedServer:
+    """plex.tv's share `share_id` as it is now: the one share read (1 request, whatever the
+    household's size), never the server's whole list."""
+    try:
+        return client.server_share(share.server.machine_identifier, share_id)
+    except NotFound as gone:
+        raise OperationFailed(
+            f"plex.tv no longer has {share.server.name} shared with {share.user.display_name}; "
+            "the next sync will update this page."
+        ) from gone
+
+
+def current_share(client: PlexTV, share: Share, share_id: int, op: Any) -> SharedServer:
+    """The share to merge the edit into. An edit of a bulk batch, on its first attempt, takes
+    it from the batch's one read of the server's shares (`batch_reads`); anything else, and an
+    entry that cannot be trusted, reads the one share."""
+    if op.batch_id is not None and op.attempts <= 1:
+        entry = batch_reads.batch_entry(
+            client, op.batch, share.server.machine_identifier, share_id, share.updated_at
+        )
+        if entry is not None:
+            return entry
+    return find_share(client, share, share_id)
 
 
 def record_share(share: Share, written: SharedServer, library_ids: list[int]) -> None:
@@ -80,7 +95,7 @@ def edit_share(client: PlexTV, op: Any) -> Applied:
     label = f"{share.user.display_name} on {share.server.name}"
     plex_changes = {k: v for k, v in changes.items() if k != "expires_at"}
     if plex_changes:
-        current = find_share(client, share)
+        current = current_share(client, share, share.shared_server_id, op)
         merged = merge_into(current.settings, plex_changes)
         ids = [section.global_id for section in current.shared_sections]
         if "libraries" in plex_changes:
@@ -99,10 +114,16 @@ def edit_share(client: PlexTV, op: Any) -> Applied:
             )
         try:
             written = client.update_share(
-                share.server.machine_identifier, current.id, libraries=ids, settings=merged
+                share.server.machine_identifier,
+                current.id,
+                libraries=ids,
+                settings=merged,
+                current=current,
             )
         except NotFound as exc:
             raise OperationFailed(exc.human_message) from exc
+        if op.batch_id is not None:
+            batch_reads.remember_written(op.batch, share.server.machine_identifier, written)
     with transaction.atomic():
         if plex_changes:
             record_share(share, written, ids)

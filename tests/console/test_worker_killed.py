@@ -204,11 +204,10 @@ def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_too
         PLEXTV_READ_TIMEOUT="5",
     )
     db, op_id, share_id = queue_edit(migrated_var, env)
-    # The first read of the share (the listing or the one share, however the edit reads it)
-    # is held past the moment the worker freezes, so it wakes up with an answer from before
-    # the change; the worker that takes over reads without delay.
-    shares_read = f"/api/servers/{DEN}/shared_servers*"
-    plexsim.add_fault(action="delay", delay=5, method="GET", path=shares_read, times=1)
+    # The read of the share before the write is held; the worker freezes during it, so it
+    # wakes up with an answer from before the change.
+    share_read = f"/api/servers/{DEN}/shared_servers*"
+    plexsim.add_fault(action="delay", delay=5, method="GET", path=share_read, times=1)
     plexsim.clear_requests()
 
     frozen = start_worker(env)
