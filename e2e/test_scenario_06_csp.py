@@ -16,12 +16,10 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from e2e.conftest import browser_page, chromium, page_problems  # noqa: F401
 from e2e.session import sign_in_browser
 from sharing.models import PlexUser, Server, Share
 from sharing.sync.runs import run_sync
 from tests.fuzz.routes import all_routes
-from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -62,10 +60,10 @@ def owner_pages(owner: Any) -> tuple[list[str], list[str]]:
 
 
 def test_every_page_renders_under_csp_without_a_violation_or_console_error(
-    browser_page,  # noqa: F811
+    browser_page,
     live_server,
-    household,  # noqa: F811
-    page_problems,  # noqa: F811
+    household,
+    page_problems,
 ) -> None:
     assert run_sync().outcome in ("succeeded", "warning")
     pages, unfilled = owner_pages(household.owner)
