@@ -59,7 +59,8 @@ def initial_of(profile: AccessProfile) -> Preset:
 
 
 def _preset(value: str) -> Preset | None:
-    if not value.isdigit() or len(value) > 12:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
         return None
     profile = AccessProfile.objects.filter(pk=int(value)).first()
     return None if profile is None else initial_of(profile)

@@ -25,7 +25,7 @@ def _chosen(source: QueryDict) -> list[int] | str:
     values = source.getlist("people")
     if len(values) > MAX_PEOPLE:
         return f"Choose at most {MAX_PEOPLE} people at once."
-    if not all(str(v).isdigit() and len(str(v)) <= 12 for v in values):
+    if not all(str(v).isascii() and str(v).isdigit() and len(str(v)) <= 12 for v in values):
         return "Choose people from the list."
     return sorted({int(v) for v in values})
 

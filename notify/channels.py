@@ -46,7 +46,7 @@ def _split_netloc(netloc: str) -> tuple[str, str, str]:
     """(userinfo, host, port) without trusting urlsplit, which rejects Telegram's bot tokens."""
     userinfo, _, hostport = netloc.rpartition("@")
     host, sep, port = hostport.rpartition(":")
-    if not sep or not port.isdigit():
+    if not sep or not (port.isascii() and port.isdigit()):
         host, port = hostport, ""
     return userinfo, host, port
 

@@ -304,7 +304,8 @@ class InviteForm(LibraryPickerMixin, AccessForm):
         source = self.data if self.is_bound else self.initial
         value = str(source.get("access_days") or "")
         known = {key for key, _ in ACCESS_DAYS}
-        if value.isdigit() and value not in known and 1 <= int(value) <= MAX_ACCESS_DAYS:
+        digits = value.isascii() and value.isdigit()
+        if digits and value not in known and 1 <= int(value) <= MAX_ACCESS_DAYS:
             field.choices = [*ACCESS_DAYS, (value, f"{value} days")]
 
     def clean_who(self) -> str:

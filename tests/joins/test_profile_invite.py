@@ -82,7 +82,7 @@ def test_the_page_without_a_profile_offers_them_and_starts_empty(owner, synced) 
     assert response.context["form"]["libraries"].value() in (None, [])
 
 
-@pytest.mark.parametrize("value", ["999999", "abc", "-1", "1e3"])
+@pytest.mark.parametrize("value", ["999999", "abc", "-1", "1e3", "²", "١٢"])
 def test_an_unknown_profile_says_so_and_starts_empty(owner, synced, value) -> None:
     response = owner.client.get(PAGE, {"profile": value})
     assert response.status_code == 200
