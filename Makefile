@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PLEXSIM_PORT ?= 32500
 # The demo's mail sink listens next to the web port's range (8000 → 18000).
-MAILSINK_PORT ?= $(shell echo $$(( $(PORT) + 10000 )))
+MAILSINK_PORT ?= $(shell p=$(PORT); echo $$(( p + 10000 <= 65535 ? p + 10000 : p - 10000 )))
 DEMO_VAR ?= var/demo
 # honcho with a longer shutdown grace than its five seconds (see the script).
 HONCHO = $(PY) scripts/honcho-start.py start

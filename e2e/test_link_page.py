@@ -45,12 +45,12 @@ def test_the_code_is_entered_at_the_linked_plex_tv_link_page(
         assert plex.url == f"{plex_site.url}/link"
         plex.get_by_label("Code", exact=True).fill(code.lower())
         plex.get_by_label("Username or e-mail").fill("morgan")
-        plex.get_by_label("Password").fill("owner-pass-1")
+        plex.get_by_label("Password", exact=True).fill("owner-pass-1")
         plex.get_by_role("button", name="Link").click()
         # 2FA is on for morgan: the page asks for the code and keeps what was typed.
         assert plex.get_by_role("alert").inner_text().startswith("Enter the two-factor code")
         assert plex.get_by_label("Code", exact=True).input_value() == code.lower()
-        plex.get_by_label("Password").fill("owner-pass-1")
+        plex.get_by_label("Password", exact=True).fill("owner-pass-1")
         plex.get_by_label("Two-factor code").fill("246810")
         plex.get_by_role("button", name="Link").click()
         assert plex.get_by_role("heading", level=1).inner_text() == "Device linked"

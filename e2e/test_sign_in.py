@@ -47,7 +47,7 @@ def _open_popup(page, plexsim):  # type: ignore[no-untyped-def]
 
 def _sign_in_at_plex(popup, *, password: str, code: str) -> None:  # type: ignore[no-untyped-def]
     popup.get_by_role("button", name="Morgan (morgan@example.com)").click()
-    popup.get_by_label("Password").fill(password)
+    popup.get_by_label("Password", exact=True).fill(password)
     popup.get_by_label("Two-factor code").fill(code)
     popup.get_by_role("button", name="Sign in", exact=True).click()
 
@@ -256,7 +256,7 @@ def test_a_co_admin_removed_as_a_friend_loses_access_at_once(
     try:
         priya.goto("/accounts/sign-in/password/")
         priya.get_by_label("Plex username or e-mail").fill("priya")
-        priya.get_by_label("Password").fill("friend-pass-11")
+        priya.get_by_label("Password", exact=True).fill("friend-pass-11")
         priya.get_by_role("button", name="Sign in").click()
         priya.wait_for_url("**/me/")
         owner = browser_page

@@ -96,6 +96,7 @@ class Demo:
                 "demo",
                 f"PORT={self.web}",
                 f"PLEXSIM_PORT={self.sim}",
+                f"MAILSINK_PORT={free_port()}",
                 f"DEMO_VAR={tmp_path / 'var'}",
             ],
             cwd=ROOT,
@@ -158,10 +159,10 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 def sign_in_and_pick_the_den(page: Any, demo: Demo) -> None:
     page.goto(f"{demo.url}/accounts/sign-in/password/")
     page.get_by_label("Plex username or e-mail").fill("morgan")
-    page.get_by_label("Password").fill("owner-pass-1")
+    page.get_by_label("Password", exact=True).fill("owner-pass-1")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("6-digit code").fill("246810")
-    page.get_by_label("Password").fill("owner-pass-1")
+    page.get_by_label("Password", exact=True).fill("owner-pass-1")
     page.get_by_role("button", name="Sign in").click()
     # Nobody owns the fresh install: the set-up code `make demo` printed on its console.
     found = re.search(r"Set-up code: (\S+)", demo.text())
