@@ -9,6 +9,8 @@ image hosts) are ever fetched, each within a size and time bound, and the cache 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,10 +93,7 @@ def fetch_due(client: plextv.PlexTV, limit: int = FETCHES_PER_RUN) -> dict[str, 
             _failed(poster, exc.human_message, final=False)
             failed += 1
             continue
-        path = cache_dir() / poster.url_hash
-        partial = path.with_suffix(".part")
-        partial.write_bytes(image.data)
-        partial.replace(path)
+        store(cache_dir() / poster.url_hash, image.data)
         poster.state = Poster.CACHED
         poster.content_type = image.content_type
         poster.size = len(image.data)
@@ -103,6 +102,20 @@ def fetch_due(client: plextv.PlexTV, limit: int = FETCHES_PER_RUN) -> dict[str, 
         fetched += 1
     evicted = trim_cache()
     return {"fetched": fetched, "failed": failed, "evicted": evicted}
+
+
+def store(path: Path, data: bytes) -> None:
+    """Write the file whole or not at all. Two workers may fetch the same poster at once (a
+    second run starts while the first is still fetching): each writes its own temporary file,
+    and the later rename wins with the same bytes."""
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def _failed(poster: Poster, reason: str, *, final: bool) -> None:

@@ -116,3 +116,28 @@ def test_watchlist_posters_are_registered_from_plex_tvs_answer(synced, plexsim) 
     urls = set(Poster.objects.values_list("url", flat=True))
     assert len(urls) == 3
     assert all(u.startswith("https://metadata-static.plex.tv/sim/") for u in urls)
+
+
+def test_two_workers_storing_the_same_poster_at_once_both_succeed(
+    synced, plexsim, var_dir, monkeypatch
+) -> None:
+    # Regression: both writers used "<hash>.part", so the second rename found its file already
+    # moved by the first and the task failed with FileNotFoundError (seen in the demo's log).
+    poster = posters.register(_thumb(plexsim))
+    assert poster is not None
+    real_replace = posters.os.replace
+    nested = []
+
+    def replace_after_another_worker(src, dst):  # type: ignore[no-untyped-def]
+        if not nested:
+            nested.append(dst)
+            posters.store(posters.Path(dst), b"the other worker's copy")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(posters.os, "replace", replace_after_another_worker)
+
+    assert posters.fetch_due(owner_client())["fetched"] == 1
+
+    cached = var_dir / "posters" / poster.url_hash
+    assert cached.read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in cached.parent.iterdir()] == [poster.url_hash]  # no partial left

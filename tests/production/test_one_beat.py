@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,10 +135,17 @@ def test_two_beats_send_each_entry_once_per_tick_and_hand_over(beats: Beats) -> 
     standby.popen.send_signal(signal.SIGTERM)
     assert standby.popen.wait(timeout=30) == 0
 
-    # Each "sending" in the logs was one message, and nothing else was published.
+    # Each "sending" in the logs was one message, and nothing else was published. Beat logs
+    # "Sending due task" before it publishes, so a SIGTERM landing between the two leaves the
+    # last line of a beat without its message (that entry goes out again on the next tick of
+    # whichever beat holds the lock): at most that one per beat may be missing, never more.
     tasks = {name: entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
-    published = active.published() + standby.published()
-    assert beats.in_queue() == sorted(tasks[name] for name in published)
+    logged = Counter(tasks[name] for name in active.published() + standby.published())
+    queued = Counter(beats.in_queue())
+    assert queued - logged == Counter()
+    cut_short = logged - queued
+    last_lines = Counter(tasks[beat.sent()[-1]] for beat in (active, standby))
+    assert cut_short - last_lines == Counter(), (cut_short, last_lines)
 
 
 def test_a_beat_that_dies_is_replaced_when_its_lock_expires(beats: Beats) -> None:
