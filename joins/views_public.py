@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Household, PinLogin, hash_browser_key
+from accounts.models import Household, PinLogin, PlexAccount, hash_browser_key
 from accounts.plex import anonymous_client
 from accounts.services import browser_key
 from joins import grants, limits, services
@@ -84,6 +84,15 @@ def _session_link(request: HttpRequest) -> InviteLink | None:
     return InviteLink.objects.filter(pk=link_id).first()
 
 
+def _inviter(link: InviteLink, owner: PlexAccount | None) -> str:
+    """Who handed out the link, when it was not the owner (a member's link within their
+    allowance, or a co-admin's): the invitee knows them, maybe not the owner."""
+    creator = link.created_by.plex_account if link.created_by else None
+    if creator is None or (owner is not None and creator.pk == owner.pk):
+        return ""
+    return creator.display_name
+
+
 @private
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
@@ -91,9 +100,11 @@ def landing(request: HttpRequest) -> HttpResponse:
     if link is None or link.state != InviteLink.ACTIVE:
         return neutral(request)
     household = Household.current()
+    owner = household.owner if household else None
     context = {
         "link": link,
-        "owner": household.owner.display_name if household else "",
+        "owner": owner.display_name if owner else "",
+        "inviter": _inviter(link, owner),
         "servers": grants.describe(link.grants),
         "until": link.access_end(),
     }

@@ -35,6 +35,8 @@ def _invites_page(
         "choices": _choices(allowance) if allowance else [],
         "left": allowances.remaining(allowance) if allowance else 0,
         "links": allowances.own_links(member),
+        # A refused form keeps the boxes that were ticked.
+        "ticked": set(form.data.getlist("libraries")) if form.is_bound else set(),
         **extra,
     }
     return render(request, "members/invites.html", context, status=status)

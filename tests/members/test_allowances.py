@@ -226,3 +226,31 @@ def test_a_disabled_member_link_gives_its_places_back_and_stays_unusable(
     assert not InviteLink.usable().filter(pk=link.pk).exists()
     assert new_link(jamie, MOVIES).status_code == 200
     assert Allowance.objects.get().used == 1
+
+
+def test_a_members_link_says_who_invites_to_whose_plex(synced, owner, jamie) -> None:
+    give(owner, jamie, MOVIES, TV)
+    code = code_in(new_link(jamie, MOVIES).content.decode())
+    from django.test import Client
+
+    invitee = Client()
+    invitee.get(f"/join/{code}")
+    page = invitee.get("/join/").content.decode()
+    owner_name = owner.user.plex_account.display_name
+    assert f"<h1>Jamie invites you to {owner_name}'s Plex</h1>" in page
+    # The owner's own links keep the plain wording.
+    link = InviteLink.objects.get()
+    link.created_by = owner.user
+    link.save(update_fields=["created_by"])
+    page = invitee.get("/join/").content.decode()
+    assert f"{owner_name} invites you to their Plex" in page
+
+
+def test_a_refused_link_keeps_the_libraries_that_were_ticked(synced, owner, jamie) -> None:
+    give(owner, jamie, MOVIES, TV)
+    response = new_link(jamie, MOVIES, people=5)  # more people than the allowance has places
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.search(rf'value="{MOVIES}" checked', page)
+    assert not re.search(rf'value="{TV}" checked', page)
+    assert not InviteLink.objects.exists()
