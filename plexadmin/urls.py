@@ -6,6 +6,7 @@ from plexadmin import metrics, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("status/", views.status, name="status"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/", include("accounts.urls")),

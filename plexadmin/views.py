@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,6 +31,13 @@ def home(request: HttpRequest) -> HttpResponse:
     # The installation's state is for whoever sets it up, not for every visitor afterwards.
     checks = health.service_checks() if first_run else []
     return render(request, "home.html", {"checks": checks, "first_run": first_run})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (an image opened on its own, a
+    plain-text answer): send them to the one the pages name instead of a 404 in the log."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @never_cache

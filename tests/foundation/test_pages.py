@@ -71,3 +71,10 @@ def test_script_tags_carry_the_csp_nonce(client: Client) -> None:
 
 def test_a_foreign_host_header_is_refused(client: Client) -> None:
     assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_favicon_ico_leads_to_the_icon_the_pages_name(client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
+    assert "favicon" in response["Location"]
