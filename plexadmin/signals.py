@@ -31,11 +31,13 @@ def _record(name: str, detail: str) -> None:
 def record_worker_start(sender: Any = None, **_: Any) -> None:
     """Record the start, and sweep at once: changes a worker killed on this machine left
     running are taken over now rather than at beat's next tick."""
+    from plexadmin import worker_guard
     from plexadmin.models import Heartbeat
     from sharing.tasks import sweep_operations
 
     node = getattr(sender, "hostname", None) or socket.gethostname()
     _record(Heartbeat.WORKER_START, f"{node} started")
+    worker_guard.watch(sender)
     try:
         sweep_operations.delay()
     except Exception:

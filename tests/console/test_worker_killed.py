@@ -9,6 +9,9 @@ plexsim holds a request for a few seconds while the worker is killed or stopped.
 - The worker's main process is SIGKILLed (filesystem broker and Redis): the row stays running
   under its lease until a worker starts again; that worker's start-up sweep sees the holder is
   gone and runs the change again, reading plex.tv first: plexsim gets the write once.
+- Only the pool child is SIGKILLed while idle (filesystem broker, whose pool shares one lock
+  that a killed child never gives back): the worker starts itself again in place, and the next
+  change runs.
 - The whole worker is frozen (SIGSTOP) past its lease: a second worker takes the operation over
   and finishes it, and the first one, woken up, sends nothing.
 """
@@ -30,6 +33,7 @@ import pytest
 from tests.factories import DEN, MOVIES, MUSIC
 from tests.processes import (
     DEMO_HOUSEHOLD,
+    EDIT_SETUP,
     ONE_STACK_AT_A_TIME,
     SHARE_WRITES,
     alive,
@@ -238,3 +242,36 @@ def test_a_worker_frozen_past_its_lease_leaves_the_change_to_the_worker_that_too
     assert (state, attempts) == ("succeeded", 2), frozen_output + second_output
     assert len(share_writes(plexsim)) == 1, share_writes(plexsim)
     assert sections_at_sim(plexsim, share_id) == [MOVIES, MUSIC]
+
+
+def test_a_filesystem_worker_whose_idle_pool_process_was_killed_starts_again_in_place(
+    tmp_path: Path, migrated_var: Path, plexsim: Any
+) -> None:
+    env = worker_env(tmp_path, None, plexsim.url)
+    db, first_op, share_id = queue_edit(migrated_var, env)
+    worker = start_worker(env)
+    try:
+        wait_for_operation(db, first_op, lambda row: row[0] == "succeeded", 60)
+        time.sleep(1)  # the child is back waiting for the next task, holding the pool's lock
+        children = pool_children(worker)
+        assert children, "no pool child to kill"
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        # The next change, queued after the kill: before the guard it was received and never run.
+        second = (
+            EDIT_SETUP.replace(DEMO_HOUSEHOLD, "from accounts.models import User\n")
+            .replace("from sharing import operations", "from sharing import operations\n"
+                     "user = User.objects.get(plex_account__username='morgan')")
+            .replace(f"[{MOVIES}, {MUSIC}]", f"[{MOVIES}]")
+            .replace("killed-worker-edit-0001", "killed-worker-edit-0002")
+        )  # fmt: skip
+        next_op = int(shell(env, second).split()[-2])
+        _, attempts, message = wait_for_operation(
+            db, next_op, lambda row: row[0] in ("succeeded", "failed"), 60
+        )
+        assert worker.poll() is None, "the worker exited instead of starting again in place"
+    finally:
+        output = stop(worker)
+    assert (attempts, message) == (1, "Saved on plex.tv."), output
+    assert "the worker starts again now" in output
+    assert sections_at_sim(plexsim, share_id) == [MOVIES]
