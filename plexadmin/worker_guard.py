@@ -25,6 +25,9 @@ import sys
 import threading
 from typing import Any
 
+from billiard.pool import RUN
+from celery.worker import state as worker_state
+
 logger = logging.getLogger(__name__)
 
 _restarting = threading.Lock()
@@ -43,6 +46,10 @@ def watch(consumer: Any) -> bool:
         flush_queues(process)
         code = process.exitcode
         if code is None or code >= 0 or getattr(process, "_controlled_termination", False):
+            return
+        if pool._state != RUN or worker_state.should_stop is not None:
+            return  # shutting down: the pool's processes are meant to go
+        if worker_state.should_terminate is not None:
             return
         restart(consumer, pool, process.pid, -code)
 
