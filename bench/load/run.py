@@ -63,7 +63,7 @@ def arguments() -> argparse.Namespace:
     # plex.tv's ~100-people cap would refuse every invite and redemption in a household that
     # holds 200 members: plexsim's is raised, with room for the run's new people.
     parser.add_argument("--share-limit", type=int, default=400)
-    parser.add_argument("--wave-margin", type=int, default=60, help="no wave starts after")
+    parser.add_argument("--wave-margin", type=int, default=50, help="no wave starts after")
     parser.add_argument("--database", default="plexadmin_load")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/10")
     parser.add_argument("--port", type=int, default=8138)
