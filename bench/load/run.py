@@ -296,7 +296,14 @@ def applied_twice(sim: str, since: int, rows: list[tuple[Any, ...]], shares: Any
         and 200 <= e["answered"] < 300
     )
     problems += [
-        f"{n} writes to {p} for {edits[p]} edits" for p, n in writes.items() if n > edits[p]
+        f"{n} writes to {p} for {edits[p]} edits: "
+        + ", ".join(
+            f"#{e['seq']} {e['status']}/{e['answered']} {e['fault'] or ''}".strip()
+            for e in log
+            if e["method"] == "POST" and e["path"] == p
+        )
+        for p, n in writes.items()
+        if n > edits[p]
     ]
     # An invitee accepts each share once (with their own token).
     accepts = Counter(
