@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 
 from sharing.operations import APPLY_OPERATION
-
 from tests.scenarios.workers import (
     ROOT,
     database,

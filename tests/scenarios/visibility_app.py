@@ -2,7 +2,7 @@
 `celery -A tests.scenarios.visibility_app worker` in test_31: everything else as configured.
 
 kombu restores unacked messages older than the visibility timeout only in its periodic sweep,
-every `unacked_restore_interval` (10 s) × `unacked_restore_throttle` (10) seconds by default,
+every `unacked_restore_interval` (10 s) times `unacked_restore_throttle` (10) by default,
 so with the defaults nothing comes back within a test's minute. The sweep here runs every
 second, so a message the worker holds for a countdown is handed out again a few seconds after
 the timeout, as it would be in production after an hour.
