@@ -127,12 +127,19 @@ def _signed_in(
 
 
 def _operation_done(op_id: int, sleep: Callable[[float], None]) -> bool:
-    """Run the operation here if no worker has it yet, else wait for whoever runs it."""
-    from sharing.operations import execute
+    """Run the operation here if no worker has it yet, else wait for whoever runs it.
+
+    A run here that plex.tv sends back to the queue (rate limit, outage, a lost answer) is
+    handed to the worker with its countdown, as the operation's own task would do: the task
+    sent at submit found the row taken by this run and left it, so nothing else would come
+    back for it before the sweep."""
+    from sharing.operations import enqueue, execute
 
     op = Operation.objects.get(pk=op_id)
     if op.state == Operation.QUEUED:
-        execute(op_id)
+        outcome = execute(op_id)
+        if outcome.retry_in is not None:
+            enqueue(op, countdown=outcome.retry_in)
     waited = 0.0
     while waited <= OPERATION_WAIT:
         op.refresh_from_db(fields=["state"])

@@ -171,6 +171,9 @@ class Simulator:
                 "path": request.path,
                 "query": request.query_string.decode("latin-1"),
                 "status": 0 if dropped else reply.status,
+                # What the route (or the rate limit) answered before a fault dropped the
+                # connection: a reset write that was applied, or one that was refused.
+                "answered": reply.status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 "client": request.headers.get("X-Plex-Client-Identifier")
                 or request.args.get("X-Plex-Client-Identifier", ""),

@@ -195,6 +195,18 @@ def rate_limit(ctx: Ctx) -> dict[str, Any]:
     return {"ok": True, "rate": ctx.sim.limiter.rate, "retryAfter": ctx.sim.limiter.retry_after}
 
 
+@route("/__sim__/share_limit", "POST", host=SIM, auth=False)
+@_control
+def share_limit(ctx: Ctx) -> dict[str, Any]:
+    """How many people an owner may share with (plex.tv's ~100 by default, again after a
+    reset): a load run raises it to hold a larger household and still take new people."""
+    limit = _json(ctx).get("limit")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ValueError("limit must be a whole number of people, at least 1")
+    ctx.state.shareLimit = limit
+    return {"ok": True, "limit": limit}
+
+
 # ---- mutate ----------------------------------------------------------------------------------
 
 

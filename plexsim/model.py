@@ -326,6 +326,8 @@ class State:
     catalog: dict[str, CatalogItem] = field(default_factory=dict)
     nextId: int = 900_000_000
     clockOffset: float = 0.0
+    # plex.tv's cap on people shared with; a load run lifts it (POST /__sim__/share_limit).
+    shareLimit: int = MAX_SHARED_PEOPLE
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _by_token: dict[str, int] = field(default_factory=dict, repr=False)
 

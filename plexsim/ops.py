@@ -13,7 +13,6 @@ from plexsim.model import (
     FILTER_KEYS,
     FLAG_KEYS,
     MAX_HOME_SIZE,
-    MAX_SHARED_PEOPLE,
     RESTRICTION_PROFILES,
     Account,
     Device,
@@ -207,8 +206,8 @@ def create_share(
         and s.invitedEmail == (None if user else email)
         for s in state.shares.values()
     )
-    if not already and people_shared_with(state, owner.id) >= MAX_SHARED_PEOPLE:
-        message = f"You can share with at most {MAX_SHARED_PEOPLE} people"
+    if not already and people_shared_with(state, owner.id) >= state.shareLimit:
+        message = f"You can share with at most {state.shareLimit} people"
         raise SimError(400, 1000, message)
     ids, all_libraries = section_ids_for(server, section_values)
     home = state.home_of(owner.id)

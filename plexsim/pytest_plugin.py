@@ -84,6 +84,9 @@ class SimHandle:
     def set_rate_limit(self, rate: float | None, retry_after: bool = False) -> None:
         self._call("POST", "rate_limit", {"rate": rate, "retryAfter": retry_after})
 
+    def set_share_limit(self, limit: int) -> None:
+        self._call("POST", "share_limit", {"limit": limit})
+
 
 @pytest.fixture(scope="session")
 def plexsim_server() -> Iterator[SimServer]:

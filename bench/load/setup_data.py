@@ -1,10 +1,12 @@
 """Set up the load run's household and admins, and write what the simulated users need.
 
 Run by run.py in the harness's environment (`python bench/load/setup_data.py OUT.json USERS
-ADMINS`), after migrate and with plexsim up and not yet faulty: the owner signs in (their token
-stored as sign-in stores it), one sync reads plexsim's generated household, the first ADMINS
-friends become co-admins with a signed-in session each, and OUT.json lists the sessions, the
-people, each share's edit form and the friends the run may remove.
+ADMINS MEMBERS LINKS USES`), after migrate and with plexsim up and not yet faulty: the owner
+signs in (their token stored as sign-in stores it), one sync reads plexsim's generated
+household, the first ADMINS friends become co-admins and the next MEMBERS friends members, each
+with a signed-in session, the owner makes LINKS invite links of USES uses each, and OUT.json
+lists the sessions, the people, each share's edit form, the friends the run may remove (none of
+them an admin or a member) and the links' codes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.middleware.csrf import _get_new_csrf_string  # noqa: E402
 
 from accounts.models import Household, Member, PlexAccount, User  # noqa: E402
+from joins import services as joins  # noqa: E402
 from plexsim.seeds import OWNER_ID, generated_state  # noqa: E402
 from sharing.forms import ShareEditForm  # noqa: E402
 from sharing.models import Library, PlexUser, Server, Share  # noqa: E402
@@ -77,7 +80,20 @@ def edit_body(share: Share) -> dict[str, object]:
     return body
 
 
-def main(out: Path, users: int, admins: int) -> None:
+def invite_links(
+    owner: User, machine: str, libraries: list[int], count: int, uses: int
+) -> list[dict[str, object]]:
+    """Links as the owner makes them on the links screen: two libraries of the first server."""
+    grants = {"servers": [{"machine": machine, "libraries": libraries[:2], "access": {}}]}
+    made = []
+    for n in range(count):
+        data = {"label": f"load link {n + 1}", "grants": grants, "max_uses": uses}
+        link, code = joins.create_link(data, owner)
+        made.append({"id": link.pk, "label": link.label, "code": code, "max_uses": uses})
+    return made
+
+
+def main(out: Path, users: int, admins: int, members: int, links: int, uses: int) -> None:
     state = generated_state(users)
     first_server = sorted(state.servers.values(), key=lambda s: s.serverId)[0]
     owner = account_user(OWNER_ID, "owner", Member.Role.OWNER, token=OWNER_TOKEN)
@@ -93,11 +109,17 @@ def main(out: Path, users: int, admins: int) -> None:
     friends = list(
         PlexUser.objects.filter(kind=PlexUser.FRIEND, removed_locally_at=None).order_by("plex_id")
     )
-    assert len(friends) > admins + 20, f"only {len(friends)} friends"
+    assert len(friends) > admins + members + 20, f"only {len(friends)} friends"
     sessions = [signed_in(owner)]
     for friend in friends[: admins - 1]:
         user = account_user(friend.plex_id, friend.username or f"f{friend.plex_id}", "co_admin")
         sessions.append(signed_in(user))
+    member_sessions = []
+    for friend in friends[admins - 1 : admins - 1 + members]:
+        user = account_user(
+            friend.plex_id, friend.username or f"f{friend.plex_id}", Member.Role.MEMBER
+        )
+        member_sessions.append(signed_in(user))
     shares = [
         {"id": s.pk, "shared_server_id": s.shared_server_id, "body": edit_body(s)}
         for s in Share.objects.filter(user__in=friends[admins:]).select_related("user")
@@ -110,16 +132,22 @@ def main(out: Path, users: int, admins: int) -> None:
     doc = {
         "owner_token": OWNER_TOKEN,
         "sessions": sessions,
+        "member_sessions": member_sessions,
         "people": list(PlexUser.objects.values_list("pk", flat=True)),
         "shares": shares,
-        # Removals take friends from the end, edits any share: the two may meet, as in life.
-        "removable": [f.pk for f in friends[admins:]][::-1],
+        # Removals take friends from the end (never an admin or a member, whose role would end
+        # with it), edits any share: the two may meet, as in life.
+        "removable": [f.pk for f in friends[admins - 1 + members :]][::-1],
         "libraries": libraries,
         "servers": list(Server.objects.values_list("pk", flat=True)),
+        "links": invite_links(owner, first_server.machineIdentifier, libraries, links, uses),
     }
     out.write_text(json.dumps(doc, indent=1))
-    print(f"set up: {len(sessions)} admins, {len(doc['people'])} people, {len(shares)} shares")
+    print(
+        f"set up: {len(sessions)} admins, {len(member_sessions)} members, "
+        f"{len(doc['people'])} people, {len(shares)} shares, {links} links of {uses} uses"
+    )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    main(Path(sys.argv[1]), *(int(a) for a in sys.argv[2:7]))

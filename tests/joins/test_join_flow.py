@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import pytest
+from celery import current_app
 from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
@@ -15,6 +16,7 @@ from joins.models import InviteLink, Redemption
 from joins.tasks import check_once
 from notify.models import Event
 from sharing.models import Operation
+from sharing.operations import APPLY_OPERATION
 from tests.joins.conftest import DEN, MOVIES, OWNER_ID, TV, make_link, new_account, start_join
 
 pytestmark = pytest.mark.django_db
@@ -316,3 +318,34 @@ def test_the_status_partial_stops_polling_once_finished(
     assert response.status_code == 286
     assert 'data-phase="in"' in response.content.decode()
     assert "<html" not in response.content.decode()
+
+
+def test_a_redemption_run_here_that_must_wait_goes_to_the_worker_with_its_countdown(
+    synced, plexsim, django_capture_on_commit_callbacks, no_sleep, monkeypatch
+) -> None:
+    """Found by the load run: the retry of a redemption's operation run inside the sign-in
+    task was dropped, and the operation sat queued until the sweep (10 minutes)."""
+    _link, code = make_link()
+    user_id = new_account(plexsim, "patient")
+    _browser, attempt = start_join(code, django_capture_on_commit_callbacks)
+    assert attempt.pin_login is not None
+    plexsim.approve_pin(attempt.pin_login.code, "patient")
+    plexsim.add_fault(
+        action="status",
+        method="GET",
+        path="/api/servers/*/shared_servers*",
+        status=429,
+        headers={"Retry-After": "31"},
+        times=1,
+    )
+    sent: list[tuple[Any, Any]] = []
+    task = current_app.tasks[APPLY_OPERATION]
+    monkeypatch.setattr(
+        task, "apply_async", lambda args, countdown=None, **_: sent.append((args, countdown))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert check_once(attempt, sleep=no_sleep) == "waiting"
+    op = Operation.objects.get(kind="join.redeem")
+    assert op.state == Operation.QUEUED
+    assert ((op.pk,), 31.0) in sent, sent
+    assert sim_shares(plexsim, user_id) == []

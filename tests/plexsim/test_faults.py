@@ -55,7 +55,20 @@ def test_it_resets_the_connection_after_applying_the_request(
     shares = [s for s in plexsim.state()["shares"] if s["userId"] == 1001017]
     assert len(shares) == 1
     entry = plexsim.requests()[-1]
-    assert (entry["status"], entry["fault"]) == (0, "reset")
+    assert (entry["status"], entry["answered"], entry["fault"]) == (0, 200, "reset")
+
+
+def test_it_logs_that_a_reset_write_was_refused_by_the_rate_limit(
+    plexsim: SimHandle, owner: PlexClient
+) -> None:
+    """A reset says nothing of whether the write happened: `answered` does."""
+    plexsim.set_rate_limit(1)
+    owner.get("/api/v2/user")  # the one request of this second
+    plexsim.add_fault(action="reset", method="DELETE", path="/api/v2/sharings/*", times=1)
+    with pytest.raises(requests.ConnectionError):
+        owner.call("DELETE", "/api/v2/sharings/1001017")
+    entry = plexsim.requests()[-1]
+    assert (entry["status"], entry["answered"], entry["fault"]) == (0, 429, "reset")
 
 
 def test_it_can_reset_without_applying(plexsim: SimHandle, owner: PlexClient) -> None:

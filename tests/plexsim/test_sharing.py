@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import requests
+
 from plexsim.pytest_plugin import SimHandle
 from tests.plexsim.conftest import CABIN, DEN, PlexClient, client_for
 
@@ -200,6 +204,32 @@ def test_it_limits_the_number_of_people_shared_with(plexsim: SimHandle) -> None:
     )
     assert response.status_code == 400
     assert "at most 100" in response.json()["errors"][0]["message"]
+
+
+def test_the_share_limit_can_be_raised_and_a_reset_restores_it(plexsim: SimHandle) -> None:
+    plexsim.reset("users:100")
+    plexsim.set_share_limit(101)
+    generated = client_for(plexsim, "gen-owner-token-0001")
+    machine = plexsim.state()["servers"][0]["machineIdentifier"]
+
+    def invite(email: str) -> Any:
+        body = {"machineIdentifier": machine, "invitedEmail": email, "librarySectionIds": []}
+        return generated.call(
+            "POST", "/api/v2/shared_servers", json=body, headers={"Accept": "application/json"}
+        )
+
+    assert invite("one-more@example.com").status_code == 201
+    refused = invite("two-more@example.com")
+    assert refused.status_code == 400
+    assert "at most 101" in refused.json()["errors"][0]["message"]
+    plexsim.reset("users:100")
+    assert "at most 100" in invite("again@example.com").json()["errors"][0]["message"]
+
+
+def test_the_share_limit_refuses_a_limit_that_is_not_a_count(plexsim: SimHandle) -> None:
+    for bad in (0, "200", 1.5, True, None):
+        answer = requests.post(f"{plexsim.url}/__sim__/share_limit", json={"limit": bad}, timeout=5)
+        assert answer.status_code == 400, bad
 
 
 V2_SHARING_READS = [

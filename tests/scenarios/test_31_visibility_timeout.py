@@ -1,22 +1,30 @@
 """RELIABILITY 31: a retry whose countdown is longer than Redis' visibility timeout.
 
-A real worker with a 4-second visibility timeout (broker, result backend and the plain setting)
-runs a library edit; plexsim answers its first read with a 429 asking for 31 s (beyond the
-client's 30-s budget, so the operation is rescheduled with that countdown rather than waited
-for in the worker). Redis may hand the waiting message out again after 4 s, as Celery's
-caveat warns; the change must still reach plex.tv exactly once and the operation succeed.
+A real worker with a 4-second visibility timeout, and kombu's sweep of unacked messages run
+every second (visibility_app), runs a library edit; plexsim answers its first read with a 429
+asking for 31 s (beyond the client's 30-s budget, so the operation is rescheduled with that
+countdown rather than waited for in the worker). The worker holds the retry's message unacked
+until it is due, so Redis hands it out again every few seconds, as Celery's caveat warns: the
+worker's log must show the same retry received more than once, all copies come due together
+on two pool processes, and still plex.tv sees exactly one write (plexsim's request log) and
+the operation runs twice in all (the rate-limited run and the one that writes). Without the
+claim's guard (a finished row, or one running under a live lease, is left alone) the copies
+each write.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sharing.operations import APPLY_OPERATION
 from tests.scenarios.workers import (
     ROOT,
     database,
@@ -30,6 +38,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.redis]
 
 MOVIES, MUSIC = 118181361, 118181363
 SHARE_LIST = "/api/servers/*/shared_servers*"  # the listing or one share, as the edit reads
+RECEIVED = re.compile(rf"Task {re.escape(APPLY_OPERATION)}\[([0-9a-f-]+)\] received")
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
@@ -86,13 +95,17 @@ def test_a_countdown_past_the_visibility_timeout_changes_plextv_once(
         time.sleep(max(0.0, 33 - (time.monotonic() - started)))
     finally:
         output = stop(worker)
-    assert state == "succeeded", (message, output[-3000:])
+    # The retry's message (its own task id) was handed out again while it waited.
+    received = Counter(RECEIVED.findall(output))
+    assert len(received) == 2, output[-3000:]
+    assert max(received.values()) >= 2, f"no redelivery: {received}\n{output[-3000:]}"
     writes = [
         r
         for r in plexsim.requests()
         if r["method"] == "POST" and r["path"] == f"/api/v2/shared_servers/{share_id}"
     ]
-    assert len(writes) == 1, writes
+    assert len(writes) == 1, (writes, output[-3000:])
+    assert state == "succeeded", (message, output[-3000:])
     assert attempts == 2, output[-3000:]
     share = next(s for s in plexsim.state()["shares"] if s["id"] == share_id)
     assert sorted(share["sectionIds"]) == [MOVIES, MUSIC]
