@@ -7,8 +7,27 @@ from __future__ import annotations
 from datetime import datetime
 
 from accounts.directory import MemberAccess, ServerAccess, Standing
-from accounts.models import PlexAccount
-from sharing.models import PlexUser, Share, SyncRun
+from accounts.models import PlexAccount, User
+from sharing.models import Invite, PlexUser, Share, SyncRun
+
+
+def invited(plex_id: int) -> bool:
+    """An invite from the owner waits for this account (on a server still there)."""
+    return Invite.objects.filter(
+        invited_plex_id=plex_id, server__missing_since__isnull=True
+    ).exists()
+
+
+def end_roles_of_uninvited(plex_ids: list[int | None], actor: User | None = None) -> None:
+    """Invites to these accounts are gone without becoming shares (withdrawn, or plex.tv no
+    longer lists them): whoever of them is no longer in the household loses the role the invite
+    gave them."""
+    from accounts.membership import end_roles
+
+    directory = SyncedDirectory()
+    leaving = [i for i in plex_ids if i is not None and directory.standing(i) != Standing.IN]
+    if leaving:
+        end_roles(leaving, actor=actor)
 
 
 class SyncedDirectory:
@@ -18,13 +37,16 @@ class SyncedDirectory:
             .values("removed_locally_at", "missing_since")
             .first()
         )
+        if person is not None and not person["removed_locally_at"] and not person["missing_since"]:
+            return Standing.IN
+        # Invited and not yet accepted: they may sign in, see the invite and accept it.
+        if invited(plex_id):
+            return Standing.IN
         if person is None:
             return Standing.UNKNOWN
         if person["removed_locally_at"] is not None:
             return Standing.GONE
-        if person["missing_since"] is not None:
-            return Standing.UNKNOWN
-        return Standing.IN
+        return Standing.UNKNOWN
 
     def access(self, plex_id: int) -> MemberAccess:
         read_at = last_read()

@@ -16,6 +16,7 @@ from plextv import PlexTV
 from plextv.errors import AlreadySharing, NotFound, OutcomeUnknown
 from plextv.filters import Filters, ShareSettings
 from plextv.models import SharedServer
+from sharing.directory import end_roles_of_uninvited
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.executor import Applied, handler
 from sharing.share_state import access_of_settings, settings_from_access
@@ -226,6 +227,7 @@ def cancel_invite(client: PlexTV, op: Operation) -> Applied:
         except NotFound:
             message = "The invite was no longer pending at plex.tv (withdrawn or accepted)."
         invite.delete()
+        end_roles_of_uninvited([invite.invited_plex_id], actor=op.actor)
     else:
         message = "The invite was already gone."
     return Applied(label=label, message=message, resync=True)

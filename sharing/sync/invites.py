@@ -7,6 +7,9 @@ is more often a bad answer than every invite withdrawn at once.
 
 from __future__ import annotations
 
+from django.db import transaction
+
+from sharing.directory import end_roles_of_uninvited
 from sharing.models import Invite, Operation
 from sharing.sync.home_invites import apply_home_invites
 from sharing.sync.observed import ObservedInvite
@@ -128,3 +131,6 @@ class InviteSteps(Recorder):
             self.audit("invite", invite.shared_server_id, invite.address, "invite.gone", [])
         Invite.objects.filter(pk__in=[i.pk for i in gone]).delete()
         self.counts.removed += len(gone)
+        # An accepted invite became a share (its person arrives with the users' list).
+        withdrawn = [i.invited_plex_id for i in gone if i.shared_server_id not in share_ids]
+        transaction.on_commit(lambda: end_roles_of_uninvited(withdrawn))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from accounts.models import Member, PlexAccount, User
 from sharing import operations
@@ -200,3 +201,48 @@ def test_ending_sessions_keeps_the_user_row_and_its_history(member: Persona) -> 
     assert User.objects.filter(pk=user_id).exists()
     assert PlexAccount.objects.filter(pk=member.account.pk).exists()  # type: ignore[union-attr]
     assert not User.objects.get(pk=user_id).has_usable_password()
+
+
+KAI = 1001016
+
+
+def test_a_person_with_a_pending_invite_signs_in_to_accept_it(
+    household, synced, plexsim, owner: Persona, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from sharing.models import Invite
+
+    invite = Invite.objects.get(invited_plex_id=KAI)
+    client = Client()
+    client.post(SIGN_IN, {"login": "kai", "password": "friend-pass-16"})
+    assert client.get("/")["Location"] == "/me/"
+    page = client.get("/me/").content.decode()
+    assert "Waiting for you to accept" in page
+    assert escape(invite.server.name) in page
+    assert Member.objects.get(plex_account__plex_id=KAI).role == Member.Role.MEMBER
+
+    # The owner withdraws the invite: the role it gave ends, with every session.
+    with django_capture_on_commit_callbacks(execute=False):
+        owner.client.post(f"/people/invites/{invite.pk}/cancel/", {"key": new_key()})
+    _run("invite.cancel")
+    assert not Member.objects.filter(plex_account__plex_id=KAI).exists()
+    assert client.get("/me/").status_code in (302, 403)
+    again = Client()
+    again.post(SIGN_IN, {"login": "kai", "password": "friend-pass-16"})
+    assert again.get("/").status_code == 403
+
+
+def test_an_invite_plex_tv_stops_listing_without_a_share_ends_the_role_at_the_sync(
+    household, synced, plexsim, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from sharing.models import Invite
+    from sharing.sync.runs import run_sync
+
+    client = Client()
+    client.post(SIGN_IN, {"login": "kai", "password": "friend-pass-16"})
+    assert Member.objects.filter(plex_account__plex_id=KAI).exists()
+    shared_server_id = Invite.objects.get(invited_plex_id=KAI).shared_server_id
+    plexsim.mutate(op="remove_share", shareId=shared_server_id)  # withdrawn in Plex Web
+    with django_capture_on_commit_callbacks(execute=True):
+        run_sync()
+    assert not Invite.objects.filter(invited_plex_id=KAI).exists()
+    assert not Member.objects.filter(plex_account__plex_id=KAI).exists()
