@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.directory import MEDIA_WORDS, PROFILE_WORDS, describe_filter
 from accounts.models import Member, User
-from members.models import AccessRequest
+from members.models import AccessRequest, Allowance
 from sharing.models import Invite, Library, PlexUser, Share, ShareLibrary, SyncRun
 
 
@@ -56,6 +56,7 @@ class MemberView:
     requests: list[AccessRequest]
     restriction_profile: str = ""
     invited_to: list[str] = field(default_factory=list)  # servers in the owner's pending invites
+    may_invite: bool = False  # an admin gave them an invite allowance
 
     @property
     def pending(self) -> list[str]:
@@ -85,7 +86,13 @@ def member_with_read_at(user: User) -> Member | None:
     )
     member = (
         Member.objects.select_related("plex_account", "user")
-        .annotate(read_at=Subquery(last), invited_to=Subquery(invited))
+        .annotate(
+            read_at=Subquery(last),
+            invited_to=Subquery(invited),
+            may_invite=Exists(
+                Allowance.objects.filter(member=OuterRef("pk"), revoked_at__isnull=True)
+            ),
+        )
         .filter(user_id=user.pk)
         .first()
     )
@@ -122,6 +129,7 @@ def member_view(member: Member) -> MemberView:
         requests=requests,
         restriction_profile=person.restriction_profile if person else "",
         invited_to=[n for n in (getattr(member, "invited_to", None) or "").split("\n") if n],
+        may_invite=bool(getattr(member, "may_invite", False)),
     )
 
 

@@ -120,3 +120,16 @@ def test_it_renders_within_the_query_budget_and_asks_plex_tv_nothing(
     assert response.status_code == 200
     assert len(queries) <= BUDGET, "\n".join(q["sql"] for q in queries.captured_queries)
     assert plexsim.requests() == []
+
+
+def test_the_invite_card_shows_only_with_an_allowance(owner, member: Persona, synced) -> None:  # type: ignore[no-untyped-def]
+    page = member.client.get("/me/").content.decode()
+    assert "Bring someone in" not in page
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("Your access") and "<section" not in title  # once was in the title
+    from members.models import Allowance
+
+    Allowance.objects.create(member=member.user.member, max_people=1)
+    page = member.client.get("/me/").content.decode()
+    assert "Bring someone in" in page
+    assert "<section" not in page.split("<title>")[1].split("</title>")[0]

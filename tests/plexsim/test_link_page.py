@@ -83,3 +83,9 @@ def test_it_does_not_link_strong_oauth_codes(plexsim: SimHandle) -> None:
     strong = app.json("/api/v2/pins", method="POST", params={"strong": "true"})
     form = {"code": strong["code"], "login": "jamie", "password": "partner-pass-2"}
     assert requests.post(f"{plexsim.url}/link", data=form, timeout=5).status_code == 400
+
+
+def test_the_browser_pages_favicon_request_gets_no_404(plexsim: SimHandle) -> None:
+    answer = requests.get(f"{plexsim.url}/favicon.ico", timeout=5)
+    assert answer.status_code == 204
+    assert answer.content == b""
