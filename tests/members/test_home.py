@@ -126,7 +126,8 @@ def test_the_invite_card_shows_only_with_an_allowance(owner, member: Persona, sy
     page = member.client.get("/me/").content.decode()
     assert "Bring someone in" not in page
     title = page.split("<title>")[1].split("</title>")[0]
-    assert title.startswith("Your access") and "<section" not in title  # once was in the title
+    assert title.startswith("Your access")
+    assert "<section" not in title  # the card once sat inside the page's title
     from members.models import Allowance
 
     Allowance.objects.create(member=member.user.member, max_people=1)
