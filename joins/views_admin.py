@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
-from joins import apply, grants, limits, qr, services
+from joins import apply, grants, limits, link_hooks, qr, services
 from joins.forms import LinkForm, ProfileForm
 from joins.models import AccessProfile, InviteLink, Redemption
 from joins.views_profiles import after_save
@@ -141,9 +141,9 @@ def link_detail(request: HttpRequest, link_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def link_disable(request: HttpRequest, link_id: int) -> HttpResponse:
-    InviteLink.objects.filter(pk=link_id, disabled_at__isnull=True).update(
-        disabled_at=timezone.now()
-    )
+    _no_such(link_id)
+    if link_hooks.disable(link_id) is None:
+        raise Http404
     messages.success(request, "The link is disabled: nobody can join through it.")
     return redirect("joins:link", link_id=link_id)
 
@@ -151,9 +151,22 @@ def link_disable(request: HttpRequest, link_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def link_enable(request: HttpRequest, link_id: int) -> HttpResponse:
-    InviteLink.objects.filter(pk=link_id).update(disabled_at=None)
-    messages.success(request, "The link works again.")
+    _no_such(link_id)
+    get_object_or_404(InviteLink, pk=link_id)
+    refusal = link_hooks.enable(link_id)
+    if refusal:
+        messages.error(request, refusal)
+    else:
+        messages.success(request, "The link works again.")
     return redirect("joins:link", link_id=link_id)
+
+
+BIGGEST_ID = 2**63 - 1  # past it a lookup by primary key overflows the database's integer
+
+
+def _no_such(object_id: int) -> None:
+    if object_id > BIGGEST_ID:
+        raise Http404
 
 
 @admin_required
