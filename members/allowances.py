@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import Member, User
 from joins import grants as grants_mod
 from joins import link_hooks
+from joins import tree as joins_tree
 from joins import services as joins_services
 from joins.models import InviteLink, Redemption
 from members.models import Allowance, MemberLink
@@ -304,18 +305,10 @@ class Tree:
 
 
 def tree_of(plex_id: int) -> Tree:
-    """Who brought this person in (their first redemption of a member's or admin's link) and
-    whom they brought in through their own links."""
-    first = (
-        Redemption.objects.filter(plex_id=plex_id, counted=True)
-        .select_related("link__created_by__plex_account")
-        .order_by("created_at")
-        .first()
+    """Who brought this person in and whom they brought in (`joins.tree`'s rule, the same
+    the People list, its filter and a removal's question use)."""
+    inviter = joins_tree.inviters([plex_id]).get(plex_id)
+    return Tree(
+        inviter=inviter.name if inviter else None,
+        invited=joins_tree.invited_redemptions(plex_id),
     )
-    inviter = first.link.creator_name if first is not None else None
-    invited = list(
-        Redemption.objects.filter(
-            link__created_by__plex_account__plex_id=plex_id, counted=True
-        ).order_by("created_at")
-    )
-    return Tree(inviter=inviter, invited=invited)
