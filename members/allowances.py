@@ -22,8 +22,8 @@ from django.utils import timezone
 from accounts.models import Member, User
 from joins import grants as grants_mod
 from joins import link_hooks
-from joins import tree as joins_tree
 from joins import services as joins_services
+from joins import tree as joins_tree
 from joins.models import InviteLink, Redemption
 from members.models import Allowance, MemberLink
 from sharing.models import Library, Share

@@ -12,9 +12,7 @@ from tests.members.test_allowances import give, new_link
 pytestmark = pytest.mark.django_db
 
 
-def test_it_gives_the_unused_places_back_like_the_members_own_disable(
-    synced, owner, jamie
-) -> None:
+def test_it_gives_the_unused_places_back_like_the_members_own_disable(synced, owner, jamie) -> None:
     give(owner, jamie, MOVIES, TV)
     assert new_link(jamie, MOVIES, people=2).status_code == 200
     link = InviteLink.objects.get()
