@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from accounts.models import Member, User
 from joins import grants as grants_mod
 from members import allowances
@@ -51,6 +52,12 @@ def _choices(allowance: Allowance) -> list[tuple[int, str]]:
     return [(lib.global_id, f"{lib.server.name}: {lib.title}") for lib in rows]
 
 
+def _refused_status(request: HttpRequest) -> int:
+    """A refused link: 400 for a page of its own; with htmx a 200 carrying the reason in
+    place (Chromium reports every 4xx answer to a script as a console error)."""
+    return 200 if is_partial(request) else 400
+
+
 BIGGEST_ID = 2**63 - 1  # past it a foreign-key lookup overflows the database's integer
 
 
@@ -70,9 +77,8 @@ def invites(request: HttpRequest, member: Member) -> HttpResponse:
     form = MemberLinkForm(request.POST)
     libraries = form.libraries()
     if not form.is_valid() or libraries is None:
-        if libraries is None:
-            messages.error(request, "Choose libraries from the list.")
-        return _invites_page(request, member, form, status=400)
+        note = "Choose libraries from the list." if libraries is None else ""
+        return _invites_page(request, member, form, status=_refused_status(request), refused=note)
     data = form.cleaned_data
     asked = allowances.LinkRequest(
         label=data["label"],
@@ -83,8 +89,9 @@ def invites(request: HttpRequest, member: Member) -> HttpResponse:
     try:
         link, code = allowances.create_link(member, asked)
     except allowances.Refused as refused:
-        messages.error(request, str(refused))
-        return _invites_page(request, member, form, status=400)
+        return _invites_page(
+            request, member, form, status=_refused_status(request), refused=str(refused)
+        )
     url = f"{settings.PUBLIC_BASE_URL}/join/{code}"
     return _invites_page(request, member, MemberLinkForm(), new_link=link, new_url=url)
 

@@ -76,3 +76,19 @@ def test_unknown_links_are_not_found(synced, owner) -> None:
     assert owner.client.post("/links/999999/disable/").status_code == 404
     assert owner.client.post("/links/999999/enable/").status_code == 404
     assert owner.client.post(f"/links/{2**64}/disable/").status_code == 404
+
+
+def test_a_refused_member_link_answers_htmx_in_place(synced, owner, jamie) -> None:
+    """With htmx the reason comes back as a 200 in the page's region (a 4xx would be a console
+    error in the browser); without JavaScript the same page is a 400."""
+    from tests.joins.conftest import MUSIC
+
+    give(owner, jamie, MOVIES)
+    body = {"label": "crafted", "people": "1", "libraries": [str(MUSIC)]}
+    response = jamie.client.post("/me/invites/", body, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="link-refused"' in html
+    assert "Your allowance does not include Music" in html
+    assert jamie.client.post("/me/invites/", body).status_code == 400
+    assert not InviteLink.objects.exists()

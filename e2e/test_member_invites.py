@@ -1,0 +1,152 @@
+"""The jamie story in Chromium, with a real worker and plexsim: the owner gives jamie an
+allowance of 2 people with Movies and TV Shows; jamie makes a link on their own page; a new
+plexsim account joins through it and gets exactly those libraries; with both places taken a
+third link is refused, and a hand-made POST for Music is refused; the owner sees
+jamie → the new person in the People tree. Any console error or CSP violation fails the test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Member, PinLogin
+from e2e.conftest import WATCH_CSP
+from e2e.session import sign_in_browser
+from e2e.test_join import DEN, MOVIES, TV, join_as_new_account
+from joins.models import InviteLink
+from members.models import Allowance
+from sharing.models import Library, PlexUser
+from sharing.sync.runs import run_sync
+from tests import factories
+from tests.personas import household, plex_settings  # noqa: F401
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+JAMIE = 1001002
+
+
+def _session_for(page, live_server, user) -> None:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def _make_link(page, label: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator("#id_label").fill(label)
+    page.get_by_label("Morgan's Den: Movies", exact=True).check()
+    page.get_by_label("Morgan's Den: TV Shows", exact=True).check()
+    page.locator("#id_people").fill("1")
+    page.locator("#create-link").click()
+
+
+def test_jamie_brings_a_friend_in_within_the_allowance(
+    browser_page,
+    chromium,
+    live_server,
+    household,  # noqa: F811
+    plexsim,
+    settings,
+    celery_worker_on_broker,
+) -> None:  # type: ignore[no-untyped-def]
+    settings.PLEX_AUTH_URL = f"{plexsim.url}/auth"
+    settings.PUBLIC_BASE_URL = live_server.url
+    assert run_sync().outcome in ("succeeded", "warning")
+    jamie = factories.user_for(
+        factories.plex_account("jamie", title="Jamie", plex_id=JAMIE), Member.Role.MEMBER
+    )
+
+    # The owner gives jamie an allowance of 2 people with Movies and TV Shows.
+    owner = browser_page
+    sign_in_browser(owner, live_server, household)
+    owner.goto("/me/allowances/")
+    owner.get_by_role("link", name="Jamie", exact=True).click()
+    owner.get_by_label("People they may bring in").fill("2")
+    owner.get_by_label("Morgan's Den: Movies", exact=True).check()
+    owner.get_by_label("Morgan's Den: TV Shows", exact=True).check()
+    owner.get_by_label("Each person they invite needs an admin's approval").uncheck()
+    owner.locator("#save-allowance").click()
+    expect(owner.locator(".messages")).to_contain_text("Jamie's allowance saved.")
+    allowance = Allowance.objects.get(member__user=jamie)
+    assert (allowance.max_people, allowance.needs_approval) == (2, False)
+
+    # jamie, signed in, makes a link for one person from their own page.
+    context = chromium.new_context(base_url=live_server.url)
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    try:
+        _session_for(page, live_server, jamie)
+        page.goto("/")
+        page.wait_for_url("**/me/")
+        page.locator("#invite-people").click()
+        expect(page.locator("#places-left")).to_contain_text("2 of 2 places left")
+        _make_link(page, "for Sam")
+        url = page.locator("#new-link-url").input_value()
+        assert url.startswith(f"{live_server.url}/join/")
+        expect(page.locator("#places-left")).to_contain_text("1 of 2 places left")
+
+        # A new plexsim account joins through it and gets exactly Movies and TV Shows.
+        join_as_new_account(chromium, live_server, plexsim, url, "sam.new")
+        accounts = {a["username"]: a["id"] for a in plexsim.state()["accounts"]}
+        sam = accounts["sam.new"]
+        [share] = [s for s in plexsim.state()["shares"] if s.get("userId") == sam]
+        assert share["machineIdentifier"] == DEN
+        assert sorted(share["sectionIds"]) == [MOVIES, TV]
+        assert share["accepted"] is True
+
+        # A hand-made POST for Music is refused, nothing is created.
+        music = Library.objects.get(server__machine_identifier=DEN, title="Music").global_id
+        page.goto("/me/invites/")
+        token = page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
+        crafted = page.request.post(
+            f"{live_server.url}/me/invites/",
+            form={
+                "csrfmiddlewaretoken": token,
+                "label": "crafted",
+                "people": "1",
+                "libraries": str(music),
+            },
+        )
+        assert crafted.status == 400
+        assert "Your allowance does not include Music" in crafted.text()
+        assert InviteLink.objects.count() == 1
+
+        # The second place goes to a second link; a third link is refused.
+        _make_link(page, "for Robin")
+        expect(page.locator("#places-left")).to_contain_text("0 of 2 places left")
+        _make_link(page, "one too many")
+        expect(page.locator("#link-refused")).to_contain_text("0 places left")
+        assert InviteLink.objects.count() == 2
+        assert not InviteLink.objects.filter(label="one too many").exists()
+        problems.extend(page.evaluate("window.__cspViolations || []") or [])
+    finally:
+        context.close()
+    assert problems == [], problems
+
+    # The owner sees jamie → the new person in the People tree.
+    for _ in range(60):
+        if PlexUser.objects.filter(plex_id=sam).exists():
+            break
+        owner.wait_for_timeout(500)
+        run_sync()
+    person = PlexUser.objects.get(plex_id=sam)
+    owner.goto("/people/?q=sam.new")
+    row = owner.locator(f"#person-{person.pk}")
+    expect(row.locator("td.invited-by")).to_have_text("Jamie")
+    row.locator("td.invited-by").get_by_role("link", name="Jamie").click()
+    owner.wait_for_url(re.compile(rf".*/people/\?by={JAMIE}$"))
+    expect(owner.locator("#by-filter")).to_contain_text("People brought in by Jamie")
+    expect(owner.locator("#people-results tbody tr")).to_have_count(1)
+    expect(owner.locator(f"#person-{person.pk}")).to_be_visible()
+    owner.goto(f"/people/{person.pk}/")
+    expect(owner.locator("#inviter")).to_contain_text("Brought in by Jamie")
+    PinLogin.objects.filter(status=PinLogin.Status.PENDING).update(status=PinLogin.Status.CANCELLED)
