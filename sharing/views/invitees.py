@@ -117,7 +117,13 @@ def submit_removal(
     content = {**params, "with_invitees": sorted(p.pk for p in extra)}
     with transaction.atomic():
         op, created = operations.submit(
-            kind, Operation.TARGET_USER, person.pk, params, request.user, key, content=content
+            kind,
+            Operation.TARGET_USER,
+            person.pk,
+            params,
+            request.user,  # type: ignore[arg-type]
+            key,
+            content=content,
         )
         queued = [op]
         if created:
