@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -174,7 +175,11 @@ def _no_such(object_id: int) -> None:
 def link_delete(request: HttpRequest, link_id: int) -> HttpResponse:
     link = get_object_or_404(InviteLink, pk=link_id)
     if request.method == "POST":
-        link.delete()
+        with transaction.atomic():
+            # Disabled first, so that a member's link gives its unused places back before
+            # its record of them goes with it.
+            link_hooks.disable(link.pk)
+            link.delete()
         messages.success(
             request, f"Deleted the link “{link.label}”. People who joined keep their access."
         )

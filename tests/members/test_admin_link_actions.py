@@ -92,3 +92,13 @@ def test_a_refused_member_link_answers_htmx_in_place(synced, owner, jamie) -> No
     assert "Your allowance does not include Music" in html
     assert jamie.client.post("/me/invites/", body).status_code == 400
     assert not InviteLink.objects.exists()
+
+
+def test_deleting_a_members_link_gives_its_unused_places_back(synced, owner, jamie) -> None:
+    give(owner, jamie, MOVIES, TV)
+    assert new_link(jamie, MOVIES, people=2).status_code == 200
+    link = InviteLink.objects.get()
+    InviteLink.objects.filter(pk=link.pk).update(uses=1)
+    assert owner.client.post(f"/links/{link.pk}/delete/").status_code == 302
+    assert not InviteLink.objects.exists()
+    assert Allowance.objects.get().used == 1  # the person who joined still counts
