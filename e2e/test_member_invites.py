@@ -17,7 +17,7 @@ from e2e.session import sign_in_browser
 from e2e.test_join import DEN, MOVIES, TV, join_as_new_account
 from joins.models import InviteLink
 from members.models import Allowance
-from sharing.models import Library, PlexUser
+from sharing.models import Library, Operation, PlexUser
 from sharing.sync.runs import run_sync
 from tests import factories
 from tests.personas import household, plex_settings  # noqa: F401
@@ -149,4 +149,20 @@ def test_jamie_brings_a_friend_in_within_the_allowance(
     expect(owner.locator(f"#person-{person.pk}")).to_be_visible()
     owner.goto(f"/people/{person.pk}/")
     expect(owner.locator("#inviter")).to_contain_text("Brought in by Jamie")
+
+    # Removing jamie would ask about the person they brought in; keeping is the default.
+    jamie_person = PlexUser.objects.get(plex_id=JAMIE)
+    owner.goto(f"/people/{jamie_person.pk}/")
+    owner.get_by_role("link", name="Remove from Home…").click()
+    dialog = owner.locator("#remove-home-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(re.compile(r"jamie brought in 1 person:", re.IGNORECASE))
+    expect(dialog.get_by_label("keep them")).to_be_checked()
+    expect(dialog.get_by_label("remove them too")).not_to_be_checked()
+    expect(dialog).to_contain_text("sam.new")
+    dialog.get_by_role("button", name="Keep").click()
+    expect(dialog).to_be_hidden()
+    assert not Operation.objects.filter(
+        target_type=Operation.TARGET_USER, target_id=str(jamie_person.pk)
+    ).exists()
     PinLogin.objects.filter(status=PinLogin.Status.PENDING).update(status=PinLogin.Status.CANCELLED)
