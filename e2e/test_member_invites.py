@@ -1,5 +1,6 @@
-"""The jamie story in Chromium, with a real worker and plexsim: the owner gives jamie an
-allowance of 2 people with Movies and TV Shows; jamie makes a link on their own page; a new
+"""The jamie story in Chromium, with a real worker and plexsim: jamie signs in with Plex; the
+owner gives jamie an allowance of 2 people with Movies and TV Shows through the allowances
+screen; jamie makes a link on their own page; a new
 plexsim account joins through it and gets exactly those libraries; with both places taken a
 third link is refused, and a hand-made POST for Music is refused; the owner sees
 jamie → the new person in the People tree. Any console error or CSP violation fails the test."""
@@ -11,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Member, PinLogin
+from accounts.models import Member, PinLogin, User
 from e2e.conftest import WATCH_CSP
 from e2e.session import sign_in_browser
 from e2e.test_join import DEN, MOVIES, TV, join_as_new_account
@@ -19,22 +20,11 @@ from joins.models import InviteLink
 from members.models import Allowance
 from sharing.models import Library, Operation, PlexUser
 from sharing.sync.runs import run_sync
-from tests import factories
 from tests.personas import household, plex_settings  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 JAMIE = 1001002
-
-
-def _session_for(page, live_server, user) -> None:  # type: ignore[no-untyped-def]
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def _make_link(page, label: str) -> None:  # type: ignore[no-untyped-def]
@@ -57,25 +47,8 @@ def test_jamie_brings_a_friend_in_within_the_allowance(
     settings.PLEX_AUTH_URL = f"{plexsim.url}/auth"
     settings.PUBLIC_BASE_URL = live_server.url
     assert run_sync().outcome in ("succeeded", "warning")
-    jamie = factories.user_for(
-        factories.plex_account("jamie", title="Jamie", plex_id=JAMIE), Member.Role.MEMBER
-    )
 
-    # The owner gives jamie an allowance of 2 people with Movies and TV Shows.
-    owner = browser_page
-    sign_in_browser(owner, live_server, household)
-    owner.goto("/me/allowances/")
-    owner.get_by_role("link", name="Jamie", exact=True).click()
-    owner.get_by_label("People they may bring in").fill("2")
-    owner.get_by_label("Morgan's Den: Movies", exact=True).check()
-    owner.get_by_label("Morgan's Den: TV Shows", exact=True).check()
-    owner.get_by_label("Each person they invite needs an admin's approval").uncheck()
-    owner.locator("#save-allowance").click()
-    expect(owner.locator(".messages")).to_contain_text("Jamie's allowance saved.")
-    allowance = Allowance.objects.get(member__user=jamie)
-    assert (allowance.max_people, allowance.needs_approval) == (2, False)
-
-    # jamie, signed in, makes a link for one person from their own page.
+    # jamie (a member of the owner's Plex Home) signs in with Plex and lands on their page.
     context = chromium.new_context(base_url=live_server.url)
     context.add_init_script(WATCH_CSP)
     page = context.new_page()
@@ -83,10 +56,37 @@ def test_jamie_brings_a_friend_in_within_the_allowance(
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
+    owner = browser_page
     try:
-        _session_for(page, live_server, jamie)
-        page.goto("/")
-        page.wait_for_url("**/me/")
+        page.goto("/accounts/sign-in/")
+        with page.expect_popup() as opened:
+            page.get_by_role("button", name="Sign in with Plex").click()
+        popup = opened.value
+        popup.wait_for_url(f"{plexsim.url}/auth#?**")
+        popup.get_by_role("button", name="Jamie (jamie@example.com)").click()
+        popup.get_by_label("Password", exact=True).fill("partner-pass-2")
+        popup.get_by_role("button", name="Sign in", exact=True).click()
+        popup.get_by_role("button", name="Approve").click()
+        page.wait_for_url("**/me/", timeout=30_000)
+        jamie = User.objects.get(plex_account__plex_id=JAMIE)
+        assert jamie.member.role == Member.Role.MEMBER
+        name = jamie.plex_account.display_name  # as plex.tv gave it at sign-in
+
+        # The owner gives jamie an allowance of 2 people with Movies and TV Shows.
+        sign_in_browser(owner, live_server, household)
+        owner.goto("/me/allowances/")
+        owner.get_by_role("link", name=name, exact=True).click()
+        owner.get_by_label("People they may bring in").fill("2")
+        owner.get_by_label("Morgan's Den: Movies", exact=True).check()
+        owner.get_by_label("Morgan's Den: TV Shows", exact=True).check()
+        owner.get_by_label("Each person they invite needs an admin's approval").uncheck()
+        owner.locator("#save-allowance").click()
+        expect(owner.locator(".messages")).to_contain_text(f"{name}'s allowance saved.")
+        allowance = Allowance.objects.get(member__user=jamie)
+        assert (allowance.max_people, allowance.needs_approval) == (2, False)
+
+        # jamie makes a link for one person from their own page.
+        page.reload()
         page.locator("#invite-people").click()
         expect(page.locator("#places-left")).to_contain_text("2 of 2 places left")
         _make_link(page, "for Sam")
@@ -141,14 +141,14 @@ def test_jamie_brings_a_friend_in_within_the_allowance(
     person = PlexUser.objects.get(plex_id=sam)
     owner.goto("/people/?q=sam.new")
     row = owner.locator(f"#person-{person.pk}")
-    expect(row.locator("td.invited-by")).to_have_text("Jamie")
-    row.locator("td.invited-by").get_by_role("link", name="Jamie").click()
+    expect(row.locator("td.invited-by")).to_have_text(name)
+    row.locator("td.invited-by").get_by_role("link", name=name).click()
     owner.wait_for_url(re.compile(rf".*/people/\?by={JAMIE}$"))
-    expect(owner.locator("#by-filter")).to_contain_text("People brought in by Jamie")
+    expect(owner.locator("#by-filter")).to_contain_text(f"People brought in by {name}")
     expect(owner.locator("#people-results tbody tr")).to_have_count(1)
     expect(owner.locator(f"#person-{person.pk}")).to_be_visible()
     owner.goto(f"/people/{person.pk}/")
-    expect(owner.locator("#inviter")).to_contain_text("Brought in by Jamie")
+    expect(owner.locator("#inviter")).to_contain_text(f"Brought in by {name}")
 
     # Removing jamie would ask about the person they brought in; keeping is the default.
     jamie_person = PlexUser.objects.get(plex_id=JAMIE)
