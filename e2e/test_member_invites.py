@@ -1,9 +1,9 @@
 """The jamie story in Chromium, with a real worker and plexsim: jamie signs in with Plex; the
-owner gives jamie an allowance of 2 people with Movies and TV Shows through the allowances
-screen; jamie makes a link on their own page; a new
-plexsim account joins through it and gets exactly those libraries; with both places taken a
-third link is refused, and a hand-made POST for Music is refused; the owner sees
-jamie → the new person in the People tree. Any console error or CSP violation fails the test."""
+owner gives jamie an allowance of 2 people with Movies and TV Shows on the allowances screen;
+jamie makes a link on their own page; a new plexsim account joins through it and gets exactly
+those libraries; with both places taken a third link is refused, and a hand-made POST for
+Music is refused; the owner sees jamie → the new person in the People tree, and removing jamie
+asks about them. Any console error or CSP violation fails the test."""
 
 from __future__ import annotations
 
