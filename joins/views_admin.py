@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
-from joins import apply, grants, limits, qr, services
+from joins import apply, grants, limits, link_hooks, qr, services
 from joins.forms import LinkForm, ProfileForm
 from joins.models import AccessProfile, InviteLink, Redemption
 from joins.views_profiles import after_save
@@ -141,9 +142,9 @@ def link_detail(request: HttpRequest, link_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def link_disable(request: HttpRequest, link_id: int) -> HttpResponse:
-    InviteLink.objects.filter(pk=link_id, disabled_at__isnull=True).update(
-        disabled_at=timezone.now()
-    )
+    _no_such(link_id)
+    if link_hooks.disable(link_id) is None:
+        raise Http404
     messages.success(request, "The link is disabled: nobody can join through it.")
     return redirect("joins:link", link_id=link_id)
 
@@ -151,9 +152,22 @@ def link_disable(request: HttpRequest, link_id: int) -> HttpResponse:
 @admin_required
 @require_POST
 def link_enable(request: HttpRequest, link_id: int) -> HttpResponse:
-    InviteLink.objects.filter(pk=link_id).update(disabled_at=None)
-    messages.success(request, "The link works again.")
+    _no_such(link_id)
+    get_object_or_404(InviteLink, pk=link_id)
+    refusal = link_hooks.enable(link_id)
+    if refusal:
+        messages.error(request, refusal)
+    else:
+        messages.success(request, "The link works again.")
     return redirect("joins:link", link_id=link_id)
+
+
+BIGGEST_ID = 2**63 - 1  # past it a lookup by primary key overflows the database's integer
+
+
+def _no_such(object_id: int) -> None:
+    if object_id > BIGGEST_ID:
+        raise Http404
 
 
 @admin_required
@@ -161,7 +175,11 @@ def link_enable(request: HttpRequest, link_id: int) -> HttpResponse:
 def link_delete(request: HttpRequest, link_id: int) -> HttpResponse:
     link = get_object_or_404(InviteLink, pk=link_id)
     if request.method == "POST":
-        link.delete()
+        with transaction.atomic():
+            # Disabled first, so that a member's link gives its unused places back before
+            # its record of them goes with it.
+            link_hooks.disable(link.pk)
+            link.delete()
         messages.success(
             request, f"Deleted the link “{link.label}”. People who joined keep their access."
         )

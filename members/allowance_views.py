@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
+from accounts.http import is_partial
 from accounts.models import Member, User
 from joins import grants as grants_mod
 from members import allowances
 from members.allowance_forms import AllowanceForm, MemberLinkForm
 from members.models import Allowance
 from members.views import member_only
+from sharing.forms import OperationForm
 from sharing.models import Library, PlexUser
+from sharing.views import invitees
+from sharing.views.access import confirm_page, refused
 
 
 def _invites_page(
@@ -48,6 +54,12 @@ def _choices(allowance: Allowance) -> list[tuple[int, str]]:
     return [(lib.global_id, f"{lib.server.name}: {lib.title}") for lib in rows]
 
 
+def _refused_status(request: HttpRequest) -> int:
+    """A refused link: 400 for a page of its own; with htmx a 200 carrying the reason in
+    place (Chromium reports every 4xx answer to a script as a console error)."""
+    return 200 if is_partial(request) else 400
+
+
 BIGGEST_ID = 2**63 - 1  # past it a foreign-key lookup overflows the database's integer
 
 
@@ -67,9 +79,8 @@ def invites(request: HttpRequest, member: Member) -> HttpResponse:
     form = MemberLinkForm(request.POST)
     libraries = form.libraries()
     if not form.is_valid() or libraries is None:
-        if libraries is None:
-            messages.error(request, "Choose libraries from the list.")
-        return _invites_page(request, member, form, status=400)
+        note = "Choose libraries from the list." if libraries is None else ""
+        return _invites_page(request, member, form, status=_refused_status(request), refused=note)
     data = form.cleaned_data
     asked = allowances.LinkRequest(
         label=data["label"],
@@ -80,8 +91,9 @@ def invites(request: HttpRequest, member: Member) -> HttpResponse:
     try:
         link, code = allowances.create_link(member, asked)
     except allowances.Refused as refused:
-        messages.error(request, str(refused))
-        return _invites_page(request, member, form, status=400)
+        return _invites_page(
+            request, member, form, status=_refused_status(request), refused=str(refused)
+        )
     url = f"{settings.PUBLIC_BASE_URL}/join/{code}"
     return _invites_page(request, member, MemberLinkForm(), new_link=link, new_url=url)
 
@@ -163,16 +175,49 @@ def _initial(allowance: Allowance | None) -> dict[str, object]:
     }
 
 
+@never_cache
 @admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def allowance_revoke(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Revoke a member's allowance; the confirmation asks what happens to the people they
+    brought in (kept by default, or one removal each, judged against the tree as it is now)."""
     _no_such(member_id)
-    allowance = get_object_or_404(Allowance, member_id=member_id, revoked_at__isnull=True)
-    disabled = allowances.revoke(allowance)
-    messages.success(
-        request, f"Allowance revoked; {disabled} open link{'s' if disabled != 1 else ''} disabled."
+    allowance = get_object_or_404(
+        Allowance.objects.select_related("member__plex_account"),
+        member_id=member_id,
+        revoked_at__isnull=True,
     )
-    return redirect("members:allowances")
+    account = allowance.member.plex_account
+    invited = invitees.invitees_of(account.plex_id, account.display_name)
+    back = reverse("members:allowances")
+    if request.method == "GET":
+        return confirm_page(
+            request,
+            title=f"Revoke {account.display_name}'s allowance?",
+            message=f"{account.display_name} can no longer make invite links, and their open "
+            "links stop working. Their own access does not change.",
+            action=reverse("members:allowance-revoke", args=[member_id]),
+            button="Revoke allowance",
+            back=back,
+            invitees=invited,
+        )
+    try:
+        extra = invitees.chosen(request, invited)
+    except invitees.NotTheirs as not_theirs:
+        return refused(request, back, str(not_theirs))
+    form = OperationForm(request.POST)
+    if extra and not form.is_valid():
+        return refused(request, back)
+    with transaction.atomic():
+        disabled = allowances.revoke(allowance)
+        if extra:
+            key = form.cleaned_data["key"]
+            invitees.queue_removals(extra, account.display_name, request.user, key)
+    note = f"Allowance revoked; {disabled} open link{'s' if disabled != 1 else ''} disabled."
+    if extra:
+        note += f" Removing {', '.join(p.display_name for p in extra)}."
+    messages.success(request, note)
+    return redirect(back)
 
 
 @never_cache

@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from accounts.models import Member, User
 from joins import grants as grants_mod
+from joins import link_hooks
 from joins import services as joins_services
+from joins import tree as joins_tree
 from joins.models import InviteLink, Redemption
 from members.models import Allowance, MemberLink
 from sharing.models import Library, Share
@@ -232,33 +234,58 @@ def remaining(allowance: Allowance) -> int:
 
 
 def disable_link(member: Member, link_id: int) -> InviteLink | None:
-    """Disable the member's own link; its places not used give back to this period's count."""
-    with transaction.atomic():
-        mine = (
-            MemberLink.objects.select_for_update()
-            .select_related("link", "allowance")
-            .filter(link_id=link_id, allowance__member=member)
-            .first()
-        )
-        if mine is None:
-            return None
-        link = mine.link
-        if link.disabled_at is None or not mine.released:
-            # Expired too: its places go back to the allowance, so enabling it again on the
-            # links screen must not let it take people outside the count.
-            now = timezone.now()
-            InviteLink.objects.filter(pk=link.pk).update(
-                disabled_at=link.disabled_at or now, expires_at=now
-            )
-            link.refresh_from_db()
-        if not mine.released:
-            unused = max(0, mine.places - link.uses)
-            MemberLink.objects.filter(pk=mine.pk).update(released=True)
-            rows = Allowance.objects.filter(pk=mine.allowance_id, used__gte=unused)
-            if mine.allowance.period == Allowance.MONTH:
-                rows = rows.filter(period_start=mine.period_start)
-            rows.update(used=F("used") - unused)
-        return link
+    """Disable the member's own link; its places not used give back to this period's count.
+
+    The same path as the admin's "disable" on the links screen (`joins.link_hooks`), which
+    calls `release_places` below: one lock order (the link, then its places) for both."""
+    if not MemberLink.objects.filter(link_id=link_id, allowance__member=member).exists():
+        return None
+    return link_hooks.disable(link_id)
+
+
+def release_places(link: InviteLink) -> None:
+    """Give a disabled member link's unused places back to its allowance, once.
+
+    Expired as well: its places go back to the allowance, so enabling it again on the links
+    screen must not let it take people outside the count (`enable_refusal` refuses it too)."""
+    mine = (
+        MemberLink.objects.select_for_update()
+        .select_related("allowance")
+        .filter(link_id=link.pk)
+        .first()
+    )
+    if mine is None or mine.released:
+        return
+    now = timezone.now()
+    InviteLink.objects.filter(pk=link.pk).update(expires_at=now)
+    unused = max(0, mine.places - link.uses)
+    MemberLink.objects.filter(pk=mine.pk).update(released=True)
+    rows = Allowance.objects.filter(pk=mine.allowance_id, used__gte=unused)
+    if mine.allowance.period == Allowance.MONTH:
+        rows = rows.filter(period_start=mine.period_start)
+    rows.update(used=F("used") - unused)
+
+
+def enable_refusal(link: InviteLink) -> str | None:
+    """A member's link stays off once disabled: its places are no longer reserved for it."""
+    if link.disabled_at is None:
+        return None
+    mine = (
+        MemberLink.objects.select_related("allowance__member__plex_account")
+        .filter(link_id=link.pk)
+        .first()
+    )
+    if mine is None:
+        return None
+    name = mine.allowance.member.plex_account.display_name
+    return (
+        f"“{link.label}” was made by {name} within their allowance. Its unused places went "
+        f"back to {name} when it was disabled, so it cannot be enabled again: {name} can make "
+        "a new link from their page if places are left."
+    )
+
+
+LINK_HOOKS = link_hooks.Hooks(disabled=release_places, enable_refusal=enable_refusal)
 
 
 def own_links(member: Member) -> list[InviteLink]:
@@ -278,18 +305,10 @@ class Tree:
 
 
 def tree_of(plex_id: int) -> Tree:
-    """Who brought this person in (their first redemption of a member's or admin's link) and
-    whom they brought in through their own links."""
-    first = (
-        Redemption.objects.filter(plex_id=plex_id, counted=True)
-        .select_related("link__created_by__plex_account")
-        .order_by("created_at")
-        .first()
+    """Who brought this person in and whom they brought in (`joins.tree`'s rule, the same
+    the People list, its filter and a removal's question use)."""
+    inviter = joins_tree.inviters([plex_id]).get(plex_id)
+    return Tree(
+        inviter=inviter.name if inviter else None,
+        invited=joins_tree.invited_redemptions(plex_id),
     )
-    inviter = first.link.creator_name if first is not None else None
-    invited = list(
-        Redemption.objects.filter(
-            link__created_by__plex_account__plex_id=plex_id, counted=True
-        ).order_by("created_at")
-    )
-    return Tree(inviter=inviter, invited=invited)

@@ -99,6 +99,7 @@ def confirm_page(
     button: str,
     back: str,
     danger: bool = True,
+    invitees: object = None,
 ) -> HttpResponse:
     """The no-JavaScript confirmation of an action, with a fresh one-time key. Only a
     destructive action gets the red button."""
@@ -110,6 +111,7 @@ def confirm_page(
         "back": back,
         "danger": danger,
         "key": new_key(),
+        "invitees": invitees,
     }
     return render(request, "sharing/confirm.html", context)
 

@@ -34,6 +34,7 @@ from sharing.views.access import (
     submit_change,
     submit_from_form,
 )
+from sharing.views.invitees import invitees_of, submit_removal
 from sharing.views.people import counters
 
 
@@ -130,6 +131,7 @@ def remove_friend_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
         action=reverse("sharing:remove-friend", args=[person.pk]),
         button="Remove friend",
         back=reverse("sharing:person", args=[person.pk]),
+        invitees=invitees_of(person.plex_id, person.display_name),
     )
 
 
@@ -137,15 +139,12 @@ def remove_friend_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def remove_friend(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _friend(request, person_id)
-    params = {"label": person.display_name}
-    back = reverse("sharing:people")
-    return submit_from_form(
+    return submit_removal(
         request,
-        REMOVE_FRIEND,
-        Operation.TARGET_USER,
-        person.pk,
-        params,
-        back,
+        kind=REMOVE_FRIEND,
+        person=person,
+        invitees=invitees_of(person.plex_id, person.display_name),
+        back=reverse("sharing:people"),
         refused_back=reverse("sharing:person", args=[person.pk]),
     )
 

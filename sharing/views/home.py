@@ -29,6 +29,7 @@ from sharing.views.access import (
     submit_from_form,
 )
 from sharing.views.actions import invite_libraries
+from sharing.views.invitees import Invitees, invitees_of, submit_removal
 from sharing.views.people import counters
 from sharing.views.person import person_context
 
@@ -197,6 +198,7 @@ def remove_home_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
         action=reverse("sharing:home-remove", args=[person.pk]),
         button="Remove from Home",
         back=reverse("sharing:person", args=[person.pk]),
+        invitees=_invitees(person),
     )
 
 
@@ -204,22 +206,27 @@ def remove_home_confirm(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def remove_home(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _home_member(request, person_id)
-    params = {"label": person.display_name}
     # A managed profile is deleted: its page goes with it.
     back = (
         reverse("sharing:people")
         if person.kind == PlexUser.MANAGED
         else reverse("sharing:person", args=[person.pk])
     )
-    return submit_from_form(
+    return submit_removal(
         request,
-        REMOVE_HOME_USER,
-        Operation.TARGET_USER,
-        person.pk,
-        params,
-        back,
+        kind=REMOVE_HOME_USER,
+        person=person,
+        invitees=_invitees(person),
+        back=back,
         refused_back=reverse("sharing:person", args=[person.pk]),
     )
+
+
+def _invitees(person: PlexUser) -> Invitees:
+    """A managed profile brings nobody in: it has no Plex sign-in of its own."""
+    if person.kind == PlexUser.MANAGED:
+        return Invitees(name=person.display_name, people=[])
+    return invitees_of(person.plex_id, person.display_name)
 
 
 # --- withdraw a pending Home invitation -------------------------------------------------------

@@ -33,6 +33,8 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import admin_required
 from accounts.http import is_partial
+from sharing import invite_tree
+from sharing.invite_tree import Inviter
 from sharing.models import Invite, Library, Operation, PlexUser, Server, Share
 from sharing.operations.expiry import ExpiryNote, describe
 from sharing.views.access import shown_operations
@@ -82,6 +84,7 @@ class PersonRow:
     pending: bool
     drift: bool
     busy: bool
+    inviter: Inviter | None = None
 
     @property
     def expiry(self) -> ExpiryNote | None:
@@ -94,6 +97,9 @@ class Query:
     server: int | None
     q: str
     sort: str
+    # Only the people this plex account brought in (the invite tree), and who they are.
+    by: int | None = None
+    invited: tuple[int, ...] = ()
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> Query:
@@ -102,15 +108,25 @@ class Query:
             kind = ""
         server = request.GET.get("server", "")
         sort = request.GET.get("sort", "name")
+        by_value = request.GET.get("by", "")
+        by = int(by_value) if re.fullmatch(r"[0-9]{1,15}", by_value) else None
         return cls(
             kind=kind,
             server=int(server) if re.fullmatch(r"[0-9]{1,9}", server) else None,
             q=request.GET.get("q", "").replace("\x00", "").strip()[:100],
             sort=sort if sort in SORTS else "name",
+            by=by,
+            invited=tuple(invite_tree.invitees(by)) if by is not None else (),
         )
 
     def params(self, **change: Any) -> str:
-        values = {"kind": self.kind, "server": self.server or "", "q": self.q, "sort": self.sort}
+        values = {
+            "kind": self.kind,
+            "server": self.server or "",
+            "q": self.q,
+            "sort": self.sort,
+            "by": self.by or "",
+        }
         values.update(change)
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
@@ -152,6 +168,8 @@ def people_filter(query: Query) -> QuerySet[PlexUser]:
             | Q(username__icontains=query.q)
             | Q(email__icontains=query.q)
         )
+    if query.by is not None:
+        people = people.filter(plex_id__in=query.invited)
     return people
 
 
@@ -245,6 +263,13 @@ def to_row(person: PlexUser) -> PersonRow:
     )
 
 
+def with_inviters(rows: list[PersonRow]) -> None:
+    """Who brought each person of the page in, read for the whole page at once."""
+    found = invite_tree.inviters(row.person.plex_id for row in rows)
+    for row in rows:
+        row.inviter = found.get(row.person.plex_id)
+
+
 def invited_people() -> Subquery:
     """How many different people have an invite pending, as a scalar subquery."""
     who = Coalesce(Cast("invited_plex_id", CharField()), Lower("email"), Lower("username"))
@@ -287,6 +312,13 @@ def counters(servers: list[Server] | None = None) -> dict[str, int]:
     }
 
 
+def _pending(query: Query) -> list[PendingRow]:
+    """Pending invites, unless the list is of the people someone brought in."""
+    if query.by is not None:
+        return []
+    return pending_rows(server=query.server, q=query.q, sort=query.sort)
+
+
 def _page(request: HttpRequest, items: Any) -> Page:
     paginator = Paginator(items, PER_PAGE)
     return paginator.get_page(request.GET.get("page"))
@@ -306,17 +338,20 @@ def people_list(request: HttpRequest) -> HttpResponse:
         "servers": servers,
         "counters": counters(servers),
         "base_params": query.params(),
+        "everyone_params": query.params(by=""),
     }
     context["pending_rows"] = []
     context["rows"] = []
+    context["inviters"] = invite_tree.choices()
+    context["by_name"] = dict(context["inviters"]).get(query.by) if query.by else None
     if query.kind == "pending":
-        page = _page(request, pending_rows(server=query.server, q=query.q, sort=query.sort))
+        page = _page(request, _pending(query))
         context["page"] = page
         context["pending_rows"] = list(page.object_list)
     elif query.kind == "":
         first = servers[0] if servers else None
         everyone = Everyone(
-            pending_rows(server=query.server, q=query.q, sort=query.sort),
+            _pending(query),
             people_queryset(query),
             getattr(first, "people_rows", None),
         )
@@ -328,6 +363,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
         page = _page(request, people_queryset(query))
         context["page"] = page
         context["rows"] = [to_row(person) for person in page.object_list]
+    with_inviters(context["rows"])
     if is_partial(request):
         return render(request, "sharing/people.html#people-results", context)
     return render(request, "sharing/people.html", context)

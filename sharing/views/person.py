@@ -40,6 +40,7 @@ from sharing.views.access import (
     shown_operations,
 )
 from sharing.views.drift import drifted_shares
+from sharing.views.invitees import invitees_of
 
 
 @dataclass
@@ -106,6 +107,10 @@ def person_context(
         "drifted": drifted_shares(list(shares.prefetch_related("libraries"))),
         "cards": [cards.get(share.pk) or share_card(share) for share in shares],
         "dialog_keys": {"remove": new_key(), "home_remove": new_key()},
+        # Removing someone asks what happens to the people they brought in.
+        "invitees": invitees_of(person.plex_id, person.display_name)
+        if person.kind != PlexUser.MANAGED
+        else None,
         "profile_form": forms.get("profile")
         or ProfileForm(initial={"key": new_key(), "profile": person.restriction_profile}),
         "pin_form": forms.get("pin") or PinForm(initial={"key": new_key()}),

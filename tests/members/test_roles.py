@@ -62,7 +62,7 @@ METHODS = {
     "invite-disable": {"POST"},
     "allowances": {"GET"},
     "allowance": {"GET", "POST"},
-    "allowance-revoke": {"POST"},
+    "allowance-revoke": {"GET", "POST"},
     "tree": {"GET"},
 }
 # Pages whose path names the member's own object: someone else gets a 404.
