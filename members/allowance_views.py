@@ -42,7 +42,7 @@ def _invites_page(
         "left": allowances.remaining(allowance) if allowance else 0,
         "links": allowances.own_links(member),
         # A refused form keeps the boxes that were ticked.
-        "ticked": set(form.data.getlist("libraries")) if form.is_bound else set(),
+        "ticked": set(request.POST.getlist("libraries")) if form.is_bound else set(),
         **extra,
     }
     return render(request, "members/invites.html", context, status=status)
