@@ -77,7 +77,7 @@ def bulk_grant(sim_url: str, user, rate: float) -> dict[str, float]:  # type: ig
     # The library fewest people on that server have, so that most of them get a change.
     library = server.libraries.annotate(holders=Count("shares")).order_by("holders", "title")[0]
     shares = matrix.server_shares(server)
-    settings.PLEXTV_RATE_LIMIT = rate * 0.8  # what an owner would set: a margin under plex.tv's
+    settings.PLEXTV_RATE_LIMIT = rate  # the default: plex.tv's limit
     control(sim_url, "/__sim__/rate_limit", {"rate": rate})
     seen_before = len(control(sim_url, "/__sim__/requests"))  # type: ignore[arg-type]
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
