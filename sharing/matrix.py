@@ -18,12 +18,21 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from sharing.forms import new_key
-from sharing.models import Library, Operation, OperationBatch, PlexUser, Server, Share
+from sharing.models import (
+    Library,
+    Operation,
+    OperationBatch,
+    PlexUser,
+    Server,
+    Share,
+    ShareLibrary,
+)
 from sharing.operations import submit
 from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
@@ -132,6 +141,17 @@ class Row:
         return reverse("sharing:matrix-row", args=[self.share.server_id, self.share.pk])
 
 
+def shared_ids_of(shares: list[Share]) -> dict[int, set[int]]:
+    """Per share, the global ids of its libraries: one query of two columns for a page."""
+    found: dict[int, set[int]] = {share.pk: set() for share in shares}
+    links = ShareLibrary.objects.filter(share__in=shares).values_list(
+        "share_id", "library__global_id"
+    )
+    for share_id, global_id in links:
+        found[share_id].add(global_id)
+    return found
+
+
 def shared_ids(share: Share, libraries: list[Library]) -> set[int]:
     if share.all_libraries:
         return {library.global_id for library in libraries}
@@ -148,10 +168,27 @@ def make_cell(share: Share, library: Library, ids: set[int], busy: set[str]) -> 
     return Cell(share, library, state, last=state == SHARED and is_last(library, ids))
 
 
-def make_row(share: Share, libraries: list[Library], busy: set[str], note: str = "") -> Row:
-    ids = shared_ids(share, libraries)
-    cells = [make_cell(share, library, ids, busy) for library in libraries]
-    return Row(share=share, cells=cells, busy=str(share.pk) in busy, note=note)
+def make_row(
+    share: Share,
+    libraries: list[Library],
+    busy: set[str],
+    note: str = "",
+    ids: set[int] | None = None,
+) -> Row:
+    """`ids`: the global ids of the libraries the share holds, when already read."""
+    if ids is None or share.all_libraries:
+        ids = shared_ids(share, libraries)
+    row_busy = str(share.pk) in busy
+    if row_busy or share.pending:
+        state = BUSY if row_busy else PENDING
+        cells = [Cell(share, library, state) for library in libraries]
+    else:
+        cells = []
+        for library in libraries:
+            shared = library.global_id in ids
+            last = shared and len(ids) == 1
+            cells.append(Cell(share, library, SHARED if shared else NOT_SHARED, last=last))
+    return Row(share=share, cells=cells, busy=row_busy, note=note)
 
 
 def cell_state(share: Share, library: Library, ids: set[int], busy: set[str]) -> str:
@@ -170,14 +207,28 @@ def busy_shares() -> set[str]:
     }
 
 
-def server_shares(server: Server) -> list[Share]:
-    return list(
+def server_shares_query(server: Server) -> QuerySet[Share]:
+    """The matrix's rows in their order, not yet read (a page of them is)."""
+    return (
         Share.objects.filter(
             server=server, user__removed_locally_at__isnull=True, shared_server_id__isnull=False
         )
         .select_related("user")
         .prefetch_related("libraries")
-        .order_by("user__kind", "user__title", "user__username")
+        .order_by("user__kind", "user__title", "user__username", "pk")
+    )
+
+
+def server_shares(server: Server) -> list[Share]:
+    return list(server_shares_query(server))
+
+
+def search(text: str) -> Q:
+    """Rows whose person's shown name or e-mail holds `text` (any case)."""
+    return (
+        Q(user__title__icontains=text)
+        | (Q(user__title="") & Q(user__username__icontains=text))
+        | Q(user__email__icontains=text)
     )
 
 

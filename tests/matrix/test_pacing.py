@@ -51,9 +51,7 @@ def throttled(plexsim: Any) -> list[dict[str, Any]]:
 def wait_until_finished(batch: OperationBatch, seconds: float = 30.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not batch.operations.exclude(
-            state__in=(Operation.SUCCEEDED, Operation.FAILED)
-        ).exists():
+        if not batch.operations.exclude(state__in=(Operation.SUCCEEDED, Operation.FAILED)).exists():
             return
         time.sleep(0.1)
     raise AssertionError("the batch did not finish")
