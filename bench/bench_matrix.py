@@ -150,6 +150,7 @@ def main() -> None:
     finally:
         sim.stop()
 
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(
         f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, SQLite, filesystem broker"

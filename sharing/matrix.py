@@ -13,6 +13,7 @@ stop sharing with them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -67,14 +68,21 @@ def pace_seconds() -> float:
     return REQUESTS_PER_OPERATION / float(settings.PLEXTV_RATE_LIMIT)
 
 
-def countdowns(count: int, pace: float) -> list[float]:
-    """When each of `count` operations of a batch is due, in seconds from now.
+def countdowns(servers: Sequence[object], pace: float) -> list[float]:
+    """When each operation of a batch is due, in seconds from now, given the server each one
+    changes (in order).
 
-    The first one also reads the server's shares (two requests), so the second waits two
-    slots; the rest follow one slot apart: a batch of n operations sends n + 1 requests in
-    (n + 1) slots, never faster than the rate limit allows.
+    The first operation on a server also reads that server's shares (two requests), so the
+    next one waits two slots; the rest follow one slot apart: a batch sends its requests
+    no faster than the rate limit allows.
     """
-    return [0.0 if position == 0 else round((position + 1) * pace, 3) for position in range(count)]
+    due: list[float] = []
+    slot, seen = 0, set()
+    for server in servers:
+        due.append(round(slot * pace, 3))
+        slot += 1 if server in seen else 2
+        seen.add(server)
+    return due
 
 
 class LastLibrary(Exception):
@@ -382,7 +390,7 @@ def start_bulk(
             actor=actor,
             server=library.server,
         )
-        due = countdowns(len(plan.change) + len(stopped), pace_seconds())
+        due = countdowns([library.server_id] * (len(plan.change) + len(stopped)), pace_seconds())
         for share, countdown in zip(plan.change, due, strict=False):
             _edit(share, library, grant, actor, f"{key}:{share.pk}", batch, countdown)
         for share, countdown in zip(stopped, due[len(plan.change) :], strict=True):

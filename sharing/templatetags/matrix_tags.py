@@ -1,9 +1,9 @@
 """The library matrix's rows and cells, written out in Python.
 
 A page holds a thousand cells; through the template language each one cost about fifty
-variable look-ups, most of the page's time. The markup is the same as the template's was. A cell holding a
-share's last library brings a confirmation dialog with translated text, so it stays a template
-(`sharing/matrix.html#matrix-last-cell`); those are few.
+variable look-ups, most of the page's time. The markup is the same as the template's was. A
+cell holding a share's last library brings a confirmation dialog with translated text, so it
+stays a template (`sharing/matrix.html#matrix-last-cell`); those are few.
 """
 
 from __future__ import annotations

@@ -30,9 +30,14 @@ def test_the_pace_is_the_rate_limit_with_two_percent_for_the_timer(settings) -> 
 
 def test_the_second_operation_waits_a_slot_for_the_batchs_read() -> None:
     # The first operation sends two requests (the server's shares, then its write).
-    assert matrix.countdowns(4, 0.1) == [0.0, 0.2, 0.3, 0.4]
-    assert matrix.countdowns(1, 0.1) == [0.0]
-    assert matrix.countdowns(0, 0.1) == []
+    assert matrix.countdowns(["den"] * 4, 0.1) == [0.0, 0.2, 0.3, 0.4]
+    assert matrix.countdowns(["den"], 0.1) == [0.0]
+    assert matrix.countdowns([], 0.1) == []
+
+
+def test_each_servers_first_operation_leaves_a_slot_for_its_read() -> None:
+    # A batch over two servers (an access profile applied) reads each server's shares once.
+    assert matrix.countdowns(["den", "cabin", "den", "cabin"], 0.1) == [0.0, 0.2, 0.4, 0.5]
 
 
 def grant_kids(owner: Any, den: Any, key: str) -> OperationBatch:
