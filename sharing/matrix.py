@@ -240,8 +240,12 @@ def search(text: str) -> Q:
     )
 
 
-def libraries_after(share: Share, library: Library, grant: bool) -> list[int]:
-    everything = list(share.server.libraries.order_by("global_id"))
+def libraries_after(
+    share: Share, library: Library, grant: bool, everything: list[Library] | None = None
+) -> list[int]:
+    """`everything`: the server's libraries, when already read (a batch reads them once)."""
+    if everything is None:
+        everything = list(share.server.libraries.order_by("global_id"))
     ids = shared_ids(share, everything)
     if grant:
         ids.add(library.global_id)
@@ -258,9 +262,12 @@ def _edit(
     key: str,
     batch: OperationBatch | None = None,
     countdown: float | None = None,
+    everything: list[Library] | None = None,
 ) -> Operation:
-    before = sorted(shared_ids(share, list(share.server.libraries.all())))
-    after = libraries_after(share, library, grant)
+    if everything is None:
+        everything = list(share.server.libraries.all())
+    before = sorted(shared_ids(share, everything))
+    after = libraries_after(share, library, grant, everything)
     if not after:
         raise LastLibrary(f"{library.title} is the last library of {share}")
     label = "Share {} with {}" if grant else "Unshare {} from {}"
@@ -391,8 +398,10 @@ def start_bulk(
             server=library.server,
         )
         due = countdowns([library.server_id] * (len(plan.change) + len(stopped)), pace_seconds())
+        everything = list(library.server.libraries.all())
         for share, countdown in zip(plan.change, due, strict=False):
-            _edit(share, library, grant, actor, f"{key}:{share.pk}", batch, countdown)
+            share.server = library.server
+            _edit(share, library, grant, actor, f"{key}:{share.pk}", batch, countdown, everything)
         for share, countdown in zip(stopped, due[len(plan.change) :], strict=True):
             _stop(share, actor, f"{key}:{share.pk}", batch, countdown)
     return batch, plan

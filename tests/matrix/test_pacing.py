@@ -87,3 +87,16 @@ def test_the_same_batch_unpaced_is_throttled(owner, den, plexsim, settings) -> N
     plexsim.clear_requests()
     run_all(batch.operations.order_by("pk"))
     assert throttled(plexsim)
+
+
+def test_a_batchs_countdowns_count_from_its_first_message(monkeypatch) -> None:
+    """Publishing a long batch takes a while; its pace must not stretch by that while."""
+    from sharing import operations
+
+    clock = iter([100.0, 100.3, 100.9])
+    monkeypatch.setattr(operations.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(operations, "_first_published", {})
+    assert operations._due_in(7, 0.0) == 0.0
+    assert operations._due_in(7, 0.5) == pytest.approx(0.2)
+    assert operations._due_in(7, 0.5) == 0.0  # already due: sent at once, never early
+    assert operations._due_in(None, 0.5) == 0.5  # a lone operation keeps its countdown
