@@ -1,9 +1,7 @@
 """The library matrix's rows and cells, written out in Python.
 
 A page holds a thousand cells; through the template language each one cost about fifty
-variable look-ups, most of the page's time. The markup is the same as the template's was. A
-cell holding a share's last library brings a confirmation dialog with translated text, so it
-stays a template (`sharing/matrix.html#matrix-last-cell`); those are few.
+variable look-ups, most of the page's time. The markup is the same as the template's was.
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ from html import escape
 from django import template
 from django.template.context import Context
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from sharing import matrix
 
@@ -49,9 +48,7 @@ def _cell(
             f"{'✓' if state == matrix.SHARED else '·'}</span>"
         )
     elif cell.last:
-        partial = context.template.engine.get_template("sharing/matrix.html#matrix-last-cell")
-        with context.push(cell=cell):
-            body = partial.render(context)
+        body = _last(context, cell, name, title)
     else:
         shared = state == matrix.SHARED
         label = f"Unshare {title} from {name}" if shared else f"Share {title} with {name}"
@@ -65,6 +62,40 @@ def _cell(
     if note:
         body += f'<span class="cell-note" role="alert">{escape(note)}</span>'
     return f"{head}{body}\n        </td>"
+
+
+def _last(context: Context, cell: matrix.Cell, name: str, title: str) -> str:
+    """The share's only library: the cell opens the confirmation that stops the share (the
+    project's one confirmation dialog, `sharing/forms.html#confirm-dialog`)."""
+    server = escape(cell.share.server.name)
+    label = f"Unshare {title} from {name} (the last one: stops sharing {server})"
+    link = (
+        f'<a class="cell-button" role="button" href="{escape(cell.stop_confirm_url)}" '
+        f'data-dialog="{cell.dialog_id}" aria-pressed="true" title="{label}" '
+        f'aria-label="{label}">✓</a>'
+    )
+    names = {"server": server, "name": name, "library": title}
+    dialog = context.template.engine.get_template("sharing/forms.html#confirm-dialog")
+    values = {
+        "dialog_id": cell.dialog_id,
+        "title": mark_safe(gettext("Stop sharing %(server)s with %(name)s?") % names),  # noqa: S308
+        "message": mark_safe(  # noqa: S308 - the names are escaped
+            gettext(
+                "%(library)s is the only library %(name)s has on %(server)s: taking it away "
+                "stops sharing %(server)s with them, and it disappears from their Plex apps. "
+                "Any other server you share with them stays shared."
+            )
+            % names
+        ),
+        "action": cell.stop_url,
+        "key": cell.stop_key,
+        "button": "Stop sharing",
+        "hx_target": f"#row-{cell.share.pk}",
+        "hx_swap": "outerHTML",
+        "open": context.get("open_dialog"),
+    }
+    with context.push(values):
+        return f"{link}\n          {dialog.render(context)}"
 
 
 def _keys(fresh_key: str) -> str:
