@@ -45,11 +45,15 @@ def _theirs(client: PlexTV, machine: str, plex_id: int) -> SharedServer | None:
 def _known(client: PlexTV, server: Server, plex_id: int) -> SharedServer | None:
     """The person's share on `server` as plex.tv holds it now, read on its own (1 request per
     share plexadmin knows of), or None when plexadmin knows of none that plex.tv still has."""
-    ids = list(
-        Share.objects.filter(server=server, user__plex_id=plex_id, shared_server_id__isnull=False)
+    ids: list[int] = [
+        int(found)
+        for found in Share.objects.filter(
+            server=server, user__plex_id=plex_id, shared_server_id__isnull=False
+        )
         .order_by("pk")
         .values_list("shared_server_id", flat=True)
-    )
+        if found is not None
+    ]
     ids += list(
         Invite.objects.filter(server=server, invited_plex_id=plex_id)
         .exclude(shared_server_id__in=ids)
@@ -58,7 +62,7 @@ def _known(client: PlexTV, server: Server, plex_id: int) -> SharedServer | None:
     )
     for share_id in ids:
         try:
-            share = client.server_share(server.machine_identifier, int(share_id))
+            share = client.server_share(server.machine_identifier, share_id)
         except NotFound:
             continue
         if share.user_id == plex_id:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from django import template
+from django.template import Engine
 from django.template.context import Context
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -75,7 +76,7 @@ def _last(context: Context, cell: matrix.Cell, name: str, title: str) -> str:
         f'aria-label="{label}">✓</a>'
     )
     names = {"server": server, "name": name, "library": title}
-    dialog = context.template.engine.get_template("sharing/forms.html#confirm-dialog")
+    dialog = Engine.get_default().get_template("sharing/forms.html#confirm-dialog")
     values = {
         "dialog_id": cell.dialog_id,
         "title": mark_safe(gettext("Stop sharing %(server)s with %(name)s?") % names),  # noqa: S308
