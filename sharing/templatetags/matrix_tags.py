@@ -29,10 +29,11 @@ def _cell(
     note: str,
     name: str,
     title: str,
+    share_pk: int,
 ) -> str:
     """`toggle_url`, `keys` (the hx-vals attribute or ""), `name` and `title` (the person's
-    and the library's) come escaped."""
-    share_pk, library_pk = cell.share.pk, cell.library.pk
+    and the library's) come escaped; `share_pk` is the cell's share's."""
+    library_pk = cell.library.id
     attributes = ""
     if poll:
         attributes = f' hx-get="{escape(cell.poll_url)}" hx-trigger="every 1s" hx-swap="outerHTML"'
@@ -123,6 +124,7 @@ def matrix_cell(
             note=note,
             name=escape(cell.share.user.display_name),
             title=escape(cell.library.title),
+            share_pk=cell.share.pk,
         )
     )
 
@@ -144,6 +146,12 @@ def matrix_row(
         badges += ' <span class="badge badge-warn">invite pending</span>'
     if row.note:
         badges += f'<span class="cell-note" role="alert">{escape(row.note)}</span>'
+    # The libraries' titles, escaped once for the whole page.
+    titles: dict[int, str] | None = context.render_context.get("matrix_titles")
+    if titles is None:
+        titles = {}
+        context.render_context["matrix_titles"] = titles
+    share_pk = share.pk
     cells = "\n        ".join(
         _cell(
             context,
@@ -153,13 +161,15 @@ def matrix_row(
             keys=keys,
             note="",
             name=name,
-            title=escape(cell.library.title),
+            title=titles.get(cell.library.id)
+            or titles.setdefault(cell.library.id, escape(cell.library.title)),
+            share_pk=share_pk,
         )
         for cell in row.cells
     )
     html = (
-        f'<tr id="row-{share.pk}"{poll}>\n'
-        f'        <td><input type="checkbox" name="selected" value="{share.pk}" form="bulk-form" '
+        f'<tr id="row-{share_pk}"{poll}>\n'
+        f'        <td><input type="checkbox" name="selected" value="{share_pk}" form="bulk-form" '
         f'aria-label="Select {name}"></td>\n'
         f'        <th scope="row">{name} {badges}</th>\n'
         f"        {cells}\n"
