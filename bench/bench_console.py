@@ -4,6 +4,8 @@
    process; after one sync, GET /people/ (first page, then a search, a kind filter and a later
    page) is rendered `--renders` times each by the test client as the owner. Printed: SQL
    queries per request (the same for any number of people) and server time p50/p95.
+   The library matrix of the server shared with the most people is rendered the same way
+   (first page, a search, friends only, page 20).
 2. Edit, click to reflected: a real Celery worker (in a thread) on a throwaway Redis server;
    each run posts a share edit as the owner, polls the operation's status partial at the
    page's own cadence (500 ms) until it has finished, then fetches the share card and checks
@@ -46,7 +48,7 @@ def free_port() -> int:
 
 
 def start_redis() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    port = int(os.environ.get("BENCH_REDIS_PORT") or free_port())
     process = subprocess.Popen(
         [
             "redis-server",
@@ -102,12 +104,8 @@ def owner_client() -> Any:
 
 
 def bench_people(renders: int) -> list[tuple[str, int, float, float, int]]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from sharing.models import PlexUser
 
-    client = owner_client()
     people = PlexUser.objects.filter(removed_locally_at__isnull=True).count()
     variants = {
         "first page": "/people/",
@@ -115,6 +113,35 @@ def bench_people(renders: int) -> list[tuple[str, int, float, float, int]]:
         "friends, by newest": "/people/?kind=friend&sort=added",
         "page 40": "/people/?page=40",
     }
+    return bench_pages(renders, variants, people)
+
+
+def bench_matrix_pages(renders: int) -> list[tuple[str, int, float, float, int]]:
+    """The library matrix of the server shared with the most people, 100 rows a page."""
+    from django.db.models import Count
+
+    from sharing.models import Server
+
+    server = (
+        Server.objects.annotate(people=Count("shares")).filter(owned=True).order_by("-people")[0]
+    )
+    base = f"/matrix/{server.pk}/"
+    variants = {
+        "first page": base,
+        "search": f"{base}?q=user012",
+        "friends": f"{base}?kind=friends",
+        "page 20": f"{base}?page=20",
+    }
+    return bench_pages(renders, variants, int(server.people))  # type: ignore[attr-defined]
+
+
+def bench_pages(
+    renders: int, variants: dict[str, str], people: int
+) -> list[tuple[str, int, float, float, int]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = owner_client()
     rows = []
     for name, url in variants.items():
         client.get(url)  # warm the template and connection caches
@@ -215,6 +242,14 @@ def main() -> None:
                 f"| {name} | {people:,} | {queries} | {p50 * 1000:.0f} ms | {p95 * 1000:.0f} ms |"
             )
 
+        print("\nLibrary matrix of the busiest server (GET, owner, test client)\n")
+        print("| request | people on the server | SQL queries | p50 | p95 |")
+        print("|---|---:|---:|---:|---:|")
+        for name, queries, p50, p95, people in bench_matrix_pages(args.renders):
+            print(
+                f"| {name} | {people:,} | {queries} | {p50 * 1000:.0f} ms | {p95 * 1000:.0f} ms |"
+            )
+
         total, running = bench_edits(args.edits)
         print(f"\nEdit a share, {args.edits} runs, real worker on Redis,", end=" ")
         print(f"polling every {POLL_SECONDS} s\n")
@@ -225,6 +260,7 @@ def main() -> None:
         p50, p95 = statistics.median(running) * 1000, percentile(running, 0.95) * 1000
         print(f"| operation run in the worker | {p50:.0f} ms | {p95:.0f} ms |")
         system = f"{platform.system()} {platform.release()}"
+        print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
         print(f"\nMachine: {os.cpu_count()} CPUs, {system}, Python {platform.python_version()}.")
     finally:
         redis.terminate()

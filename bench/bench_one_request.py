@@ -183,6 +183,7 @@ def main() -> None:
             f"people: ratio {ratio:.2f} (target ≤ 1.2)"
         )
     system = f"{platform.system()} {platform.release()}"
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(f"Machine: {os.cpu_count()} CPUs, {system}, Python {platform.python_version()}.")
 
 

@@ -64,11 +64,13 @@ class Row:
 
 
 class SimProcess:
-    """plexsim in a child process, serving a generated household."""
+    """plexsim in a child process, serving a generated household, on BENCH_PLEXSIM_PORT when
+    set (a machine shared by several runs gives each its own range), else a free port."""
 
     def __init__(self, users: int) -> None:
+        port = os.environ.get("BENCH_PLEXSIM_PORT", "0")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "plexsim", "--port", "0", "--users", str(users)],
+            [sys.executable, "-m", "plexsim", "--port", port, "--users", str(users)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,

@@ -23,7 +23,7 @@ from django.db import transaction
 from accounts.models import User
 from joins import grants
 from joins.models import AccessProfile, Redemption
-from sharing.matrix import busy_shares, pace_seconds, people, shared_ids
+from sharing.matrix import busy_shares, countdowns, pace_seconds, people, shared_ids
 from sharing.models import Operation, OperationBatch, PlexUser, Server, Share
 from sharing.operations import submit
 from sharing.operations.shares import EDIT_SHARE
@@ -245,12 +245,12 @@ def start(planned: Plan, actor: User | None, key: str) -> OperationBatch:
     if prior is not None:
         return prior
     changed = [person for person in planned.people if person.servers]
-    pace = pace_seconds()
+    due = countdowns([c.share.server_id for c in planned.changes], pace_seconds())
     with transaction.atomic():
         batch = OperationBatch.objects.create(
             title=batch_title(planned.profile, len(changed)), actor=actor
         )
-        for position, change in enumerate(planned.changes):
+        for change, countdown in zip(planned.changes, due, strict=True):
             share = change.share
             params = {
                 "label": f"Apply “{planned.profile.name}” to {share.user.display_name} on "
@@ -265,6 +265,6 @@ def start(planned: Plan, actor: User | None, key: str) -> OperationBatch:
                 actor,
                 f"{key}:{share.pk}",
                 batch,
-                round(position * pace, 2),
+                countdown,
             )
     return batch

@@ -1,9 +1,12 @@
 """The redemption operation: share the link's servers with the invitee, never narrowing.
 
-Run by the worker like every change to plex.tv. plex.tv's current shares are read first for
-each server, so a redelivered run (a worker that died mid-way) finds the share it made and
-does not make a second; a share the person already had only ever gains what the link grants
-(`sharing.operations.invites.add_to_share`).
+Run by the worker like every change to plex.tv. A share plexadmin knows of for the person on a
+server (from a sync, or the pending invite an earlier run of this operation recorded) is read on
+its own, one request whatever the household's size; only when plexadmin knows of none is the
+share created, and plex.tv's "already sharing" (or a lost answer) is the one case that reads the
+server's whole list to find the share that exists. So a redelivered run (a worker that died
+mid-way) finds the share it made and does not make a second, and a share the person already had
+only ever gains what the link grants (`sharing.operations.invites.add_to_share`).
 """
 
 from __future__ import annotations
@@ -17,9 +20,16 @@ from joins.models import Redemption
 from joins.services import REDEEM, announce
 from notify import events
 from plextv import PlexTV
-from plextv.errors import AlreadyInHome, AlreadySharing, HomeFull, OutcomeUnknown, PlexPassRequired
+from plextv.errors import (
+    AlreadyInHome,
+    AlreadySharing,
+    HomeFull,
+    NotFound,
+    OutcomeUnknown,
+    PlexPassRequired,
+)
 from plextv.models import SharedServer
-from sharing.models import Library, Operation, Server
+from sharing.models import Invite, Library, Operation, Server, Share
 from sharing.operations.executor import Applied, OperationFailed, handler
 from sharing.operations.invites import add_to_share, record_invite
 from sharing.share_state import settings_from_access
@@ -27,7 +37,37 @@ from sharing.sync.home_invites import record_home_invites
 
 
 def _theirs(client: PlexTV, machine: str, plex_id: int) -> SharedServer | None:
+    """The person's share found in the server's whole list (only after plex.tv said one exists
+    or an answer was lost: plex.tv has no look-up of a share by person)."""
     return next((s for s in client.server_shares(machine) if s.user_id == plex_id), None)
+
+
+def _known(client: PlexTV, server: Server, plex_id: int) -> SharedServer | None:
+    """The person's share on `server` as plex.tv holds it now, read on its own (1 request per
+    share plexadmin knows of), or None when plexadmin knows of none that plex.tv still has."""
+    ids: list[int] = [
+        int(found)
+        for found in Share.objects.filter(
+            server=server, user__plex_id=plex_id, shared_server_id__isnull=False
+        )
+        .order_by("pk")
+        .values_list("shared_server_id", flat=True)
+        if found is not None
+    ]
+    ids += list(
+        Invite.objects.filter(server=server, invited_plex_id=plex_id)
+        .exclude(shared_server_id__in=ids)
+        .order_by("pk")
+        .values_list("shared_server_id", flat=True)
+    )
+    for share_id in ids:
+        try:
+            share = client.server_share(server.machine_identifier, share_id)
+        except NotFound:
+            continue
+        if share.user_id == plex_id:
+            return share
+    return None
 
 
 def _share_one(
@@ -44,7 +84,7 @@ def _share_one(
     if not libraries:
         return f"{server.name}: none of the link's libraries exist any more.", None
     asked = settings_from_access(entry.get("access") or {})
-    existing = _theirs(client, server.machine_identifier, plex_id)
+    existing = _known(client, server, plex_id)
     if existing is not None:
         return add_to_share(client, server, existing, libraries, asked).sentence(address), None
     try:

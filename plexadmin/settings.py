@@ -297,8 +297,10 @@ PLEX_CLIENT_IDENTIFIER = _secret(
 PLEX_PRODUCT = "plexadmin"
 PLEXTV_CONNECT_TIMEOUT = env_int("PLEXTV_CONNECT_TIMEOUT", 5, minimum=1)
 PLEXTV_READ_TIMEOUT = env_int("PLEXTV_READ_TIMEOUT", 20, minimum=1)
-# Requests per second bulk changes may send; plex.tv answers 429 from about 10 per second.
-PLEXTV_RATE_LIMIT = env_int("PLEXTV_RATE_LIMIT", 8, minimum=1)
+# plex.tv's rate limit in requests per second (it answers 429 from about 10): bulk changes are
+# paced to it with no further margin (sharing/matrix.py), the burst plex.tv allows absorbing
+# the odd request from elsewhere; a 429 is waited out and retried, never lost.
+PLEXTV_RATE_LIMIT = env_int("PLEXTV_RATE_LIMIT", 10, minimum=1)
 # Seconds a page may spend on plex.tv in all (one attempt, no retries); pages show stored data
 # and refresh it through the worker, so few need plex.tv at all.
 PLEXTV_PAGE_BUDGET = env_int("PLEXTV_PAGE_BUDGET", 4, minimum=1)
@@ -326,6 +328,9 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
         "control_folder": str(_broker_dir / "control"),
+        # How often an idle worker looks for a new message (kombu's default: every second):
+        # a change is picked up within a tenth of a second, for ten directory listings a second.
+        "polling_interval": 0.1,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -13,17 +13,27 @@ stop sharing with them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from sharing.forms import new_key
-from sharing.models import Library, Operation, OperationBatch, PlexUser, Server, Share
+from sharing.models import (
+    Library,
+    Operation,
+    OperationBatch,
+    PlexUser,
+    Server,
+    Share,
+    ShareLibrary,
+)
 from sharing.operations import submit
 from sharing.operations.invites import STOP_SHARING
 from sharing.operations.shares import EDIT_SHARE
@@ -44,9 +54,10 @@ AUDIENCES = {
 NOTE_FOR = timedelta(hours=1)
 
 # An edit of a batch writes its share, reading it from the batch's one read of the server's
-# shares (sharing/operations/batch_reads.py): one request per person, plus that read once a
-# minute per worker.
-REQUESTS_PER_OPERATION = 1.05
+# shares (sharing/operations/batch_reads.py): one request per person, plus that read, counted
+# as one more slot before the second operation, and again once a minute per worker (one in
+# 600 operations at 10 requests/s). The 2 % over one request absorbs the timer's jitter.
+REQUESTS_PER_OPERATION = 1.02
 
 
 def pace_seconds() -> float:
@@ -55,6 +66,23 @@ def pace_seconds() -> float:
     if configured is not None:
         return float(configured)
     return REQUESTS_PER_OPERATION / float(settings.PLEXTV_RATE_LIMIT)
+
+
+def countdowns(servers: Sequence[object], pace: float) -> list[float]:
+    """When each operation of a batch is due, in seconds from now, given the server each one
+    changes (in order).
+
+    The first operation on a server also reads that server's shares (two requests), so the
+    next one waits two slots; the rest follow one slot apart: a batch sends its requests
+    no faster than the rate limit allows.
+    """
+    due: list[float] = []
+    slot, seen = 0, set()
+    for server in servers:
+        due.append(round(slot * pace, 3))
+        slot += 1 if server in seen else 2
+        seen.add(server)
+    return due
 
 
 class LastLibrary(Exception):
@@ -121,6 +149,17 @@ class Row:
         return reverse("sharing:matrix-row", args=[self.share.server_id, self.share.pk])
 
 
+def shared_ids_of(shares: list[Share]) -> dict[int, set[int]]:
+    """Per share, the global ids of its libraries: one query of two columns for a page."""
+    found: dict[int, set[int]] = {share.pk: set() for share in shares}
+    links = ShareLibrary.objects.filter(share__in=shares).values_list(
+        "share_id", "library__global_id"
+    )
+    for share_id, global_id in links:
+        found[share_id].add(global_id)
+    return found
+
+
 def shared_ids(share: Share, libraries: list[Library]) -> set[int]:
     if share.all_libraries:
         return {library.global_id for library in libraries}
@@ -137,10 +176,27 @@ def make_cell(share: Share, library: Library, ids: set[int], busy: set[str]) -> 
     return Cell(share, library, state, last=state == SHARED and is_last(library, ids))
 
 
-def make_row(share: Share, libraries: list[Library], busy: set[str], note: str = "") -> Row:
-    ids = shared_ids(share, libraries)
-    cells = [make_cell(share, library, ids, busy) for library in libraries]
-    return Row(share=share, cells=cells, busy=str(share.pk) in busy, note=note)
+def make_row(
+    share: Share,
+    libraries: list[Library],
+    busy: set[str],
+    note: str = "",
+    ids: set[int] | None = None,
+) -> Row:
+    """`ids`: the global ids of the libraries the share holds, when already read."""
+    if ids is None or share.all_libraries:
+        ids = shared_ids(share, libraries)
+    row_busy = str(share.pk) in busy
+    if row_busy or share.pending:
+        state = BUSY if row_busy else PENDING
+        cells = [Cell(share, library, state) for library in libraries]
+    else:
+        cells = []
+        for library in libraries:
+            shared = library.global_id in ids
+            last = shared and len(ids) == 1
+            cells.append(Cell(share, library, SHARED if shared else NOT_SHARED, last=last))
+    return Row(share=share, cells=cells, busy=row_busy, note=note)
 
 
 def cell_state(share: Share, library: Library, ids: set[int], busy: set[str]) -> str:
@@ -159,19 +215,37 @@ def busy_shares() -> set[str]:
     }
 
 
-def server_shares(server: Server) -> list[Share]:
-    return list(
+def server_shares_query(server: Server) -> QuerySet[Share]:
+    """The matrix's rows in their order, not yet read (a page of them is)."""
+    return (
         Share.objects.filter(
             server=server, user__removed_locally_at__isnull=True, shared_server_id__isnull=False
         )
         .select_related("user")
         .prefetch_related("libraries")
-        .order_by("user__kind", "user__title", "user__username")
+        .order_by("user__kind", "user__title", "user__username", "pk")
     )
 
 
-def libraries_after(share: Share, library: Library, grant: bool) -> list[int]:
-    everything = list(share.server.libraries.order_by("global_id"))
+def server_shares(server: Server) -> list[Share]:
+    return list(server_shares_query(server))
+
+
+def search(text: str) -> Q:
+    """Rows whose person's shown name or e-mail holds `text` (any case)."""
+    return (
+        Q(user__title__icontains=text)
+        | (Q(user__title="") & Q(user__username__icontains=text))
+        | Q(user__email__icontains=text)
+    )
+
+
+def libraries_after(
+    share: Share, library: Library, grant: bool, everything: list[Library] | None = None
+) -> list[int]:
+    """`everything`: the server's libraries, when already read (a batch reads them once)."""
+    if everything is None:
+        everything = list(share.server.libraries.order_by("global_id"))
     ids = shared_ids(share, everything)
     if grant:
         ids.add(library.global_id)
@@ -188,9 +262,12 @@ def _edit(
     key: str,
     batch: OperationBatch | None = None,
     countdown: float | None = None,
+    everything: list[Library] | None = None,
 ) -> Operation:
-    before = sorted(shared_ids(share, list(share.server.libraries.all())))
-    after = libraries_after(share, library, grant)
+    if everything is None:
+        everything = list(share.server.libraries.all())
+    before = sorted(shared_ids(share, everything))
+    after = libraries_after(share, library, grant, everything)
     if not after:
         raise LastLibrary(f"{library.title} is the last library of {share}")
     label = "Share {} with {}" if grant else "Unshare {} from {}"
@@ -320,15 +397,13 @@ def start_bulk(
             actor=actor,
             server=library.server,
         )
-        pace = pace_seconds()
-        position = 0
-        for share in plan.change:
-            countdown = round(position * pace, 2)
-            _edit(share, library, grant, actor, f"{key}:{share.pk}", batch, countdown)
-            position += 1
-        for share in stopped:
-            _stop(share, actor, f"{key}:{share.pk}", batch, round(position * pace, 2))
-            position += 1
+        due = countdowns([library.server_id] * (len(plan.change) + len(stopped)), pace_seconds())
+        everything = list(library.server.libraries.all())
+        for share, countdown in zip(plan.change, due, strict=False):
+            share.server = library.server
+            _edit(share, library, grant, actor, f"{key}:{share.pk}", batch, countdown, everything)
+        for share, countdown in zip(stopped, due[len(plan.change) :], strict=True):
+            _stop(share, actor, f"{key}:{share.pk}", batch, countdown)
     return batch, plan
 
 

@@ -13,6 +13,7 @@ registered task object itself, so publishing keeps `delay_on_commit` and the tas
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, overload
 
 from celery import current_app
@@ -136,13 +137,30 @@ def submit(kind: str, target: Target | str, *args: Any, **options: Any) -> Submi
     return op, True
 
 
+# When each recent batch's first operation was published (monotonic seconds). A batch's
+# countdowns count from there: publishing a hundred messages takes a while, and counting each
+# countdown from its own message would stretch the whole batch by that while.
+_first_published: dict[int, float] = {}
+
+
+def _due_in(batch_id: int | None, countdown: float) -> float:
+    if batch_id is None:
+        return countdown
+    now = time.monotonic()
+    for old in [key for key, at in _first_published.items() if now - at > 3600]:
+        del _first_published[old]
+    anchor = _first_published.setdefault(batch_id, now)
+    return max(0.0, countdown - (now - anchor))
+
+
 def enqueue(op: Operation, countdown: float | None = None) -> None:
     """Send the worker the operation's id once the caller's transaction commits."""
     task = current_app.tasks[APPLY_OPERATION]
     if countdown is None:
         task.delay_on_commit(op.pk)  # type: ignore[attr-defined]  # DjangoTask: not in celery-types
         return
-    transaction.on_commit(lambda: task.apply_async((op.pk,), countdown=countdown))
+    paced = countdown
+    transaction.on_commit(lambda: task.apply_async((op.pk,), countdown=_due_in(op.batch_id, paced)))
 
 
 def restart(op: Operation) -> bool:
