@@ -333,7 +333,7 @@ def test_a_redemption_run_here_that_must_wait_goes_to_the_worker_with_its_countd
     plexsim.add_fault(
         action="status",
         method="GET",
-        path="/api/servers/*/shared_servers*",
+        path="/api/servers/*",  # the redemption's first read (the server's libraries)
         status=429,
         headers={"Retry-After": "31"},
         times=1,
