@@ -74,10 +74,10 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Two pytest-xdist workers, each with its own test database, Redis database and var folder
+# Three pytest-xdist workers, each with its own test database, Redis database and var folder
 # (conftest.py); the tests that run whole process stacks share one worker (loadgroup).
 test: lint
-	$(VENV)/bin/pytest -n 2 --dist loadgroup --durations=25
+	$(VENV)/bin/pytest -n 3 --dist loadgroup --durations=25
 
 bench: $(VENV)/.dev
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
